@@ -1,0 +1,30 @@
+package finance.twist.common.db;
+
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.jdbc.JdbcClientBuilder;
+import io.helidon.dbclient.jdbc.JdbcConnectionPool;
+import java.util.Map;
+
+/** Builds the Helidon DbClient over a HikariCP pool from {@link DatabaseSettings}. */
+public final class Postgres {
+
+    private Postgres() {}
+
+    public static DbClient client(DatabaseSettings settings) {
+        // The Hikari pool provider is configured only through Config; build that node in memory.
+        Config pool = Config.just(ConfigSources.create(Map.of(
+                "url", settings.url(),
+                "username", settings.username(),
+                "password", settings.password(),
+                "properties.maximumPoolSize", String.valueOf(settings.poolSize()),
+                "properties.minimumIdle", String.valueOf(Math.min(2, settings.poolSize())),
+                "properties.connectionTimeout",
+                        String.valueOf(settings.connectTimeout().toMillis()),
+                "properties.poolName", "twist-postgres")));
+        return JdbcClientBuilder.create()
+                .connectionPool(JdbcConnectionPool.create(pool))
+                .build();
+    }
+}

@@ -1,0 +1,31 @@
+package finance.twist.common.http;
+
+import finance.twist.common.json.Json;
+import io.helidon.common.media.type.MediaTypes;
+import io.helidon.webserver.http.ServerRequest;
+
+/** Reads request bodies strictly: JSON content type, bounded size, strict mapping. */
+public final class Requests {
+
+    private Requests() {}
+
+    /** Parses the JSON body into {@code type}, answering 415/413/400 for any client mistake. */
+    public static <T> T body(ServerRequest req, Class<T> type) {
+        var contentType = req.headers().contentType();
+        if (contentType.isPresent() && !contentType.get().test(MediaTypes.APPLICATION_JSON)) {
+            throw new ProblemException(Problem.unsupportedMediaType("Send the body as application/json."));
+        }
+        if (!req.content().hasEntity()) {
+            throw ProblemException.badRequest("A JSON request body is required.");
+        }
+        return Json.parse(Json.readLimited(req.content().inputStream(), Json.MAX_BODY_BYTES), type);
+    }
+
+    /** A required, non-blank header, or 400 naming it. */
+    public static String requiredHeader(ServerRequest req, String name) {
+        return req.headers()
+                .first(io.helidon.http.HeaderNames.create(name))
+                .filter(value -> !value.isBlank())
+                .orElseThrow(() -> ProblemException.badRequest("Header '" + name + "' is required."));
+    }
+}
