@@ -1,0 +1,107 @@
+// auth-service's JWKS, cached per isolate. Refetched when the cache is older than the TTL, or
+// when a token names an unknown kid (key rotation), but at most once per MIN_REFETCH_MS so a
+// flood of tokens with random kids cannot turn the edge into a JWKS-fetching amplifier.
+
+import { ApiError } from "../http/errors";
+
+export const JWKS_TTL_MS = 10 * 60 * 1000;
+export const JWKS_MIN_REFETCH_MS = 30 * 1000;
+const FETCH_TIMEOUT_MS = 3000;
+
+interface JwksState {
+  keys: Map<string, CryptoKey>;
+  fetchedAt: number; // 0 = never fetched successfully
+  lastAttempt: number;
+  inflight?: Promise<void> | undefined;
+}
+
+const states = new Map<string, JwksState>();
+
+/** Test hook: forget every cached key set. */
+export function resetJwksCache(): void {
+  states.clear();
+}
+
+interface Jwk {
+  kty?: unknown;
+  crv?: unknown;
+  kid?: unknown;
+  alg?: unknown;
+  use?: unknown;
+  x?: unknown;
+  y?: unknown;
+}
+
+async function importJwks(body: unknown): Promise<Map<string, CryptoKey>> {
+  const keys = new Map<string, CryptoKey>();
+  const list = (body as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(list)) throw new Error("JWKS has no keys array");
+  for (const jwk of list as Jwk[]) {
+    // Only ES256 signing keys are usable; anything else in the set is ignored, not trusted.
+    if (jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.kid !== "string") continue;
+    if (jwk.alg !== undefined && jwk.alg !== "ES256") continue;
+    if (jwk.use !== undefined && jwk.use !== "sig") continue;
+    if (typeof jwk.x !== "string" || typeof jwk.y !== "string") continue;
+    try {
+      const key = await crypto.subtle.importKey(
+        "jwk",
+        { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y },
+        { name: "ECDSA", namedCurve: "P-256" },
+        false,
+        ["verify"],
+      );
+      keys.set(jwk.kid, key);
+    } catch {
+      // A malformed key must not hide the valid ones next to it.
+    }
+  }
+  return keys;
+}
+
+async function refresh(url: string, state: JwksState, now: number): Promise<void> {
+  state.lastAttempt = now;
+  const response = await fetch(url, {
+    headers: { Accept: "application/json" },
+    signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+  });
+  if (!response.ok) throw new Error(`JWKS fetch returned ${response.status}`);
+  state.keys = await importJwks(await response.json());
+  state.fetchedAt = now;
+}
+
+function refreshOnce(url: string, state: JwksState, now: number): Promise<void> {
+  // Concurrent requests in one isolate share a single fetch.
+  state.inflight ??= refresh(url, state, now).finally(() => {
+    state.inflight = undefined;
+  });
+  return state.inflight;
+}
+
+/**
+ * Returns the verification key for `kid`, or undefined when the JWKS does not contain it.
+ * Throws a 503 ApiError when no key set could ever be fetched.
+ */
+export async function getVerificationKey(url: string, kid: string, now: number): Promise<CryptoKey | undefined> {
+  let state = states.get(url);
+  if (!state) {
+    state = { keys: new Map(), fetchedAt: 0, lastAttempt: 0 };
+    states.set(url, state);
+  }
+  const fresh = state.fetchedAt > 0 && now - state.fetchedAt < JWKS_TTL_MS;
+  const known = state.keys.get(kid);
+  if (fresh && known) return known;
+
+  const mayFetch = state.fetchedAt === 0 || now - state.lastAttempt >= JWKS_MIN_REFETCH_MS;
+  if (mayFetch) {
+    try {
+      await refreshOnce(url, state, now);
+    } catch (err) {
+      // Keep serving a stale key set while auth-service is unreachable; only fail when we have none.
+      if (state.fetchedAt === 0) {
+        console.error("JWKS fetch failed", String(err));
+        throw new ApiError(503, "JWKS_UNAVAILABLE", "Token verification keys are unavailable");
+      }
+    }
+  }
+  return state.keys.get(kid);
+}

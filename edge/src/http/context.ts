@@ -1,0 +1,25 @@
+// Per-request facts collected while handling a request and used afterwards by metrics and the
+// audit log. The request id is always generated here: a client-sent X-Request-ID is ignored
+// (the earlier edge used it verbatim as an R2 key, letting clients overwrite audit entries).
+
+export type RouteName = "vau" | "vau_batch" | "health" | "metrics" | "preflight" | "not_found";
+
+export interface RequestContext {
+  requestId: string;
+  startedAt: number;
+  route: RouteName;
+  clientId?: string;
+  clientVerified: boolean;
+  errorCode?: string;
+  accepted?: number;
+  rejected?: number;
+}
+
+export function newRequestContext(now: number): RequestContext {
+  return { requestId: crypto.randomUUID(), startedAt: now, route: "not_found", clientVerified: false };
+}
+
+/** Client IP as seen by Cloudflare; "unknown" when absent (local tests). */
+export function clientIp(request: Request): string {
+  return request.headers.get("CF-Connecting-IP") ?? "unknown";
+}

@@ -1,0 +1,88 @@
+// Queue consumer: delivers reward messages to influencer-api POST /internal/vau-rewards in
+// batches of ≤ 100, signed as the "edge" service. The backend is idempotent by vauId, so
+// redelivery after a lost response is safe.
+//   2xx            → ack
+//   5xx / network  → retry with exponential backoff
+//   4xx            → retry slowly; after max_retries the queue moves it to the dead-letter queue
+// A 400 on a multi-message batch is retried message by message, so one malformed reward
+// cannot hold the other 99 hostage.
+
+import { count } from "../metrics/recorder";
+import { isRewardMessage, type RewardMessage } from "./reward-message";
+import { REWARDS_PATH, SERVICE_ID, signServiceRequest } from "./service-signature";
+
+export const MAX_REWARDS_PER_REQUEST = 100;
+const MAX_DELAY_S = 300;
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** 5 s, 10 s, 20 s, … capped at 5 minutes. */
+export function backoffSeconds(attempts: number): number {
+  return Math.min(MAX_DELAY_S, 5 * 2 ** Math.max(0, attempts - 1));
+}
+
+type Outcome = "delivered" | "server_error" | "network_error" | "client_error";
+
+async function post(env: Env, rewards: RewardMessage[]): Promise<{ outcome: Outcome; status?: number }> {
+  const body = JSON.stringify({ rewards });
+  const timestamp = String(Date.now());
+  const signature = await signServiceRequest(env.SERVICE_KEY, "POST", REWARDS_PATH, timestamp, body);
+  let response: Response;
+  try {
+    response = await fetch(`${env.BACKEND_URL.replace(/\/+$/, "")}${REWARDS_PATH}`, {
+      method: "POST",
+      headers: {
+        "Content-Type": "application/json",
+        "X-Service-Id": SERVICE_ID,
+        "X-Timestamp": timestamp,
+        "X-Signature": signature,
+      },
+      body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  } catch (err) {
+    console.error("reward delivery failed", String(err));
+    return { outcome: "network_error" };
+  }
+  if (response.ok) {
+    const result = (await response.json().catch(() => ({}))) as { credited?: unknown; duplicates?: unknown };
+    if (typeof result.credited === "number") count("edge_rewards_credited_total", {}, result.credited);
+    if (typeof result.duplicates === "number") count("edge_rewards_duplicate_total", {}, result.duplicates);
+    return { outcome: "delivered", status: response.status };
+  }
+  // Drain the body so the connection can be reused.
+  await response.text().catch(() => "");
+  console.error("reward delivery rejected", response.status);
+  return { outcome: response.status >= 500 ? "server_error" : "client_error", status: response.status };
+}
+
+function settle(messages: Message<unknown>[], outcome: Outcome): void {
+  count("edge_reward_deliveries_total", { outcome });
+  for (const message of messages) {
+    if (outcome === "delivered") message.ack();
+    else if (outcome === "client_error") message.retry({ delaySeconds: MAX_DELAY_S });
+    else message.retry({ delaySeconds: backoffSeconds(message.attempts) });
+  }
+}
+
+export async function consumeRewards(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  if (!env.SERVICE_KEY || !env.BACKEND_URL) {
+    // Misconfiguration: keep the rewards (slow retries) rather than drop them.
+    console.error("SERVICE_KEY or BACKEND_URL is not configured; rewards not delivered");
+    settle([...batch.messages], "client_error");
+    return;
+  }
+  const valid: Message<RewardMessage>[] = [];
+  for (const message of batch.messages) {
+    if (isRewardMessage(message.body)) valid.push(message as Message<RewardMessage>);
+    else settle([message], "client_error"); // Ends in the dead-letter queue after max_retries.
+  }
+  for (let i = 0; i < valid.length; i += MAX_REWARDS_PER_REQUEST) {
+    const chunk = valid.slice(i, i + MAX_REWARDS_PER_REQUEST);
+    const { outcome, status } = await post(env, chunk.map((m) => m.body));
+    if (outcome === "client_error" && status === 400 && chunk.length > 1) {
+      for (const message of chunk) settle([message], (await post(env, [message.body])).outcome);
+    } else {
+      settle(chunk, outcome);
+    }
+  }
+}

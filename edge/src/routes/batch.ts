@@ -1,0 +1,87 @@
+// POST /api/v1/vau/batch — up to 100 VAUs, each validated exactly like a single submission.
+// The envelope must be well-formed (else 400 for the whole request); after that every item gets
+// its own result, so one bad VAU does not reject its neighbours.
+
+import { authenticate } from "../auth/authenticate";
+import type { Config } from "../config";
+import { readBodyText, parseJson } from "../http/body";
+import type { RequestContext } from "../http/context";
+import { ApiError } from "../http/errors";
+import { ok } from "../http/response";
+import { count } from "../metrics/recorder";
+import { type Admitted, admitVau, admittedView } from "../vau/admit";
+import { parseVau } from "../vau/validate";
+import { enqueueRewards } from "./enqueue";
+import { enforceIpLimit } from "./ip-limit";
+import { rateLimitHeaders } from "../durable/sliding-window";
+
+export const MAX_BATCH_SIZE = 100;
+const MAX_BODY_BYTES = 1024 * 1024;
+const ENVELOPE_FIELDS = new Set(["vaus", "batchId", "submittedAt"]);
+
+type RejectedItem = { index: number; status: "rejected"; httpStatus: number; error: { code: string; message: string } };
+type Outcome = { index: number; admitted: Admitted } | { index: number; rejected: RejectedItem };
+
+function parseEnvelope(value: unknown): { vaus: unknown[]; clientBatchId?: string } {
+  const bad = (message: string) => new ApiError(400, "INVALID_BODY", message);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw bad("body must be a JSON object");
+  const record = value as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (!ENVELOPE_FIELDS.has(key)) throw bad(`body.${key} is not a known field`);
+  if (!Array.isArray(record.vaus)) throw bad("body.vaus must be an array of VAUs");
+  if (record.vaus.length === 0) throw bad("body.vaus must contain at least one VAU");
+  if (record.vaus.length > MAX_BATCH_SIZE) {
+    throw new ApiError(400, "BATCH_TOO_LARGE", `Batch size exceeds maximum of ${MAX_BATCH_SIZE}`);
+  }
+  if (record.batchId !== undefined && (typeof record.batchId !== "string" || record.batchId.length > 128)) {
+    throw bad("body.batchId must be a string of at most 128 characters");
+  }
+  if (record.submittedAt !== undefined && typeof record.submittedAt !== "number") {
+    throw bad("body.submittedAt must be a number");
+  }
+  return { vaus: record.vaus, ...(typeof record.batchId === "string" ? { clientBatchId: record.batchId } : {}) };
+}
+
+export async function handleBatch(request: Request, env: Env, config: Config, rc: RequestContext): Promise<Response> {
+  const ipDecision = await enforceIpLimit(request, env, "batch", config.rateLimitBatchPerMin);
+  const body = await readBodyText(request, MAX_BODY_BYTES);
+  const caller = await authenticate(request, "/api/v1/vau/batch", body, env, config, rc);
+  const envelope = parseEnvelope(parseJson(body));
+
+  const now = Date.now();
+  const outcomes = await Promise.all(
+    envelope.vaus.map(async (item, index): Promise<Outcome> => {
+      try {
+        return { index, admitted: await admitVau(parseVau(item, `vaus[${index}]`), caller.token.sub, env, config, now) };
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        count("edge_vau_rejected_total", { code: err.code });
+        const error = { code: err.code, message: err.message };
+        return { index, rejected: { index, status: "rejected", httpStatus: err.status, error } };
+      }
+    }),
+  );
+  const admitted = outcomes.flatMap((o) => ("admitted" in o ? [o.admitted] : []));
+  await enqueueRewards(env, admitted);
+
+  const results = outcomes.map((o) =>
+    "admitted" in o ? { index: o.index, status: "accepted" as const, ...admittedView(o.admitted) } : o.rejected,
+  );
+  for (const a of admitted) {
+    count("edge_vau_accepted_total");
+    count("edge_vau_reward_base_units_total", {}, Number(a.earned));
+    if (a.capped) count("edge_vau_capped_total");
+  }
+  rc.accepted = admitted.length;
+  rc.rejected = results.length - admitted.length;
+  return ok(
+    {
+      batchId: crypto.randomUUID(),
+      ...(envelope.clientBatchId !== undefined ? { clientBatchId: envelope.clientBatchId } : {}),
+      accepted: rc.accepted,
+      rejected: rc.rejected,
+      results,
+    },
+    rc.requestId,
+    rateLimitHeaders(ipDecision),
+  );
+}

@@ -1,0 +1,34 @@
+// POST /api/v1/vau — one VAU.
+
+import { authenticate } from "../auth/authenticate";
+import type { Config } from "../config";
+import { readBodyText, parseJson } from "../http/body";
+import type { RequestContext } from "../http/context";
+import { ApiError } from "../http/errors";
+import { ok } from "../http/response";
+import { count } from "../metrics/recorder";
+import { admitVau, admittedView } from "../vau/admit";
+import { parseVau } from "../vau/validate";
+import { enqueueRewards } from "./enqueue";
+import { enforceIpLimit, tightestHeaders } from "./ip-limit";
+
+const MAX_BODY_BYTES = 8 * 1024;
+
+export async function handleVau(request: Request, env: Env, config: Config, rc: RequestContext): Promise<Response> {
+  const ipDecision = await enforceIpLimit(request, env, "single", config.rateLimitSinglePerMin);
+  const body = await readBodyText(request, MAX_BODY_BYTES);
+  const caller = await authenticate(request, "/api/v1/vau", body, env, config, rc);
+  let admitted;
+  try {
+    admitted = await admitVau(parseVau(parseJson(body)), caller.token.sub, env, config, Date.now());
+    await enqueueRewards(env, [admitted]);
+  } catch (err) {
+    if (err instanceof ApiError) count("edge_vau_rejected_total", { code: err.code });
+    throw err;
+  }
+
+  count("edge_vau_accepted_total");
+  count("edge_vau_reward_base_units_total", {}, Number(admitted.earned));
+  if (admitted.capped) count("edge_vau_capped_total");
+  return ok(admittedView(admitted), rc.requestId, tightestHeaders(ipDecision, admitted.deviceDecision));
+}

@@ -1,0 +1,80 @@
+// Admission of one schema-valid VAU for an authenticated wallet: ownership, freshness, device
+// signature, then the atomic ledger steps (device: rate limit, dedupe, trust, device cap;
+// wallet: daily cap). Shared by the single and batch routes so both validate identically.
+
+import type { Config } from "../config";
+import { ApiError } from "../http/errors";
+import type { RewardMessage } from "../queue/reward-message";
+import { type LimitDecision, rateLimitHeaders } from "../durable/sliding-window";
+import { verifyDeviceSignature, vauIdOf } from "./signature";
+import { checkVauTimestamp, type Vau } from "./validate";
+
+export interface Admitted {
+  vauId: string;
+  trustScore: number;
+  /** Granted reward in base units (after both caps). */
+  earned: bigint;
+  capped: boolean;
+  timestamp: number;
+  deviceDecision: LimitDecision;
+  /** Present when earned > 0: the message to enqueue. */
+  reward?: RewardMessage;
+  /** Undoes the ledger writes if the reward cannot be enqueued. */
+  rollback: () => Promise<void>;
+}
+
+export async function admitVau(vau: Vau, wallet: string, env: Env, config: Config, now: number): Promise<Admitted> {
+  if (vau.userId !== wallet) {
+    throw new ApiError(403, "USER_MISMATCH", "VAU userId does not match the access token subject");
+  }
+  checkVauTimestamp(vau, now);
+  await verifyDeviceSignature(vau);
+  const vauId = await vauIdOf(vau);
+
+  const device = env.DEVICE_LEDGER.getByName(vau.deviceId);
+  const result = await device.submit({
+    vauId,
+    baseReward: config.baseReward.toString(),
+    dailyCap: config.dailyCapDevice.toString(),
+    ratePerMinute: config.rateLimitDevicePerMin,
+  });
+  if (result.kind === "rate_limited") {
+    throw new ApiError(429, "RATE_LIMITED", "Too many VAUs from this device", rateLimitHeaders(result.decision));
+  }
+  if (result.kind === "duplicate") throw new ApiError(409, "DUPLICATE_VAU", "Duplicate VAU submission");
+
+  const deviceEarned = BigInt(result.earned);
+  let granted = 0n;
+  const walletLedger = env.WALLET_LEDGER.getByName(wallet);
+  if (deviceEarned > 0n) {
+    granted = BigInt(await walletLedger.reserve(result.day, result.earned, config.dailyCapWallet.toString()));
+  }
+  const admitted: Admitted = {
+    vauId,
+    trustScore: result.trustScore,
+    earned: granted,
+    capped: result.capped || granted < deviceEarned,
+    timestamp: vau.timestamp,
+    deviceDecision: result.decision,
+    rollback: async () => {
+      await device.release(vauId, result.earned, result.day);
+      if (granted > 0n) await walletLedger.refund(result.day, granted.toString());
+    },
+  };
+  if (granted > 0n) {
+    admitted.reward = {
+      vauId,
+      wallet,
+      amount: granted.toString(),
+      deviceId: vau.deviceId,
+      siteId: vau.siteId,
+      timestamp: vau.timestamp,
+    };
+  }
+  return admitted;
+}
+
+/** The public view of an admitted VAU (amounts as decimal strings of base units). */
+export function admittedView(a: Admitted) {
+  return { vauId: a.vauId, earned: a.earned.toString(), trustScore: a.trustScore, capped: a.capped, timestamp: a.timestamp };
+}
