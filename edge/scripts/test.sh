@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The edge's whole check, as the repository test command runs it on a fresh machine with only
+# node/npm: install (lockfile), typecheck, generated-type drift, tests inside workerd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export WRANGLER_SEND_METRICS=false   # no telemetry calls from a machine without network
+export CI="${CI:-true}"
+
+echo "== edge: npm ci"
+npm ci --no-audit --no-fund --loglevel=error
+
+echo "== edge: typecheck (tsc strict: src, tests, vitest config)"
+npx tsc --noEmit -p tsconfig.json
+npx tsc --noEmit -p test/tsconfig.json
+npx tsc --noEmit -p tsconfig.node.json
+
+echo "== edge: wrangler types drift"
+bash scripts/check-types.sh
+
+echo "== edge: build (single bundled module)"
+npm run --silent build >/dev/null
+test -s dist/index.js
+
+echo "== edge: tests in workerd"
+npx vitest run

@@ -1,0 +1,49 @@
+// Happy path of POST /api/v1/vau with a real Ed25519 device key and a real ES256 token, plus the
+// atomic dedupe and the trust progression of reference §3.6 (in base units).
+
+import { describe, expect, it } from "vitest";
+import { newUser, signVau, submitVau } from "./helpers";
+
+describe("POST /api/v1/vau", () => {
+  it("accepts a correctly signed VAU and rewards the token's wallet", async () => {
+    const { wallet, token, device } = await newUser();
+    const vau = await signVau(device, wallet);
+    const { response, json } = await submitVau(vau, token);
+
+    expect(response.status).toBe(200);
+    expect(json.success).toBe(true);
+    expect(json.data.vauId).toMatch(/^[0-9a-f]{64}$/);
+    // New device: trust 50, reward = 10 TWIST * 50 / 100 = 5 TWIST = 5e9 base units.
+    expect(json.data.trustScore).toBe(50);
+    expect(json.data.earned).toBe("5000000000");
+    expect(json.data.capped).toBe(false);
+    expect(json.data.timestamp).toBe(vau.timestamp);
+    expect(json.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.headers.get("X-Request-ID")).toBe(json.requestId);
+    expect(response.headers.get("X-RateLimit-Limit")).toBe("100");
+    expect(Number(response.headers.get("X-RateLimit-Remaining"))).toBe(99);
+    expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+  });
+
+  it("raises trust for a device seen recently (+10 within a day)", async () => {
+    const { wallet, token, device } = await newUser();
+    const first = await submitVau(await signVau(device, wallet), token);
+    const second = await submitVau(await signVau(device, wallet), token);
+    expect(first.json.data.trustScore).toBe(50);
+    expect(second.json.data.trustScore).toBe(60);
+    expect(second.json.data.earned).toBe("6000000000");
+  });
+
+  it("rejects the same VAU a second time with 409, also when sent concurrently", async () => {
+    const { wallet, token, device } = await newUser();
+    const vau = await signVau(device, wallet);
+    // Distinct X-Timestamps: otherwise the three HMACs are identical and the replay guard
+    // (correctly) answers 401 before dedupe is reached.
+    const now = Date.now();
+    const results = await Promise.all([0, 1, 2].map((i) => submitVau(vau, token, { timestamp: now - i })));
+    const statuses = results.map((r) => r.response.status).sort();
+    expect(statuses).toEqual([200, 409, 409]);
+    const dup = results.find((r) => r.response.status === 409)!;
+    expect(dup.json).toMatchObject({ success: false, error: { code: "DUPLICATE_VAU", message: "Duplicate VAU submission" } });
+  });
+});
