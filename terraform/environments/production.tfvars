@@ -1,0 +1,22 @@
+# Production: non-secret settings only. Secrets arrive as TF_VAR_* from the GitHub
+# Environment "production"; account_id, zone_id and origin as its variables.
+environment          = "production"
+api_host             = "api.twist.io"
+audit_retention_days = 90
+
+worker_vars = {
+  JWKS_URL                  = "https://api.twist.io/.well-known/jwks.json"
+  JWT_ISSUER                = "twist-auth"
+  JWT_AUDIENCE              = "twist-api"
+  BACKEND_URL               = "https://api.twist.io"
+  ALLOWED_ORIGINS           = "https://twist.io,https://app.twist.io,https://admin.twist.io"
+  RATE_LIMIT_SINGLE_PER_MIN = "100"
+  RATE_LIMIT_BATCH_PER_MIN  = "10"
+  RATE_LIMIT_DEVICE_PER_MIN = "100"
+  BASE_REWARD               = "10000000000"
+  DAILY_CAP_DEVICE          = "200000000000"
+  DAILY_CAP_WALLET          = "500000000000"
+  AUDIT_BATCH_SIZE          = "50"
+  AUDIT_FLUSH_MS            = "2000"
+  METRICS_FLUSH_MS          = "2000"
+}

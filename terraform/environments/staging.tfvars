@@ -1,0 +1,22 @@
+# Staging: non-secret settings only. Secrets arrive as TF_VAR_* from the GitHub
+# Environment "staging"; account_id, zone_id and origin as its variables.
+environment          = "staging"
+api_host             = "api-staging.twist.io"
+audit_retention_days = 14
+
+worker_vars = {
+  JWKS_URL                  = "https://api-staging.twist.io/.well-known/jwks.json"
+  JWT_ISSUER                = "twist-auth"
+  JWT_AUDIENCE              = "twist-api"
+  BACKEND_URL               = "https://api-staging.twist.io"
+  ALLOWED_ORIGINS           = "https://staging.twist.io,https://app-staging.twist.io,https://admin-staging.twist.io"
+  RATE_LIMIT_SINGLE_PER_MIN = "100"
+  RATE_LIMIT_BATCH_PER_MIN  = "10"
+  RATE_LIMIT_DEVICE_PER_MIN = "100"
+  BASE_REWARD               = "10000000000"
+  DAILY_CAP_DEVICE          = "200000000000"
+  DAILY_CAP_WALLET          = "500000000000"
+  AUDIT_BATCH_SIZE          = "50"
+  AUDIT_FLUSH_MS            = "2000"
+  METRICS_FLUSH_MS          = "2000"
+}
