@@ -66,7 +66,7 @@ export async function flushAudit(env: Env): Promise<void> {
 export function flushAuditWhenDue(env: Env, ctx: ExecutionContext, batchSize: number, intervalMs: number): void {
   if (buffer.length === 0) return;
   const waited = Date.now() - lastFlush;
-  if (buffer.length >= batchSize || waited >= intervalMs) {
+  if (buffer.length >= batchSize || waited >= intervalMs || waited < 0) {
     ctx.waitUntil(flushAudit(env));
   } else if (!scheduled) {
     scheduled = true;

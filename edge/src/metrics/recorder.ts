@@ -47,7 +47,7 @@ export async function flushMetrics(env: Env): Promise<void> {
 export function flushMetricsWhenDue(env: Env, ctx: ExecutionContext, intervalMs: number): void {
   if (pending.size === 0) return;
   const waited = Date.now() - lastFlush;
-  if (waited >= intervalMs) {
+  if (waited >= intervalMs || waited < 0) {
     ctx.waitUntil(flushMetrics(env));
   } else if (!scheduled) {
     scheduled = true;

@@ -1,0 +1,207 @@
+// Client HMAC (per-client keys, rotation, ±5 min, replay) and ES256 access tokens (JWKS,
+// iss/aud/exp, algorithm pinning, kid rotation with rate-limited refetch).
+
+import { describe, expect, it, vi } from "vitest";
+import { JWKS_MIN_REFETCH_MS } from "../src/auth/jwks";
+import { OTHER_CLIENT_ID, OTHER_CLIENT_KEY, TEST_CLIENT_KEY_NEXT } from "./constants";
+import { outbound } from "./outbound";
+import {
+  type ErrorBody,
+  call,
+  newSigningKey,
+  newUser,
+  signJwt,
+  signVau,
+  signedRequest,
+  submitVau,
+  tokenClaims,
+  tokenFor,
+} from "./helpers";
+
+async function expectError(res: { response: Response; json: ErrorBody }, status: number, code: string) {
+  expect(res.response.status).toBe(status);
+  expect(res.json.success).toBe(false);
+  expect(res.json.error.code).toBe(code);
+  expect(typeof res.json.error.message).toBe("string");
+  expect(res.json.requestId).toBe(res.response.headers.get("X-Request-ID"));
+}
+
+describe("client HMAC", () => {
+  it("rejects a wrong signature", async () => {
+    const { wallet, token, device } = await newUser();
+    await expectError(await submitVau(await signVau(device, wallet), token, { clientKey: "not-the-key-0123456789abcdefghijklmnop" }), 401, "INVALID_HMAC");
+  });
+
+  it("rejects a body changed after signing", async () => {
+    const { wallet, token, device } = await newUser();
+    const vau = await signVau(device, wallet);
+    const request = await signedRequest("/api/v1/vau", vau, { token });
+    const tampered = new Request(request, { body: JSON.stringify({ ...vau, siteId: "site-other" }) });
+    const response = await call(tampered);
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as ErrorBody).error.code).toBe("INVALID_HMAC");
+  });
+
+  it("rejects an unknown client id", async () => {
+    const { wallet, token, device } = await newUser();
+    await expectError(await submitVau(await signVau(device, wallet), token, { clientId: "nobody" }), 401, "UNKNOWN_CLIENT");
+  });
+
+  it("does not accept one client's key for another client", async () => {
+    const { wallet, token, device } = await newUser();
+    const res = await submitVau(await signVau(device, wallet), token, { clientId: OTHER_CLIENT_ID, clientKey: "test-client-key-0123456789abcdef-0123456789" });
+    await expectError(res, 401, "INVALID_HMAC");
+    const own = await submitVau(await signVau(device, wallet), token, { clientId: OTHER_CLIENT_ID, clientKey: OTHER_CLIENT_KEY });
+    expect(own.response.status).toBe(200);
+  });
+
+  it("accepts the next key of a client during rotation", async () => {
+    const { wallet, token, device } = await newUser();
+    const res = await submitVau(await signVau(device, wallet), token, { clientKey: TEST_CLIENT_KEY_NEXT });
+    expect(res.response.status).toBe(200);
+  });
+
+  it("rejects a stale X-Timestamp (older than 5 minutes)", async () => {
+    const { wallet, token, device } = await newUser();
+    const res = await submitVau(await signVau(device, wallet), token, { timestamp: Date.now() - 5 * 60_000 - 1000 });
+    await expectError(res, 401, "STALE_REQUEST");
+  });
+
+  it("rejects an X-Timestamp more than 5 minutes in the future", async () => {
+    const { wallet, token, device } = await newUser();
+    const res = await submitVau(await signVau(device, wallet), token, { timestamp: Date.now() + 5 * 60_000 + 1000 });
+    await expectError(res, 401, "STALE_REQUEST");
+  });
+
+  it("rejects missing HMAC headers", async () => {
+    const { wallet, token, device } = await newUser();
+    const request = await signedRequest("/api/v1/vau", await signVau(device, wallet), { token });
+    const headers = new Headers(request.headers);
+    headers.delete("X-HMAC-Signature");
+    const response = await call(new Request(request, { headers }));
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as ErrorBody).error.code).toBe("UNAUTHORIZED");
+  });
+
+  it("rejects a replayed request signature with 401", async () => {
+    const { wallet, token, device } = await newUser();
+    const request = await signedRequest("/api/v1/vau", await signVau(device, wallet), { token });
+    const first = await call(request.clone());
+    expect(first.status).toBe(200);
+    const replay = await call(request.clone());
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as ErrorBody).error.code).toBe("REPLAYED_REQUEST");
+  });
+});
+
+describe("access token", () => {
+  it("requires a bearer token", async () => {
+    const { wallet, device } = await newUser();
+    await expectError(await submitVau(await signVau(device, wallet), "", { token: null }), 401, "MISSING_TOKEN");
+  });
+
+  it("rejects an expired token (beyond 60 s skew)", async () => {
+    const { wallet, device } = await newUser();
+    const now = Math.floor(Date.now() / 1000);
+    const token = await tokenFor(wallet, { iat: now - 1000, nbf: now - 1000, exp: now - 61 });
+    await expectError(await submitVau(await signVau(device, wallet), token), 401, "TOKEN_EXPIRED");
+  });
+
+  it("accepts a token expired by less than the 60 s skew", async () => {
+    const { wallet, device } = await newUser();
+    const now = Math.floor(Date.now() / 1000);
+    const token = await tokenFor(wallet, { iat: now - 1000, nbf: now - 1000, exp: now - 30 });
+    expect((await submitVau(await signVau(device, wallet), token)).response.status).toBe(200);
+  });
+
+  it("rejects a token without exp", async () => {
+    const { wallet, device } = await newUser();
+    const claims = tokenClaims(wallet);
+    delete claims.exp;
+    await expectError(await submitVau(await signVau(device, wallet), await signJwt(claims)), 401, "INVALID_TOKEN");
+  });
+
+  it("rejects the wrong issuer and the wrong audience", async () => {
+    const { wallet, device } = await newUser();
+    for (const override of [{ iss: "someone-else" }, { aud: "other-api" }]) {
+      const res = await submitVau(await signVau(device, wallet), await tokenFor(wallet, override));
+      await expectError(res, 401, "INVALID_TOKEN");
+    }
+  });
+
+  it("accepts an audience array that contains twist-api", async () => {
+    const { wallet, device } = await newUser();
+    const res = await submitVau(await signVau(device, wallet), await tokenFor(wallet, { aud: ["x", "twist-api"] }));
+    expect(res.response.status).toBe(200);
+  });
+
+  it("rejects a token signed by a key that is not in the JWKS", async () => {
+    const { wallet, device } = await newUser();
+    const rogue = await newSigningKey("test-key-1"); // same kid, different key
+    const token = await signJwt(tokenClaims(wallet), rogue);
+    await expectError(await submitVau(await signVau(device, wallet), token), 401, "INVALID_TOKEN");
+  });
+
+  it("rejects alg none and HS256 tokens", async () => {
+    const { wallet, device } = await newUser();
+    const b64 = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const none = `${b64({ alg: "none", kid: "test-key-1" })}.${b64(tokenClaims(wallet))}.`;
+    await expectError(await submitVau(await signVau(device, wallet), none), 401, "INVALID_TOKEN");
+    const hs = `${b64({ alg: "HS256", kid: "test-key-1" })}.${b64(tokenClaims(wallet))}.c2lnbmF0dXJl`;
+    await expectError(await submitVau(await signVau(device, wallet), hs), 401, "INVALID_TOKEN");
+  });
+
+  it("rejects garbage tokens without a 500", async () => {
+    const { wallet, device } = await newUser();
+    for (const token of ["abc", "a.b.c", "eyJ.eyJ.sig", "x".repeat(5000)]) {
+      await expectError(await submitVau(await signVau(device, wallet), token), 401, "INVALID_TOKEN");
+    }
+  });
+
+  it("caches the JWKS and refetches it once for a new kid (key rotation)", async () => {
+    const { wallet, device } = await newUser();
+    expect((await submitVau(await signVau(device, wallet), await tokenFor(wallet))).response.status).toBe(200);
+    expect((await submitVau(await signVau(device, wallet), await tokenFor(wallet))).response.status).toBe(200);
+    expect(outbound.jwksFetches).toBe(1);
+
+    // auth-service starts signing with a new key; the edge sees its kid 31 s after its last fetch.
+    const rotated = await newSigningKey("test-key-2");
+    outbound.jwks = { keys: [outbound.jwks.keys[0]!, rotated.jwk] };
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + JWKS_MIN_REFETCH_MS + 1000);
+      const token = await signJwt(tokenClaims(wallet), rotated);
+      const res = await submitVau(await signVau(device, wallet), token);
+      expect(res.response.status).toBe(200);
+      expect(outbound.jwksFetches).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("does not refetch the JWKS for every unknown kid (at most once per 30 s)", async () => {
+    expect(JWKS_MIN_REFETCH_MS).toBe(30_000);
+    const { wallet, device } = await newUser();
+    expect((await submitVau(await signVau(device, wallet), await tokenFor(wallet))).response.status).toBe(200);
+    const unknown = await newSigningKey("random-kid");
+    for (let i = 0; i < 3; i++) {
+      const res = await submitVau(await signVau(device, wallet), await signJwt(tokenClaims(wallet), unknown));
+      await expectError(res, 401, "INVALID_TOKEN");
+    }
+    // One initial fetch; the unknown kid right after it may not trigger another one.
+    expect(outbound.jwksFetches).toBe(1);
+  });
+
+  it("answers 503 when the JWKS cannot be fetched at all", async () => {
+    outbound.jwksStatus = 500;
+    const { wallet, token, device } = await newUser();
+    await expectError(await submitVau(await signVau(device, wallet), token), 503, "JWKS_UNAVAILABLE");
+  });
+
+  it("rejects a VAU whose userId is not the token's subject", async () => {
+    const { wallet, device } = await newUser();
+    const other = await newUser();
+    // Signed correctly by the device for `wallet`, submitted with someone else's token.
+    await expectError(await submitVau(await signVau(device, wallet), other.token), 403, "USER_MISMATCH");
+  });
+});
