@@ -1,0 +1,124 @@
+// Rate limits: per client IP (100/min single, 10/min batch) and per device (100 VAUs/min),
+// sliding-window arithmetic, and alarm cleanup of limiter storage.
+
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { slidingWindowHit } from "../src/durable/sliding-window";
+import { type ErrorBody, call, freshIp, newDevice, newUser, signVau, signedRequest, submitVau } from "./helpers";
+
+describe("sliding window", () => {
+  const W = 60_000;
+  it("allows up to the limit within one window and reports remaining", () => {
+    let state = null;
+    for (let i = 0; i < 3; i++) {
+      const r = slidingWindowHit(state, 1_000 + i, 3, W);
+      expect(r.decision.allowed).toBe(true);
+      expect(r.decision.remaining).toBe(2 - i);
+      state = r.state;
+    }
+    const denied = slidingWindowHit(state, 1_010, 3, W);
+    expect(denied.decision.allowed).toBe(false);
+    // Window 0..60 s is full: retry when enough of it has slid out (next window + 1/3 of it).
+    expect(denied.decision.retryAfterS).toBe(Math.ceil((W - 1_010 + W / 3) / 1000));
+  });
+
+  it("weights the previous window by its overlap", () => {
+    const full = { windowStart: 0, prev: 0, curr: 10 };
+    // 30 s into the next window, half of the previous 10 still count: 5 used of 10.
+    expect(slidingWindowHit(full, W + W / 2, 10, W).decision.remaining).toBe(4);
+    // Two windows later nothing counts.
+    expect(slidingWindowHit(full, 2 * W + 1, 10, W).decision.remaining).toBe(9);
+  });
+
+  it("denies everything when the limit is 0", () => {
+    expect(slidingWindowHit(null, 5, 0, W).decision.allowed).toBe(false);
+  });
+});
+
+describe("per-IP limits", () => {
+  it("returns 429 with Retry-After and X-RateLimit-* on the 101st single request in a minute", async () => {
+    const ip = freshIp();
+    // Unauthenticated requests count too: the limit is checked before any crypto.
+    for (let i = 0; i < 100; i++) {
+      const res = await call(new Request("https://edge.test/api/v1/vau", { method: "POST", headers: { "CF-Connecting-IP": ip }, body: "{}" }));
+      expect(res.status).toBe(401);
+    }
+    const { wallet, token, device } = await newUser();
+    const res = await submitVau(await signVau(device, wallet), token, { ip });
+    expect(res.response.status).toBe(429);
+    expect((res.json as ErrorBody).error.code).toBe("RATE_LIMITED");
+    expect(Number(res.response.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(res.response.headers.get("X-RateLimit-Limit")).toBe("100");
+    expect(res.response.headers.get("X-RateLimit-Remaining")).toBe("0");
+    expect(res.response.headers.get("X-Request-ID")).toBe(res.json.requestId);
+    // Another IP is unaffected.
+    expect((await submitVau(await signVau(device, wallet), token)).response.status).toBe(200);
+  });
+
+  it("limits batches to 10 per minute per IP", async () => {
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      const res = await call(new Request("https://edge.test/api/v1/vau/batch", { method: "POST", headers: { "CF-Connecting-IP": ip }, body: "{}" }));
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it("honours a raised limit from vars (used by the load test)", async () => {
+    const ip = freshIp();
+    for (let i = 0; i < 3; i++) {
+      const res = await call(new Request("https://edge.test/api/v1/vau", { method: "POST", headers: { "CF-Connecting-IP": ip }, body: "{}" }), { RATE_LIMIT_SINGLE_PER_MIN: "2" });
+      expect(res.status).toBe(i < 2 ? 401 : 429);
+    }
+  });
+});
+
+describe("per-device limit", () => {
+  it("returns 429 once a device has sent 100 VAUs within a minute", async () => {
+    const { wallet, token, device } = await newUser();
+    const vaus = await Promise.all(Array.from({ length: 100 }, () => signVau(device, wallet)));
+    const batch = await call(await signedRequest("/api/v1/vau/batch", { vaus }, { token }));
+    const json = (await batch.json()) as any;
+    expect(json.data.accepted).toBe(100);
+
+    const res = await submitVau(await signVau(device, wallet), token);
+    expect(res.response.status).toBe(429);
+    expect(res.json.error.message).toBe("Too many VAUs from this device");
+    expect(Number(res.response.headers.get("Retry-After"))).toBeGreaterThan(0);
+    // A different device of the same user is not limited.
+    expect((await submitVau(await signVau(await newDevice(), wallet), token)).response.status).toBe(200);
+  });
+});
+
+describe("limiter storage cleanup", () => {
+  it("the alarm deletes expired windows and leaves an empty object", async () => {
+    const stub = env.RATE_LIMITER.getByName("ip:cleanup-test");
+    await stub.hit("single", 100, 60_000);
+    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).not.toBeNull();
+
+    // Age the stored window by two windows, as if three minutes had passed.
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE rate_windows SET window_start = window_start - 180000");
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const tables = await runInDurableObject(stub, async (_i, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'rate_windows'").toArray(),
+    );
+    expect(tables).toEqual([]);
+    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).toBeNull();
+    // And it still works after being wiped.
+    expect((await stub.hit("single", 100, 60_000)).allowed).toBe(true);
+  });
+
+  it("keeps windows that still count", async () => {
+    const stub = env.RATE_LIMITER.getByName("ip:keep-test");
+    await stub.hit("single", 100, 60_000);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const rows = await runInDurableObject(stub, async (_i, state) => state.storage.sql.exec("SELECT curr FROM rate_windows").toArray());
+    expect(rows).toEqual([{ curr: 1 }]);
+    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).not.toBeNull();
+  });
+});
