@@ -34,3 +34,8 @@ output "audit_bucket" {
 output "api_host" {
   value = var.api_host
 }
+
+output "worker_version_message" {
+  description = "The annotation recorded on the uploaded version: release and bundle hash."
+  value       = cloudflare_worker_version.edge.annotations.workers_message
+}

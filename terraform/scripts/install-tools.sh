@@ -47,7 +47,9 @@ mkdir -p "$tools/bin"
 
 # ---- Terraform CLI ------------------------------------------------------------
 tf="$tools/bin/terraform"
-if [[ -x "$tf" ]] && TF_CLI_CONFIG_FILE=/dev/null "$tf" version 2>/dev/null | head -1 | grep -qx "Terraform v$TERRAFORM_VERSION"; then
+have=""
+[[ -x "$tf" ]] && have="$(TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$tf" version 2>/dev/null || true)"
+if [[ "${have%%$'\n'*}" == "Terraform v$TERRAFORM_VERSION" ]]; then
   log "terraform $TERRAFORM_VERSION present"
 else
   log "building terraform $TERRAFORM_VERSION from the Go module proxy (cold: about 4 minutes on 2 cores)"
