@@ -11,7 +11,7 @@ import {
   TEST_METRICS_TOKEN,
   TEST_ORIGIN,
   TEST_SERVICE_KEY,
-} from "./test/constants";
+} from "./test/constants.ts";
 
 // Tests run inside workerd with the real local KV/DO/Queue/R2 implementations from
 // wrangler.jsonc. Only outbound HTTP (JWKS, backend) is faked, by test/outbound.ts.

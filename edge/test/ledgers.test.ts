@@ -1,0 +1,131 @@
+// Rewards and the per-device / per-wallet ledgers: §3.6 trust formula in base units, daily caps,
+// rollback, and alarm cleanup so Durable Object storage stays bounded.
+
+import { env } from "cloudflare:workers";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { DEDUPE_RETENTION_MS } from "../src/durable/device-ledger";
+import { earnedFor, trustScore, utcDay } from "../src/vau/reward";
+import { newDevice, newUser, signVau, submitVau } from "./helpers";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe("trust score and reward (reference §3.6, base units)", () => {
+  const now = Date.UTC(2026, 10, 25, 12);
+  it.each([
+    ["new device", { vauCount: 0, lastSeen: null, attestations: 0 }, 50],
+    ["seen an hour ago", { vauCount: 1, lastSeen: now - 3_600_000, attestations: 0 }, 60],
+    ["seen three days ago", { vauCount: 1, lastSeen: now - 3 * DAY, attestations: 0 }, 55],
+    ["seen a month ago", { vauCount: 1, lastSeen: now - 30 * DAY, attestations: 0 }, 50],
+    ["35 VAUs, active", { vauCount: 35, lastSeen: now - 1000, attestations: 0 }, 63],
+    ["history bonus capped at +10", { vauCount: 5000, lastSeen: now - 1000, attestations: 0 }, 70],
+    ["attestations, capped at 100", { vauCount: 5000, lastSeen: now - 1000, attestations: 9 }, 100],
+  ])("%s", (_name, history, expected) => {
+    expect(trustScore(history, now)).toBe(expected);
+  });
+
+  it("pays BASE_REWARD * trust / 100 in base units (1 TWIST = 1e9)", () => {
+    expect(earnedFor(50, 10_000_000_000n)).toBe(5_000_000_000n);
+    expect(earnedFor(63, 10_000_000_000n)).toBe(6_300_000_000n);
+    expect(earnedFor(100, 10_000_000_000n)).toBe(10_000_000_000n);
+  });
+});
+
+describe("daily caps", () => {
+  it("caps a device's daily reward and reports capped", async () => {
+    const { wallet, token, device } = await newUser();
+    const caps = { DAILY_CAP_DEVICE: "8000000000" }; // 8 TWIST
+    const first = await submitVau(await signVau(device, wallet), token, {}, caps);
+    const second = await submitVau(await signVau(device, wallet), token, {}, caps);
+    const third = await submitVau(await signVau(device, wallet), token, {}, caps);
+    expect([first.json.data.earned, second.json.data.earned, third.json.data.earned]).toEqual(["5000000000", "3000000000", "0"]);
+    expect([first.json.data.capped, second.json.data.capped, third.json.data.capped]).toEqual([false, true, true]);
+    // The VAU itself is still valid and accepted; it just earns nothing more today.
+    expect(third.response.status).toBe(200);
+  });
+
+  it("caps a wallet across its devices", async () => {
+    const { wallet, token } = await newUser();
+    const caps = { DAILY_CAP_WALLET: "12000000000" }; // 12 TWIST
+    const earned: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await submitVau(await signVau(await newDevice(), wallet), token, {}, caps);
+      earned.push(res.json.data.earned);
+    }
+    expect(earned).toEqual(["5000000000", "5000000000", "2000000000"]);
+  });
+});
+
+describe("ledger rollback and cleanup", () => {
+  it("release() lets a VAU be submitted again and returns its amount", async () => {
+    const stub = env.DEVICE_LEDGER.getByName("release-test");
+    const request = { vauId: "a".repeat(64), baseReward: "10000000000", dailyCap: "200000000000", ratePerMinute: 100 };
+    const first = await stub.submit(request);
+    expect(first.kind).toBe("accepted");
+    expect((await stub.submit(request)).kind).toBe("duplicate");
+    if (first.kind !== "accepted") throw new Error("unreachable");
+    await stub.release(request.vauId, first.earned, first.day);
+    expect((await stub.submit(request)).kind).toBe("accepted");
+  });
+
+  it("device alarm drops expired VAU ids and old day totals, keeps trust history", async () => {
+    const stub = env.DEVICE_LEDGER.getByName("cleanup-test");
+    await stub.submit({ vauId: "b".repeat(64), baseReward: "10000000000", dailyCap: "200000000000", ratePerMinute: 100 });
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE seen_vaus SET expires_at = expires_at - ?", DEDUPE_RETENTION_MS + 1000);
+      state.storage.sql.exec("UPDATE day_totals SET day = '2000-01-01'");
+      state.storage.sql.exec("UPDATE rate_windows SET window_start = window_start - 180000");
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const counts = await runInDurableObject(stub, async (_i, state) => ({
+      vaus: state.storage.sql.exec("SELECT COUNT(*) AS n FROM seen_vaus").one().n,
+      days: state.storage.sql.exec("SELECT COUNT(*) AS n FROM day_totals").one().n,
+      stats: state.storage.sql.exec("SELECT vau_count FROM stats").toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(counts.vaus).toBe(0);
+    expect(counts.days).toBe(0);
+    expect(counts.stats).toEqual([{ vau_count: 1 }]);
+    // Next wake-up: when the device has been inactive for 90 days.
+    expect(counts.alarm).toBeGreaterThan(Date.now() + 80 * DAY);
+  });
+
+  it("device alarm wipes a device inactive for 90 days", async () => {
+    const stub = env.DEVICE_LEDGER.getByName("inactive-test");
+    await stub.submit({ vauId: "c".repeat(64), baseReward: "10000000000", dailyCap: "200000000000", ratePerMinute: 100 });
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("DELETE FROM seen_vaus");
+      state.storage.sql.exec("DELETE FROM rate_windows");
+      state.storage.sql.exec("UPDATE stats SET last_seen = last_seen - ?", 91 * DAY);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const tables = await runInDurableObject(stub, async (_i, state) =>
+      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+    );
+    expect(tables).toEqual([]);
+  });
+
+  it("wallet alarm forgets past days and wipes an idle wallet", async () => {
+    const stub = env.WALLET_LEDGER.getByName("wallet-cleanup-test");
+    expect(await stub.reserve(utcDay(Date.now()), "5", "10")).toBe("5");
+    expect(await stub.reserve(utcDay(Date.now()), "9", "10")).toBe("5");
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE day_totals SET day = '2000-01-01'");
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).toBeNull();
+    expect(await stub.reserve(utcDay(Date.now()), "9", "10")).toBe("9");
+  });
+
+  it("replay guard alarm deletes expired signatures", async () => {
+    const stub = env.REPLAY_GUARD.getByName("replay:zz");
+    expect(await stub.claim("sig-1", Date.now() + 60_000)).toBe(true);
+    expect(await stub.claim("sig-1", Date.now() + 60_000)).toBe(false);
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE seen SET expires_at = 1");
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).toBeNull();
+    expect(await stub.claim("sig-1", Date.now() + 60_000)).toBe(true);
+  });
+});
