@@ -12,7 +12,8 @@ public final class Main {
 
     public static void main(String[] args) {
         Config config = Config.create();
-        JsonLogging.install("auth-service", config.get("logging.level").asString().orElse("INFO"));
+        JsonLogging.install(
+                "auth-service", config.get("logging.level").asString().orElse("INFO"));
         TwistServer.start(config, AuthServiceDefinition.create(config));
     }
 }

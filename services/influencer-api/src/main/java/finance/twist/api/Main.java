@@ -16,7 +16,8 @@ public final class Main {
 
     public static void main(String[] args) {
         Config config = Config.create();
-        JsonLogging.install("influencer-api", config.get("logging.level").asString().orElse("INFO"));
+        JsonLogging.install(
+                "influencer-api", config.get("logging.level").asString().orElse("INFO"));
         if (args.length == 1 && "migrate".equals(args[0])) {
             Migrations.migrate(DatabaseSettings.from(config.get("db")));
             return;

@@ -25,8 +25,10 @@ public final class Migrations {
                 .migrate();
         LOG.info(
                 "db.migrated",
-                "applied", result.migrationsExecuted,
-                "schemaVersion", result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion);
+                "applied",
+                result.migrationsExecuted,
+                "schemaVersion",
+                result.targetSchemaVersion == null ? result.initialSchemaVersion : result.targetSchemaVersion);
         return result;
     }
 }

@@ -18,11 +18,10 @@ public final class Postgres {
                 "url", settings.url(),
                 "username", settings.username(),
                 "password", settings.password(),
-                "properties.maximumPoolSize", String.valueOf(settings.poolSize()),
-                "properties.minimumIdle", String.valueOf(Math.min(2, settings.poolSize())),
-                "properties.connectionTimeout",
-                        String.valueOf(settings.connectTimeout().toMillis()),
-                "properties.poolName", "twist-postgres")));
+                "maximumPoolSize", String.valueOf(settings.poolSize()),
+                "minimumIdle", String.valueOf(Math.min(2, settings.poolSize())),
+                "connectionTimeout", String.valueOf(settings.connectTimeout().toMillis()),
+                "poolName", "twist-postgres")));
         return JdbcClientBuilder.create()
                 .connectionPool(JdbcConnectionPool.create(pool))
                 .build();

@@ -3,10 +3,8 @@ package finance.twist.common.server;
 import finance.twist.common.health.HealthService;
 import finance.twist.common.health.Readiness;
 import finance.twist.common.http.AccessLogFilter;
-import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemErrorHandlers;
 import finance.twist.common.http.RequestIdFilter;
-import finance.twist.common.http.Responses;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.metrics.HttpMetrics;
 import io.helidon.config.Config;
@@ -49,9 +47,9 @@ public final class TwistServer {
                 .addFilter(new AccessLogFilter(new HttpMetrics()))
                 .register(new HealthService(readiness));
         ProblemErrorHandlers.register(routing);
+        // A path no route claims ends in Helidon's NotFoundException, which the handlers above
+        // answer as problem+json (a catch-all route here would also hide /metrics).
         service.routing(routing);
-        // Last: anything no route claimed gets a problem+json 404 instead of Helidon's plain text.
-        routing.any((req, res) -> Responses.problem(req, res, Problem.notFound("No route for this path.")));
     }
 
     /** Builds and starts the server described by {@code config.get("server")}. */

@@ -1,0 +1,59 @@
+package finance.twist.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import finance.twist.common.server.TwistServer;
+import finance.twist.testing.HttpProbe;
+import finance.twist.testing.TestConfigs;
+import finance.twist.testing.TestDatabase;
+import finance.twist.testing.TestRedis;
+import finance.twist.testing.TwistInfraExtension;
+import io.helidon.config.Config;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** influencer-api on a real socket against real PostgreSQL and Redis. */
+@ExtendWith(TwistInfraExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class InfluencerApiServerIT {
+
+    private final TwistServer server;
+    private final String base;
+
+    InfluencerApiServerIT(TestDatabase db, TestRedis redis) {
+        Migrations.migrate(MigrationsIT.settings(db));
+        Config config = TestConfigs.serviceConfig(TestConfigs.infrastructure(db, redis));
+        server = TwistServer.start(config, InfluencerApiDefinition.create(config));
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    @AfterAll
+    void stop() {
+        server.stop();
+    }
+
+    @Test
+    void readinessChecksPostgresAndRedis() {
+        HttpResponse<String> ready = HttpProbe.get(base + "/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"postgres\":\"UP\"").contains("\"redis\":\"UP\"");
+        assertThat(HttpProbe.get(base + "/health").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void metricsAreServed() {
+        HttpResponse<String> metrics = HttpProbe.get(base + "/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("# TYPE");
+    }
+
+    @Test
+    void unknownRouteIsProblemJson() {
+        HttpResponse<String> response = HttpProbe.get(base + "/no-such-route");
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+    }
+}
