@@ -1,0 +1,119 @@
+package finance.twist.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import redis.embedded.RedisServer;
+
+/**
+ * The whole backend on one machine without Docker ({@code bin/run}): embedded PostgreSQL and Redis
+ * keeping their data under {@code .local/}, the influencer-api migrations, then auth-service and
+ * influencer-api as child processes built from this checkout. Ctrl-C stops the services gracefully,
+ * then the databases.
+ */
+public final class LocalStack {
+
+    private static final String DATABASE = "twist";
+
+    private LocalStack() {}
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
+        Path data = root.resolve(".local");
+        int pgPort = intEnv("TWIST_LOCAL_PG_PORT", 54329);
+        int redisPort = intEnv("TWIST_LOCAL_REDIS_PORT", 63790);
+
+        EmbeddedPostgres postgres = EmbeddedServers.startPostgres(data.resolve("postgres"), pgPort);
+        RedisServer redis = EmbeddedServers.startRedis(data.resolve("redis"), redisPort, null);
+        createDatabaseIfMissing(postgres);
+        List<Process> services = new ArrayList<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(services, redis, postgres)));
+
+        Map<String, String> env = Map.of(
+                "DB_URL", "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + DATABASE,
+                "DB_USERNAME", "postgres",
+                "DB_PASSWORD", "",
+                "REDIS_URL", "redis://127.0.0.1:" + redisPort,
+                "TWIST_MODE", "development",
+                // locally nothing routes traffic to us, so there is nothing to drain
+                "SERVER_DRAIN_DASH_DELAY", "PT0S");
+        Path api = root.resolve("services/influencer-api/target/influencer-api.jar");
+        Path auth = root.resolve("services/auth-service/target/auth-service.jar");
+
+        int migrate = start(root, env, api, "migrate").waitFor();
+        if (migrate != 0) {
+            System.err.println("migrations failed (exit " + migrate + "); stopping");
+            System.exit(1);
+        }
+        services.add(start(root, env, auth));
+        services.add(start(root, env, api));
+
+        System.out.printf(
+                "%nTWIST backend is starting (data in %s):%n"
+                        + "  auth-service    http://127.0.0.1:3001  (/health /ready /metrics)%n"
+                        + "  influencer-api  http://127.0.0.1:3003  (/health /ready /metrics)%n"
+                        + "  PostgreSQL      127.0.0.1:%d database %s, user postgres%n"
+                        + "  Redis           127.0.0.1:%d%n"
+                        + "Press Ctrl-C to stop everything.%n%n",
+                data, pgPort, DATABASE, redisPort);
+        for (Process service : services) {
+            int exit = service.waitFor();
+            System.err.println("a service exited with " + exit + "; stopping the stack");
+            System.exit(exit == 0 ? 1 : exit);
+        }
+    }
+
+    private static Process start(Path root, Map<String, String> env, Path jar, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"), "-XX:+UseSerialGC", "-jar", jar.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(root.toFile()).inheritIO();
+        builder.environment().putAll(env);
+        return builder.start();
+    }
+
+    private static void createDatabaseIfMissing(EmbeddedPostgres postgres) throws Exception {
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet exists =
+                        statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
+            if (!exists.next()) {
+                statement.execute("CREATE DATABASE " + DATABASE);
+            }
+        }
+    }
+
+    private static void stopAll(List<Process> services, RedisServer redis, EmbeddedPostgres postgres) {
+        // SIGTERM first so each service drains and closes its pools, then the databases.
+        services.forEach(Process::destroy);
+        for (Process service : services) {
+            try {
+                if (!service.waitFor(20, TimeUnit.SECONDS)) {
+                    service.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            redis.stop();
+            postgres.close();
+        } catch (IOException e) {
+            System.err.println("stopping the databases failed: " + e.getMessage());
+        }
+        System.out.println("TWIST backend stopped.");
+    }
+
+    private static int intEnv(String name, int fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : Integer.parseInt(value.trim());
+    }
+}
