@@ -63,6 +63,7 @@ function finalize(request: Request, response: Response, env: Env, ctx: Execution
   const durationMs = Date.now() - rc.startedAt;
   const status = String(response.status);
   count("edge_http_requests_total", { route: rc.route, status });
+  if (rc.errorCode !== undefined) count("edge_http_errors_total", { route: rc.route, code: rc.errorCode });
   observeDuration("edge_http_request_duration_seconds", { route: rc.route }, durationMs / 1000);
 
   const cf = request.cf as { country?: string; colo?: string } | undefined;

@@ -42,10 +42,10 @@ export function auditObjectKey(first: AuditEntry): string {
 
 /** Writes everything buffered in this isolate as one R2 object. */
 export async function flushAudit(env: Env): Promise<void> {
+  lastFlush = Date.now();
   if (buffer.length === 0) return;
   const batch = buffer;
   buffer = [];
-  lastFlush = Date.now();
   try {
     await env.AUDIT_BUCKET.put(auditObjectKey(batch[0]!), batch.map((e) => JSON.stringify(e)).join("\n") + "\n", {
       httpMetadata: { contentType: "application/x-ndjson" },

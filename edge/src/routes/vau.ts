@@ -19,6 +19,7 @@ export async function handleVau(request: Request, env: Env, config: Config, rc: 
   const body = await readBodyText(request, MAX_BODY_BYTES);
   const caller = await authenticate(request, "/api/v1/vau", body, env, config, rc);
   let admitted;
+  // Only failures of the VAU itself count as rejections; auth failures are in edge_http_errors_total.
   try {
     admitted = await admitVau(parseVau(parseJson(body)), caller.token.sub, env, config, Date.now());
     await enqueueRewards(env, [admitted]);
