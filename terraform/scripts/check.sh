@@ -10,7 +10,9 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)" # terraform/
 edge="${TWIST_EDGE_DIR:-$here/../edge}"
 
-eval "$(bash "$here/scripts/install-tools.sh" --env)"
+# An assignment, not eval "$(...)", so a failed install stops the check here.
+tool_env="$(bash "$here/scripts/install-tools.sh" --env)"
+eval "$tool_env"
 terraform version | sed -n 1p
 echo "cloudflare provider: $(cat "$here/.tools/cloudflare-provider.kind" 2>/dev/null || echo unknown)"
 
