@@ -1,7 +1,9 @@
-// The full client authentication for VAU routes, in order:
+// Client authentication for VAU routes, in order:
 //   1. client HMAC (X-Client-Id / X-Timestamp / X-HMAC-Signature) — cheap, rejects garbage first
 //   2. access token (ES256 against auth-service's JWKS)
-//   3. replay check of the HMAC signature (only valid signatures reach storage)
+// The replay check of the HMAC signature needs storage and happens afterwards: for a single VAU
+// inside its DeviceLedger call (a replay is byte-identical, so it names the same device and
+// costs no extra round trip), for a batch in the sharded ReplayGuard (claimSignature below).
 
 import type { Config } from "../config";
 import { unauthorized } from "../http/errors";
@@ -13,6 +15,8 @@ import { type AccessToken, bearerToken, verifyAccessToken } from "./jwt";
 export interface Caller {
   clientId: string;
   token: AccessToken;
+  /** The request's HMAC signature and until when a replay of it must be refused. */
+  replay: { signature: string; expiresAt: number };
 }
 
 export async function authenticate(
@@ -38,9 +42,13 @@ export async function authenticate(
 
   // The signature can only be replayed while its timestamp is inside the ±5 min window.
   const expiresAt = client.timestampMs + REQUEST_MAX_SKEW_MS + 60_000;
-  const guard = env.REPLAY_GUARD.getByName(`replay:${client.signature.slice(0, 2)}`);
-  if (!(await guard.claim(client.signature, expiresAt))) {
-    throw unauthorized("REPLAYED_REQUEST", "This request signature has already been used");
-  }
-  return { clientId: client.clientId, token };
+  return { clientId: client.clientId, token, replay: { signature: client.signature, expiresAt } };
+}
+
+export const replayedError = () => unauthorized("REPLAYED_REQUEST", "This request signature has already been used");
+
+/** Marks the request signature as used in the ReplayGuard shard for it; 401 if it was already. */
+export async function claimSignature(env: Env, replay: Caller["replay"]): Promise<void> {
+  const guard = env.REPLAY_GUARD.getByName(`replay:${replay.signature.slice(0, 2)}`);
+  if (!(await guard.claim(replay.signature, replay.expiresAt))) throw replayedError();
 }

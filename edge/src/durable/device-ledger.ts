@@ -15,6 +15,8 @@ const MINUTE_MS = 60_000;
 
 export interface SubmitRequest {
   vauId: string;
+  /** HMAC signature of the request carrying this VAU (single route): refused if seen before. */
+  replay?: { signature: string; expiresAt: number };
   /** Reward at trust 100, base units as a decimal string. */
   baseReward: string;
   /** Daily cap for this device, base units as a decimal string. */
@@ -23,6 +25,7 @@ export interface SubmitRequest {
 }
 
 export type SubmitResult =
+  | { kind: "replayed" }
   | { kind: "rate_limited"; decision: LimitDecision }
   | { kind: "duplicate"; decision: LimitDecision }
   | { kind: "accepted"; decision: LimitDecision; trustScore: number; earned: string; capped: boolean; day: string };
@@ -38,15 +41,23 @@ export class DeviceLedger extends DurableObject<Env> {
       `CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1),
         first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, vau_count INTEGER NOT NULL)`,
       "CREATE TABLE IF NOT EXISTS seen_vaus (vau_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS seen_signatures (signature TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)",
       "CREATE TABLE IF NOT EXISTS day_totals (day TEXT PRIMARY KEY, amount TEXT NOT NULL)",
     ]);
     this.alarms = new AlarmKeeper(ctx.storage);
   }
 
-  /** Rate limit → dedupe → trust → capped reward, all in one synchronous section. */
+  /** Replay → rate limit → dedupe → trust → capped reward, all in one synchronous section. */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const now = Date.now();
     const sql = this.schema.ensure();
+    if (request.replay) {
+      const { signature, expiresAt } = request.replay;
+      if (sql.exec("SELECT 1 FROM seen_signatures WHERE signature = ?", signature).toArray().length > 0) {
+        return { kind: "replayed" };
+      }
+      sql.exec("INSERT INTO seen_signatures (signature, expires_at) VALUES (?, ?)", signature, expiresAt);
+    }
     const decision = new SlidingWindowTable(sql).hit("vau", request.ratePerMinute, MINUTE_MS, now);
     if (!decision.allowed) return { kind: "rate_limited", decision };
 
@@ -96,13 +107,15 @@ export class DeviceLedger extends DurableObject<Env> {
     const now = Date.now();
     const sql = this.schema.ensure();
     sql.exec("DELETE FROM seen_vaus WHERE expires_at <= ?", now);
+    sql.exec("DELETE FROM seen_signatures WHERE expires_at <= ?", now);
     sql.exec("DELETE FROM day_totals WHERE day < ?", utcDay(now));
     const nextWindow = new SlidingWindowTable(sql).deleteExpired(now);
     const nextVau = sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM seen_vaus").one().next;
+    const nextSig = sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM seen_signatures").one().next;
     const lastSeen = sql.exec<{ last_seen: number }>("SELECT last_seen FROM stats WHERE id = 1").toArray()[0]?.last_seen;
 
     const forgetAt = lastSeen === undefined ? now : lastSeen + INACTIVE_DEVICE_TTL_MS;
-    const candidates = [nextWindow, nextVau].filter((t): t is number => t !== null);
+    const candidates = [nextWindow, nextVau, nextSig].filter((t): t is number => t !== null);
     if (candidates.length === 0 && forgetAt <= now) {
       await this.schema.wipe();
       return;

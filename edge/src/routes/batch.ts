@@ -2,7 +2,7 @@
 // The envelope must be well-formed (else 400 for the whole request); after that every item gets
 // its own result, so one bad VAU does not reject its neighbours.
 
-import { authenticate } from "../auth/authenticate";
+import { authenticate, claimSignature } from "../auth/authenticate";
 import type { Config } from "../config";
 import { readBodyText, parseJson } from "../http/body";
 import type { RequestContext } from "../http/context";
@@ -45,6 +45,7 @@ export async function handleBatch(request: Request, env: Env, config: Config, rc
   const ipDecision = await enforceIpLimit(request, env, "batch", config.rateLimitBatchPerMin);
   const body = await readBodyText(request, MAX_BODY_BYTES);
   const caller = await authenticate(request, "/api/v1/vau/batch", body, env, config, rc);
+  await claimSignature(env, caller.replay);
   const envelope = parseEnvelope(parseJson(body));
 
   const now = Date.now();

@@ -15,13 +15,22 @@ import { enforceIpLimit, tightestHeaders } from "./ip-limit";
 const MAX_BODY_BYTES = 8 * 1024;
 
 export async function handleVau(request: Request, env: Env, config: Config, rc: RequestContext): Promise<Response> {
-  const ipDecision = await enforceIpLimit(request, env, "single", config.rateLimitSinglePerMin);
-  const body = await readBodyText(request, MAX_BODY_BYTES);
-  const caller = await authenticate(request, "/api/v1/vau", body, env, config, rc);
+  // The IP limit round trip overlaps with the (local) signature checks; if the limit says no,
+  // its 429 wins over whatever authentication concluded.
+  const limited = enforceIpLimit(request, env, "single", config.rateLimitSinglePerMin);
+  const authenticated = readBodyText(request, MAX_BODY_BYTES).then(async (body) => ({
+    body,
+    caller: await authenticate(request, "/api/v1/vau", body, env, config, rc),
+  }));
+  const [ipOutcome, authOutcome] = await Promise.allSettled([limited, authenticated]);
+  if (ipOutcome.status === "rejected") throw ipOutcome.reason;
+  if (authOutcome.status === "rejected") throw authOutcome.reason;
+  const ipDecision = ipOutcome.value;
+  const { body, caller } = authOutcome.value;
   let admitted;
   // Only failures of the VAU itself count as rejections; auth failures are in edge_http_errors_total.
   try {
-    admitted = await admitVau(parseVau(parseJson(body)), caller.token.sub, env, config, Date.now());
+    admitted = await admitVau(parseVau(parseJson(body)), caller.token.sub, env, config, Date.now(), caller.replay);
     await enqueueRewards(env, [admitted]);
   } catch (err) {
     if (err instanceof ApiError) count("edge_vau_rejected_total", { code: err.code });

@@ -2,6 +2,7 @@
 // signature, then the atomic ledger steps (device: rate limit, dedupe, trust, device cap;
 // wallet: daily cap). Shared by the single and batch routes so both validate identically.
 
+import { type Caller, replayedError } from "../auth/authenticate";
 import type { Config } from "../config";
 import { ApiError } from "../http/errors";
 import type { RewardMessage } from "../queue/reward-message";
@@ -23,7 +24,18 @@ export interface Admitted {
   rollback: () => Promise<void>;
 }
 
-export async function admitVau(vau: Vau, wallet: string, env: Env, config: Config, now: number): Promise<Admitted> {
+/**
+ * `replay` is the single route's request signature, checked inside the same DeviceLedger call;
+ * the batch route checks its signature once beforehand (ReplayGuard) and passes undefined.
+ */
+export async function admitVau(
+  vau: Vau,
+  wallet: string,
+  env: Env,
+  config: Config,
+  now: number,
+  replay?: Caller["replay"],
+): Promise<Admitted> {
   if (vau.userId !== wallet) {
     throw new ApiError(403, "USER_MISMATCH", "VAU userId does not match the access token subject");
   }
@@ -34,10 +46,12 @@ export async function admitVau(vau: Vau, wallet: string, env: Env, config: Confi
   const device = env.DEVICE_LEDGER.getByName(vau.deviceId);
   const result = await device.submit({
     vauId,
+    ...(replay ? { replay } : {}),
     baseReward: config.baseReward.toString(),
     dailyCap: config.dailyCapDevice.toString(),
     ratePerMinute: config.rateLimitDevicePerMin,
   });
+  if (result.kind === "replayed") throw replayedError();
   if (result.kind === "rate_limited") {
     throw new ApiError(429, "RATE_LIMITED", "Too many VAUs from this device", rateLimitHeaders(result.decision));
   }
