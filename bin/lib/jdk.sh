@@ -34,6 +34,10 @@ use_jdk21() {
     fi
     export JAVA_HOME="$best"
     export PATH="$JAVA_HOME/bin:$PATH"
+    if [ "$best_version" -ge 24 ]; then
+        # Maven 3.8's bundled Guava uses sun.misc.Unsafe; silence the JDK 24+ warning it causes
+        export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow"
+    fi
     echo "using JDK $best_version at $JAVA_HOME" >&2
 }
 

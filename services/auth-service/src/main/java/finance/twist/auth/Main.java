@@ -14,6 +14,6 @@ public final class Main {
         Config config = Config.create();
         JsonLogging.install(
                 "auth-service", config.get("logging.level").asString().orElse("INFO"));
-        TwistServer.start(config, AuthServiceDefinition.create(config));
+        TwistServer.startOrExit(config, () -> AuthServiceDefinition.create(config));
     }
 }

@@ -26,6 +26,6 @@ public final class Main {
             System.err.println("usage: influencer-api [migrate]");
             System.exit(2);
         }
-        TwistServer.start(config, InfluencerApiDefinition.create(config));
+        TwistServer.startOrExit(config, () -> InfluencerApiDefinition.create(config));
     }
 }

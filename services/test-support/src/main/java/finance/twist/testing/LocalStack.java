@@ -21,6 +21,7 @@ import redis.embedded.RedisServer;
 public final class LocalStack {
 
     private static final String DATABASE = "twist";
+    private static volatile boolean stopping;
 
     private LocalStack() {}
 
@@ -34,7 +35,10 @@ public final class LocalStack {
         RedisServer redis = EmbeddedServers.startRedis(data.resolve("redis"), redisPort, null);
         createDatabaseIfMissing(postgres);
         List<Process> services = new ArrayList<>();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(services, redis, postgres)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping = true;
+            stopAll(services, redis, postgres);
+        }));
 
         Map<String, String> env = Map.of(
                 "DB_URL", "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + DATABASE,
@@ -65,6 +69,9 @@ public final class LocalStack {
                 data, pgPort, DATABASE, redisPort);
         for (Process service : services) {
             int exit = service.waitFor();
+            if (stopping) {
+                return;
+            }
             System.err.println("a service exited with " + exit + "; stopping the stack");
             System.exit(exit == 0 ? 1 : exit);
         }

@@ -2,6 +2,7 @@ package finance.twist.common.logging;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -16,10 +17,21 @@ public final class StructuredLog {
      */
     public record Fields(Map<String, Object> values) {}
 
+    private static volatile Handler direct;
+
     private final Logger logger;
 
     private StructuredLog(Logger logger) {
         this.logger = logger;
+    }
+
+    /**
+     * Sends events straight to {@code handler} instead of through the root logger. The JDK's own
+     * shutdown hook resets JUL concurrently with ours, which would drop the "draining" and
+     * "shutdown complete" lines exactly when an operator needs them.
+     */
+    public static void publishDirectlyTo(Handler handler) {
+        direct = handler;
     }
 
     public static StructuredLog of(Class<?> owner) {
@@ -34,7 +46,15 @@ public final class StructuredLog {
         log(Level.WARNING, event, keyValues);
     }
 
+    public void error(String event, Throwable error, Object... keyValues) {
+        log(Level.SEVERE, event, error, keyValues);
+    }
+
     private void log(Level level, String event, Object... keyValues) {
+        log(level, event, null, keyValues);
+    }
+
+    private void log(Level level, String event, Throwable error, Object... keyValues) {
         if (!logger.isLoggable(level)) {
             return;
         }
@@ -48,6 +68,12 @@ public final class StructuredLog {
         LogRecord record = new LogRecord(level, event);
         record.setLoggerName(logger.getName());
         record.setParameters(new Object[] {new Fields(fields)});
-        logger.log(record);
+        record.setThrown(error);
+        Handler handler = direct;
+        if (handler != null) {
+            handler.publish(record);
+        } else {
+            logger.log(record);
+        }
     }
 }

@@ -2,6 +2,7 @@ package finance.twist.common.server;
 
 import finance.twist.common.logging.JsonLogFormatter;
 import finance.twist.common.logging.StdoutJsonHandler;
+import finance.twist.common.logging.StructuredLog;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogManager;
@@ -23,6 +24,7 @@ public final class JsonLogging {
         StdoutJsonHandler handler = new StdoutJsonHandler();
         handler.setLevel(parsed);
         root.addHandler(handler);
+        StructuredLog.publishDirectlyTo(handler);
         root.setLevel(parsed);
     }
 }

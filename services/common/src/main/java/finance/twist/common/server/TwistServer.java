@@ -13,6 +13,7 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.time.Duration;
+import java.util.function.Supplier;
 
 /**
  * The runtime both services share: JSON logs, request ids, problem+json errors, access log and
@@ -70,6 +71,10 @@ public final class TwistServer {
                 .routing(routing -> routing(routing, service, readiness))
                 .build()
                 .start();
+        if (!server.isRunning()) {
+            service.close();
+            throw new IllegalStateException("the HTTP listener did not start (is the port in use?)");
+        }
         TwistServer twist = new TwistServer(
                 server,
                 readiness,
@@ -79,6 +84,19 @@ public final class TwistServer {
                 .addShutdownHook(Thread.ofPlatform().name("twist-shutdown").unstarted(twist::stop));
         LOG.info("server.started", "service", service.name(), "port", server.port());
         return twist;
+    }
+
+    /**
+     * Entry point for {@code main}: starts the service or logs why it cannot and exits with 1, so
+     * an orchestrator sees the failure instead of a process that lingers without a listener.
+     */
+    public static void startOrExit(Config config, Supplier<ServiceDefinition> service) {
+        try {
+            start(config, service.get());
+        } catch (RuntimeException e) {
+            LOG.error("server.start_failed", e, "reason", e.getMessage());
+            System.exit(1);
+        }
     }
 
     public int port() {
