@@ -94,6 +94,18 @@ describe("client HMAC", () => {
   });
 });
 
+describe("replayed batch", () => {
+  it("rejects a replayed batch request signature with 401", async () => {
+    const { wallet, token, device } = await newUser();
+    const request = await signedRequest("/api/v1/vau/batch", { vaus: [await signVau(device, wallet)] }, { token });
+    const first = await call(request.clone());
+    expect(first.status).toBe(200);
+    const replay = await call(request.clone());
+    expect(replay.status).toBe(401);
+    expect(((await replay.json()) as ErrorBody).error.code).toBe("REPLAYED_REQUEST");
+  });
+});
+
 describe("access token", () => {
   it("requires a bearer token", async () => {
     const { wallet, device } = await newUser();
@@ -105,6 +117,20 @@ describe("access token", () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await tokenFor(wallet, { iat: now - 1000, nbf: now - 1000, exp: now - 61 });
     await expectError(await submitVau(await signVau(device, wallet), token), 401, "TOKEN_EXPIRED");
+  });
+
+  it("rejects a once-valid token after it expires, even though its verification is cached", async () => {
+    const { wallet, device } = await newUser();
+    const now = Math.floor(Date.now() / 1000);
+    const token = await tokenFor(wallet, { exp: now + 10 });
+    expect((await submitVau(await signVau(device, wallet), token)).response.status).toBe(200);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 75_000);
+      await expectError(await submitVau(await signVau(device, wallet), token), 401, "TOKEN_EXPIRED");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("accepts a token expired by less than the 60 s skew", async () => {

@@ -1,6 +1,7 @@
 import { beforeEach } from "vitest";
 import { outbound } from "./outbound";
 import { resetJwksCache } from "../src/auth/jwks";
+import { resetTokenCache } from "../src/auth/jwt";
 import { testJwk } from "./helpers";
 
 // The worker module and the tests share one isolate, so replacing the global fetch reroutes
@@ -11,4 +12,5 @@ beforeEach(() => {
   outbound.reset();
   outbound.jwks = { keys: [testJwk] };
   resetJwksCache();
+  resetTokenCache();
 });

@@ -3,7 +3,7 @@
 
 import { unauthorized } from "../http/errors";
 import { base64UrlToBytes, fromUtf8, utf8 } from "../util/encoding";
-import { getVerificationKey } from "./jwks";
+import { JWKS_TTL_MS, getVerificationKey } from "./jwks";
 
 export const MAX_CLOCK_SKEW_S = 60;
 const MAX_TOKEN_LENGTH = 4096;
@@ -35,7 +35,32 @@ export function bearerToken(request: Request): string {
   return match[1]!;
 }
 
+// Clients send the same token with every VAU, so a verified token is remembered per isolate and
+// the ECDSA verification is skipped on repeats. Expiry is still checked on every use, and an
+// entry lives at most as long as the JWKS cache (a key removed from the JWKS stops working
+// within that time either way).
+const MAX_CACHED_TOKENS = 10_000;
+const verified = new Map<string, { token: AccessToken; until: number }>();
+
+/** Test hook. */
+export function resetTokenCache(): void {
+  verified.clear();
+}
+
 export async function verifyAccessToken(token: string, settings: JwtSettings, nowMs: number): Promise<AccessToken> {
+  const cacheKey = `${settings.jwksUrl}|${settings.issuer}|${settings.audience}|${token}`;
+  const cached = verified.get(cacheKey);
+  if (cached && nowMs < cached.until) {
+    if (nowMs / 1000 > cached.token.exp + MAX_CLOCK_SKEW_S) throw unauthorized("TOKEN_EXPIRED", "Access token has expired");
+    return cached.token;
+  }
+  const result = await verifyUncached(token, settings, nowMs);
+  if (verified.size >= MAX_CACHED_TOKENS) verified.clear(); // crude bound; refilling is cheap
+  verified.set(cacheKey, { token: result, until: nowMs + JWKS_TTL_MS });
+  return result;
+}
+
+async function verifyUncached(token: string, settings: JwtSettings, nowMs: number): Promise<AccessToken> {
   const invalid = (message: string) => unauthorized("INVALID_TOKEN", message);
   if (token.length > MAX_TOKEN_LENGTH) throw invalid("Access token is too long");
   const parts = token.split(".");
