@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { backoffSeconds } from "../src/queue/reward-consumer";
+import { signServiceRequest } from "../src/queue/service-signature";
 import type { RewardMessage } from "../src/queue/reward-message";
 import { TEST_BACKEND_URL, TEST_SERVICE_KEY } from "./constants";
 import { outbound } from "./outbound";
@@ -78,6 +79,14 @@ describe("reward queue consumer", () => {
 
     expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-1", "msg-2"]);
     expect(result.retryMessages).toEqual([]);
+  });
+
+  it("matches the test vector in docs/contracts/vau-rewards.md", async () => {
+    const body =
+      '{"rewards":[{"vauId":"3f2a9c1e5b7d4f608192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8","wallet":"7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU","amount":"5000000000","deviceId":"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a","siteId":"site-news-001","timestamp":1764064799123}]}';
+    expect(await signServiceRequest("example-service-key-0123456789abcdef", "POST", "/internal/vau-rewards", "1764064800000", body)).toBe(
+      "024ef7de0cc701a905f5d6b0bc254912d6f2b8422aeaa3a53aa47984aad9855d",
+    );
   });
 
   it("retries every message with exponential backoff on 5xx", async () => {
