@@ -23,4 +23,14 @@ npm run --silent build >/dev/null
 test -s dist/index.js
 
 echo "== edge: tests in workerd"
-npx vitest run
+report="$(mktemp)"
+trap 'rm -f "$report"' EXIT
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+# One plain closing line ("N passed, N failed") for the repository's test summary.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`edge: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  if (r.numTotalTests === 0) process.exit(1);
+' "$report" || status=1
+exit "$status"
