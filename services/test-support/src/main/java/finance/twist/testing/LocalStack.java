@@ -2,11 +2,16 @@ package finance.twist.testing;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -40,14 +45,19 @@ public final class LocalStack {
             stopAll(services, redis, postgres);
         }));
 
-        Map<String, String> env = Map.of(
+        // Fresh random secrets each run: nothing local is worth a long-lived key.
+        String serviceKey = randomHex(32);
+        String clientKey = randomHex(32);
+        String metricsToken = randomHex(16);
+        Map<String, String> env = new HashMap<>(Map.of(
                 "DB_URL", "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + DATABASE,
                 "DB_USERNAME", "postgres",
                 "DB_PASSWORD", "",
                 "REDIS_URL", "redis://127.0.0.1:" + redisPort,
                 "TWIST_MODE", "development",
+                "EDGE_SERVICE_KEY", serviceKey,
                 // locally nothing routes traffic to us, so there is nothing to drain
-                "SERVER_DRAIN_DASH_DELAY", "PT0S");
+                "SERVER_DRAIN_DASH_DELAY", "PT0S"));
         Path api = root.resolve("services/influencer-api/target/influencer-api.jar");
         Path auth = root.resolve("services/auth-service/target/auth-service.jar");
 
@@ -58,6 +68,19 @@ public final class LocalStack {
         }
         services.add(start(root, env, auth));
         services.add(start(root, env, api));
+        boolean edge = "1".equals(System.getenv().getOrDefault("TWIST_RUN_EDGE", "0"));
+        if (edge) {
+            // wrangler dev with local Durable Objects, Queues and R2, pointed at the services above
+            Map<String, String> edgeEnv = new HashMap<>(env);
+            edgeEnv.put("EDGE_CLIENT_KEYS", "{\"twist-local\":[\"" + clientKey + "\"]}");
+            edgeEnv.put("EDGE_METRICS_TOKEN", metricsToken);
+            ProcessBuilder wrangler = new ProcessBuilder("bash", "edge/scripts/dev.sh")
+                    .directory(root.toFile())
+                    .inheritIO();
+            wrangler.environment().putAll(edgeEnv);
+            services.add(wrangler.start());
+            writeEdgeSecrets(data.resolve("edge-dev.env"), clientKey, metricsToken);
+        }
 
         System.out.printf(
                 "%nTWIST backend is starting (data in %s):%n"
@@ -65,8 +88,16 @@ public final class LocalStack {
                         + "  influencer-api  http://127.0.0.1:3003  (/health /ready /metrics)%n"
                         + "  PostgreSQL      127.0.0.1:%d database %s, user postgres%n"
                         + "  Redis           127.0.0.1:%d%n"
+                        + "%s"
                         + "Press Ctrl-C to stop everything.%n%n",
-                data, pgPort, DATABASE, redisPort);
+                data,
+                pgPort,
+                DATABASE,
+                redisPort,
+                edge
+                        ? "  edge worker     http://127.0.0.1:8787  (client id and keys in "
+                                + data.resolve("edge-dev.env") + ")\n"
+                        : "  edge worker     not started (TWIST_RUN_EDGE=1 bin/run starts it)\n");
         for (Process service : services) {
             int exit = service.waitFor();
             if (stopping) {
@@ -117,6 +148,22 @@ public final class LocalStack {
             System.err.println("stopping the databases failed: " + e.getMessage());
         }
         System.out.println("TWIST backend stopped.");
+    }
+
+    /** Keeps this run's edge client key out of the console and logs: only the owner may read it. */
+    private static void writeEdgeSecrets(Path file, String clientKey, String metricsToken) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(
+                file,
+                "EDGE_CLIENT_ID=twist-local\nEDGE_CLIENT_KEY=" + clientKey + "\nEDGE_METRICS_TOKEN=" + metricsToken
+                        + "\n");
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        new SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
     }
 
     private static int intEnv(String name, int fallback) {
