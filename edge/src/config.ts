@@ -33,6 +33,17 @@ function baseUnits(name: string, raw: string | undefined, fallback: bigint): big
   return BigInt(raw);
 }
 
+function httpUrl(name: string, raw: string | undefined): string {
+  let url: URL;
+  try {
+    url = new URL(raw ?? "");
+  } catch {
+    throw new Error(`${name} must be an absolute URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`${name} must be an http(s) URL`);
+  return url.toString();
+}
+
 const cache = new WeakMap<object, Config>();
 
 /** Parses once per env object (one per isolate in production). Throws on invalid values. */
@@ -41,10 +52,10 @@ export function getConfig(env: Env): Config {
   if (cached) return cached;
   const config: Config = {
     environment: env.ENVIRONMENT || "production",
-    jwksUrl: env.JWKS_URL,
+    jwksUrl: httpUrl("JWKS_URL", env.JWKS_URL),
     jwtIssuer: env.JWT_ISSUER || "twist-auth",
     jwtAudience: env.JWT_AUDIENCE || "twist-api",
-    backendUrl: (env.BACKEND_URL || "").replace(/\/+$/, ""),
+    backendUrl: httpUrl("BACKEND_URL", env.BACKEND_URL).replace(/\/+$/, ""),
     allowedOrigins: new Set(
       (env.ALLOWED_ORIGINS || "")
         .split(",")

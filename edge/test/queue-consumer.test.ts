@@ -28,7 +28,7 @@ function reward(i: number): RewardMessage {
  * Runs the consumer on a batch from createMessageBatch. getQueueResult reports which messages
  * were acked or retried but not the retry delay, so retry() calls are also recorded here.
  */
-async function consume(bodies: unknown[], attempts = 1) {
+async function consume(bodies: unknown[], attempts = 1, overrides: Partial<Env> = {}) {
   const batch = createMessageBatch(
     "twist-vau-rewards",
     bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts, body })),
@@ -52,7 +52,7 @@ async function consume(bodies: unknown[], attempts = 1) {
     retryAll: (options?: QueueRetryOptions) => batch.retryAll(options),
   };
   const ctx = createExecutionContext();
-  await worker.queue(recording, env, ctx);
+  await worker.queue(recording, { ...env, ...overrides }, ctx);
   const result = await getQueueResult(batch, ctx);
   expect(result.retryMessages.map((r: { msgId: string }) => r.msgId)).toEqual(retried.map((r) => r.msgId));
   return { explicitAcks: result.explicitAcks as string[], retryMessages: retried };
@@ -131,6 +131,14 @@ describe("reward queue consumer", () => {
     expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-2"]);
     expect(result.retryMessages).toEqual([{ msgId: "msg-1", delaySeconds: 300 }]);
     expect(outbound.backendRequests).toHaveLength(4);
+  });
+
+  it("keeps rewards (slow retries) instead of dropping them when delivery is misconfigured", async () => {
+    for (const overrides of [{ SERVICE_KEY: "" }, { BACKEND_URL: "not a url" }]) {
+      const result = await consume([reward(1)], 1, overrides);
+      expect(result.retryMessages).toEqual([{ msgId: "msg-0", delaySeconds: 300 }]);
+    }
+    expect(outbound.backendRequests).toHaveLength(0);
   });
 
   it("never forwards malformed messages", async () => {

@@ -7,6 +7,7 @@
 // A 400 on a multi-message batch is retried message by message, so one malformed reward
 // cannot hold the other 99 hostage.
 
+import { getConfig } from "../config";
 import { count } from "../metrics/recorder";
 import { isRewardMessage, type RewardMessage } from "./reward-message";
 import { REWARDS_PATH, SERVICE_ID, signServiceRequest } from "./service-signature";
@@ -22,13 +23,13 @@ export function backoffSeconds(attempts: number): number {
 
 type Outcome = "delivered" | "server_error" | "network_error" | "client_error";
 
-async function post(env: Env, rewards: RewardMessage[]): Promise<{ outcome: Outcome; status?: number }> {
+async function post(env: Env, backendUrl: string, rewards: RewardMessage[]): Promise<{ outcome: Outcome; status?: number }> {
   const body = JSON.stringify({ rewards });
   const timestamp = String(Date.now());
   const signature = await signServiceRequest(env.SERVICE_KEY, "POST", REWARDS_PATH, timestamp, body);
   let response: Response;
   try {
-    response = await fetch(`${env.BACKEND_URL.replace(/\/+$/, "")}${REWARDS_PATH}`, {
+    response = await fetch(`${backendUrl}${REWARDS_PATH}`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
@@ -65,9 +66,13 @@ function settle(messages: Message<unknown>[], outcome: Outcome): void {
 }
 
 export async function consumeRewards(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  if (!env.SERVICE_KEY || !env.BACKEND_URL) {
+  let backendUrl: string;
+  try {
+    backendUrl = getConfig(env).backendUrl;
+    if (!env.SERVICE_KEY) throw new Error("SERVICE_KEY is not set");
+  } catch (err) {
     // Misconfiguration: keep the rewards (slow retries) rather than drop them.
-    console.error("SERVICE_KEY or BACKEND_URL is not configured; rewards not delivered");
+    console.error("reward delivery misconfigured; rewards not delivered:", String(err));
     settle([...batch.messages], "client_error");
     return;
   }
@@ -78,9 +83,9 @@ export async function consumeRewards(batch: MessageBatch<unknown>, env: Env): Pr
   }
   for (let i = 0; i < valid.length; i += MAX_REWARDS_PER_REQUEST) {
     const chunk = valid.slice(i, i + MAX_REWARDS_PER_REQUEST);
-    const { outcome, status } = await post(env, chunk.map((m) => m.body));
+    const { outcome, status } = await post(env, backendUrl, chunk.map((m) => m.body));
     if (outcome === "client_error" && status === 400 && chunk.length > 1) {
-      for (const message of chunk) settle([message], (await post(env, [message.body])).outcome);
+      for (const message of chunk) settle([message], (await post(env, backendUrl, [message.body])).outcome);
     } else {
       settle(chunk, outcome);
     }

@@ -54,10 +54,14 @@ export async function handleBatch(request: Request, env: Env, config: Config, rc
       try {
         return { index, admitted: await admitVau(parseVau(item, `vaus[${index}]`), caller.token.sub, env, config, now) };
       } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        count("edge_vau_rejected_total", { code: err.code });
-        const error = { code: err.code, message: err.message };
-        return { index, rejected: { index, status: "rejected", httpStatus: err.status, error } };
+        // An unexpected failure (e.g. a Durable Object call) fails this item only: the other
+        // items' rewards must still be enqueued, or their retries would meet 409s.
+        const apiError =
+          err instanceof ApiError ? err : new ApiError(500, "INTERNAL_ERROR", "Internal error; retry this VAU");
+        if (!(err instanceof ApiError)) console.error("batch item failed", String(err));
+        count("edge_vau_rejected_total", { code: apiError.code });
+        const error = { code: apiError.code, message: apiError.message };
+        return { index, rejected: { index, status: "rejected", httpStatus: apiError.status, error } };
       }
     }),
   );

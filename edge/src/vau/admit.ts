@@ -61,7 +61,14 @@ export async function admitVau(
   let granted = 0n;
   const walletLedger = env.WALLET_LEDGER.getByName(wallet);
   if (deviceEarned > 0n) {
-    granted = BigInt(await walletLedger.reserve(result.day, result.earned, config.dailyCapWallet.toString()));
+    try {
+      granted = BigInt(await walletLedger.reserve(result.day, result.earned, config.dailyCapWallet.toString()));
+    } catch (err) {
+      // Without this the device would remember the VAU and a retry would get 409 for a VAU
+      // that never earned anything.
+      await device.release(vauId, result.earned, result.day).catch(() => undefined);
+      throw err;
+    }
   }
   const admitted: Admitted = {
     vauId,
