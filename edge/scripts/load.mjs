@@ -8,9 +8,11 @@
 // and starts `wrangler dev` pointed at those (limits and caps raised through --var, since the
 // default 100/min per IP would stop a load test after 100 requests).
 //
-// Usage: node scripts/load.mjs [--connections 1,16] [--duration 20] [--warmup 3]
+// Usage: node scripts/load.mjs [--connections 1,16] [--duration 20] [--warmup 3] [--floor]
 //        [--url http://127.0.0.1:8787]  (with --url, no wrangler dev is started: that worker must
 //        already use this script's JWKS/keys, see README)
+// --floor sends GET /no-such-route instead (a 404: no crypto, no Durable Object, no queue), which
+// measures what `wrangler dev` itself costs on this machine: the ceiling for the real path.
 // Prints req/s and latency percentiles per connection count.
 
 import { spawn } from "node:child_process";
@@ -22,13 +24,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") && arg !== "--floor" ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
 );
 const CONNECTIONS = String(args.connections ?? "1,16").split(",").map(Number);
 const DURATION_S = Number(args.duration ?? 20);
 const WARMUP_S = Number(args.warmup ?? 3);
 const PORT = Number(args.port ?? 8787);
 const HOST = "127.0.0.1"; // never anything else
+const FLOOR = process.argv.includes("--floor");
 const DEVICES = 256;
 const WALLETS = 64;
 
@@ -201,12 +204,13 @@ async function run(connections) {
   setTimeout(() => (measuring = true), WARMUP_S * 1000);
   async function loop() {
     while (Date.now() < end) {
-      const { body, headers } = nextRequest();
+      const { body, headers } = FLOOR ? { body: undefined, headers: {} } : nextRequest();
       const started = process.hrtime.bigint();
       let status;
       try {
-        const r = await send("POST", "/api/v1/vau", headers, body);
-        status = r.status === 200 ? 200 : `${r.status} ${JSON.parse(r.body)?.error?.code ?? ""}`;
+        const r = FLOOR ? await send("GET", "/no-such-route") : await send("POST", "/api/v1/vau", headers, body);
+        const expected = FLOOR ? 404 : 200;
+        status = r.status === expected ? 200 : `${r.status} ${JSON.parse(r.body)?.error?.code ?? ""}`;
       } catch (err) {
         status = `error ${err.message}`;
       }
@@ -244,5 +248,5 @@ await new Promise((r) => setTimeout(r, 8000));
 const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: "" }));
 const accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
 console.log(`rewards delivered to the fake backend: ${delivered.rewards} in ${delivered.requests} signed requests (bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}`);
-console.log(JSON.stringify({ date: new Date().toISOString(), durationS: DURATION_S, warmupS: WARMUP_S, results, delivered }));
+console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", durationS: DURATION_S, warmupS: WARMUP_S, results, delivered }));
 stop(results.every((r) => r.ok === r.requests) ? 0 : 1);
