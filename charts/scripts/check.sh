@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The containers + charts part of the repository's test command (issues 8 and 9). No Docker
+# engine, no cluster and no network beyond the package registries are needed:
+#   - Dockerfiles: hadolint + a written checklist (non-root numeric USER, tagged bases marked
+#     for digest pinning, HEALTHCHECK, multi-stage, OCI labels, JVM container flags)
+#   - docker-compose.backend.yml: loaded by compose-go (the loader of `docker compose config`:
+#     Compose-specification schema, interpolation, semantics), required variables stop it,
+#     every ${VAR} documented in .env.backend.example, plus the stack's own rules
+#   - charts: helm lint --strict and helm template for default, staging and production values;
+#     kubeconform -strict against Kubernetes 1.31 schemas; values that break values.schema.json
+#     are rejected; render guards; policy tests over every rendered manifest
+#   - the helm JWT test client against a local stand-in (when a JDK 21+ is found)
+#   - shellcheck on k3s/ and the scripts
+# Tools are pinned and installed by charts/scripts/install-tools.sh into <repo>/.tools.
+# Exits non-zero on any failure. Last line: "containers+charts: N passed, M failed".
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$repo"
+
+# An assignment, not eval "$(...)", so a failed install stops the check here.
+tool_env="$(bash charts/scripts/install-tools.sh --env)"
+eval "$tool_env"
+py="$TWIST_TOOLS_PY"
+echo "tools: $(helm version --short), kubeconform $(kubeconform -v), $(hadolint --version), shellcheck $(shellcheck --version | awk '/^version/ {print $2}')"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0 skipped=0
+
+pass() { passed=$((passed + 1)); echo "PASS $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+# run NAME CMD...: one check that passes when CMD exits 0 (its output is shown on failure).
+run() {
+  local name="$1"; shift
+  if "$@" >"$work/out" 2>&1; then pass "$name"; else fail "$name"; sed 's/^/    /' "$work/out"; fi
+}
+
+# reject NAME PATTERN CMD...: one check that passes when CMD fails with PATTERN in its output.
+reject() {
+  local name="$1" pattern="$2"; shift 2
+  if "$@" >"$work/out" 2>&1; then
+    fail "$name (was accepted)"
+  elif grep -Eq -- "$pattern" "$work/out"; then
+    pass "$name"
+  else
+    fail "$name (failed for another reason)"; sed 's/^/    /' "$work/out"
+  fi
+}
+
+# many NAME CMD...: adds the PASS/FAIL lines of a script that prints one line per check.
+many() {
+  local name="$1" n_pass n_fail; shift
+  "$@" >"$work/many" 2>&1 || true
+  n_pass="$(grep -c '^PASS ' "$work/many" || true)"
+  n_fail="$(grep -c '^FAIL ' "$work/many" || true)"
+  passed=$((passed + n_pass)) failed=$((failed + n_fail))
+  if [[ "$n_fail" -gt 0 || "$n_pass" -eq 0 ]]; then
+    grep -v '^PASS ' "$work/many" | sed 's/^/    /'
+    [[ "$n_pass" -gt 0 ]] || fail "$name produced no checks"
+  fi
+  echo "$name: $n_pass passed, $n_fail failed"
+}
+
+echo "== Dockerfiles"
+for svc in auth-service influencer-api; do
+  run "hadolint services/$svc/Dockerfile" hadolint --config charts/tests/hadolint.yaml "services/$svc/Dockerfile"
+done
+many "container checklist (Dockerfiles, .dockerignore, compose, env example)" \
+  "$py" charts/tests/check_containers.py "$repo"
+
+echo "== docker-compose.backend.yml"
+cat >"$work/env.ok" <<'ENV'
+DB_PASSWORD=test-only-db-password
+REDIS_PASSWORD=test-only-redis-password
+AUTH_JWT_KEYS='{"keys":[{"kty":"EC","crv":"P-256","kid":"k1"}]}'
+EDGE_SERVICE_KEY=test-only-edge-key
+ENV
+run "compose file loads (Compose spec schema, interpolation, semantics)" \
+  compose-config -f docker-compose.backend.yml --env-file "$work/env.ok"
+reject "compose stops when the example's required secrets are still empty" \
+  "required variable DB_PASSWORD is missing a value: DB_PASSWORD is required" \
+  compose-config -f docker-compose.backend.yml --env-file .env.backend.example
+reject "compose names a missing AUTH_JWT_KEYS and how to generate it" \
+  "AUTH_JWT_KEYS is required - run .*generate-key" \
+  compose-config -f docker-compose.backend.yml --env-file <(grep -v AUTH_JWT_KEYS "$work/env.ok")
+sed 's/^    restart: unless-stopped$/    restart: unless-stopped\n    restart_policy_typo: always/' docker-compose.backend.yml >"$work/bad-compose.yml"
+reject "the Compose schema rejects an unknown service key" "restart_policy_typo" \
+  compose-config -f "$work/bad-compose.yml" --env-file "$work/env.ok"
+
+echo "== charts"
+digest_a="sha256:$(printf 'a%.0s' {1..64})"
+digest_b="sha256:$(printf 'b%.0s' {1..64})"
+# What CI passes on a real deploy: the image digests it built, the R2 endpoint (not a secret).
+app_sets=(--set "authService.image.digest=$digest_a" --set "influencerApi.image.digest=$digest_b"
+  --set "tunnel.image.digest=$digest_a" --set "tests.jwtRoundTrip.image.digest=$digest_b")
+data_sets=(--set "backup.s3.endpoint=https://test-account.r2.cloudflarestorage.com")
+data_digest_sets=(--set "postgresql.image.digest=$digest_a" --set "redis.image.digest=$digest_a" --set "backup.image.digest=$digest_b")
+schema_location="$TWIST_K8S_SCHEMAS/{{ .NormalizedKubernetesVersion }}{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+kubeconform_args=(-strict -summary -kubernetes-version 1.31.0 -schema-location "$schema_location"
+  # Traefik's Middleware is a CRD without a schema here; everything else must validate
+  -skip Middleware)
+
+# render CHART ENV ARGS...: lint --strict and template one chart/environment into $work.
+render() {
+  local chart="$1" env="$2"; shift 2
+  local files=()
+  [[ "$env" == default ]] || files=(-f "charts/$chart/values-$env.yaml")
+  run "helm lint --strict $chart ($env)" helm lint --strict "charts/$chart" "${files[@]}" "$@"
+  # shellcheck disable=SC2016 # expanded by the inner sh
+  run "helm template $chart ($env)" sh -c 'helm template "$@" > "$0"' "$work/$chart-$env.yaml" \
+    "$chart" "charts/$chart" --namespace "twist-$env" --kube-version 1.31.0 "${files[@]}" "$@"
+  run "kubeconform -strict (Kubernetes 1.31) $chart ($env)" \
+    kubeconform "${kubeconform_args[@]}" "$work/$chart-$env.yaml"
+}
+
+render twist default
+render twist staging "${app_sets[@]}"
+render twist production "${app_sets[@]}"
+render twist-data default
+render twist-data staging "${data_sets[@]}" "${data_digest_sets[@]}"
+render twist-data production "${data_sets[@]}" "${data_digest_sets[@]}"
+
+echo "== policy over rendered manifests"
+many "policy twist (default)" "$py" charts/tests/policy.py twist-default "$work/twist-default.yaml" \
+  --expect Deployment=2 Ingress=1 Job=1 Pod=2 NetworkPolicy=2 PodDisruptionBudget=0
+many "policy twist (staging)" "$py" charts/tests/policy.py twist-staging "$work/twist-staging.yaml" \
+  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=0
+many "policy twist (production)" "$py" charts/tests/policy.py twist-production "$work/twist-production.yaml" \
+  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=2
+many "policy twist-data (default)" "$py" charts/tests/policy.py twist-data-default "$work/twist-data-default.yaml" \
+  --expect StatefulSet=2 CronJob=2 NetworkPolicy=2
+many "policy twist-data (staging)" "$py" charts/tests/policy.py twist-data-staging "$work/twist-data-staging.yaml" \
+  --require-digest --expect StatefulSet=2 CronJob=2
+many "policy twist-data (production)" "$py" charts/tests/policy.py twist-data-production "$work/twist-data-production.yaml" \
+  --require-digest --expect StatefulSet=2 CronJob=2
+run "production app images are referenced by digest" \
+  grep -q "twist/auth-service:0.1.0@$digest_a" "$work/twist-production.yaml"
+run "the migration Job is a pre-install,pre-upgrade hook" \
+  grep -q 'helm.sh/hook: pre-install,pre-upgrade' "$work/twist-production.yaml"
+# shellcheck disable=SC2016 # expanded by the inner sh
+run "pods roll when their ConfigMap changes (checksum annotation)" sh -c \
+  'a=$(helm template t charts/twist --kube-version 1.31.0 | grep -m1 checksum/config);
+   b=$(helm template t charts/twist --kube-version 1.31.0 --set logLevel=FINE | grep -m1 checksum/config);
+   [ -n "$a" ] && [ "$a" != "$b" ]'
+
+echo "== values that must be rejected"
+t() { helm template t "charts/$1" --kube-version 1.31.0 "${@:2}"; }
+reject "schema: unknown top-level key" "additional properties 'replicas' not allowed|additionalProperties" \
+  t twist --set replicas=3
+reject "schema: image tag latest" "authService.image.tag|latest" t twist --set authService.image.tag=latest
+reject "schema: maxUnavailable other than 0" "rollout.maxUnavailable" t twist --set rollout.maxUnavailable=1
+reject "schema: writable root filesystem" "readOnlyRootFilesystem" t twist --set securityContext.readOnlyRootFilesystem=false
+reject "schema: running as root allowed" "runAsNonRoot" t twist --set podSecurityContext.runAsNonRoot=false
+reject "schema: malformed digest" "digest" t twist --set authService.image.digest=sha256:abc
+reject "schema: resources without limits" "limits" t twist --set influencerApi.resources.limits=null
+reject "schema: a secret written into values (unknown key)" "additional properties|additionalProperties" \
+  t twist --set database.password=hunter2
+reject "schema: zero replicas" "replicaCount" t twist --set authService.replicaCount=0
+reject "schema (data): retention of 0 days" "retentionDays" t twist-data --set backup.retentionDays=0
+reject "schema (data): unknown key" "additional properties|additionalProperties" t twist-data --set postgresql.password=x
+reject "guard: production without image digests" "a digest is required" \
+  t twist -f charts/twist/values-production.yaml
+reject "guard: shutdown budget beyond terminationGracePeriodSeconds" "must not exceed terminationGracePeriodSeconds" \
+  t twist --set shutdown.preStopSleepSeconds=20
+reject "guard: data chart without the R2 endpoint" "backup.s3.endpoint is required" \
+  t twist-data -f charts/twist-data/values-staging.yaml "${data_digest_sets[@]}"
+reject "guard: data production without image digests" "a digest is required" \
+  t twist-data -f charts/twist-data/values-production.yaml "${data_sets[@]}"
+printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec:\n  replica: 1\n  selector: {matchLabels: {a: b}}\n  template: {metadata: {labels: {a: b}}, spec: {containers: [{name: c, image: "x:1"}]}}\n' >"$work/bad.yaml"
+reject "kubeconform -strict rejects an unknown field (the schemas bite)" "replica" \
+  kubeconform "${kubeconform_args[@]}" "$work/bad.yaml"
+
+echo "== helm test client (JWT round trip)"
+# shellcheck source=bin/lib/jdk.sh
+if (source bin/lib/jdk.sh && use_jdk21 >/dev/null 2>&1); then
+  java_bin="$(source bin/lib/jdk.sh && use_jdk21 2>/dev/null && command -v java)"
+  many "JWT test client" "$py" charts/tests/jwt_fake_backend.py "$java_bin" charts/twist/files/JwtRoundTrip.java
+else
+  skipped=$((skipped + 2)); echo "SKIP JWT test client: no JDK 21+ here (bin/lib/jdk.sh)"
+fi
+
+echo "== shellcheck"
+mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'k3s/*.sh' 'k3s/**/*.sh' 'charts/*.sh' 'charts/**/*.sh' | sort -u)
+for s in "${scripts[@]}"; do
+  run "shellcheck $s" shellcheck -x "$s"
+done
+
+summary="containers+charts: $passed passed, $failed failed"
+[[ "$skipped" -eq 0 ]] || summary+=", $skipped skipped"
+echo "$summary"
+[[ "$failed" -eq 0 ]]
