@@ -1,0 +1,338 @@
+#!/usr/bin/env bash
+# Prepares a fresh Ubuntu 24.04 VM (Oracle Cloud Always Free, Ampere A1 / arm64; amd64 works
+# too) to run TWIST on k3s. Idempotent: every step checks before it changes anything, so it
+# is also the upgrade path (change k3s/versions.env, run it again).
+#
+#   sudo bash k3s/bootstrap.sh --deploy-key /path/to/ci_deploy_key.pub [--ingress tunnel|traefik]
+#
+#   --deploy-key FILE   public SSH key of CI's deploy user (required on the first run)
+#   --ingress tunnel    (default) public traffic arrives through cloudflared; Traefik and the
+#                       service load balancer are disabled; ports 80/443 stay closed
+#   --ingress traefik   k3s's Traefik serves the API hosts; ports 80/443 are opened
+#
+# Steps: packages + unattended security upgrades; SSH key-only; firewall (ufw: SSH, plus 80/443
+# only with Traefik; Oracle's default REJECT rules replaced); k3s at the pinned version with
+# checksum verification, API for localhost only; helm at the pinned version; namespaces
+# twist-staging and twist-production (restricted Pod Security); the "deploy" user, who can only
+# open an SSH tunnel to the API, and a namespace-scoped deployer kubeconfig at
+# /root/twist/deployer.kubeconfig for CI. Log: /var/log/twist-bootstrap.log.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env source-path=SCRIPTDIR
+source "$here/versions.env"
+
+NAMESPACES=(twist-staging twist-production)
+DEPLOY_USER=deploy
+STATE_DIR=/root/twist
+POD_CIDR=10.42.0.0/16
+SERVICE_CIDR=10.43.0.0/16
+
+deploy_key="" ingress="tunnel"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --deploy-key) deploy_key="$2"; shift 2 ;;
+    --ingress) ingress="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ "$ingress" == tunnel || "$ingress" == traefik ]] || { echo "--ingress must be tunnel or traefik" >&2; exit 2; }
+[[ "$(id -u)" -eq 0 ]] || { echo "run as root (sudo)" >&2; exit 1; }
+[[ -z "$deploy_key" || -r "$deploy_key" ]] || { echo "cannot read $deploy_key" >&2; exit 1; }
+
+exec > >(tee -a /var/log/twist-bootstrap.log) 2>&1
+step() { echo; echo "==> $*"; }
+
+case "$(dpkg --print-architecture)" in
+  arm64) arch=arm64; k3s_asset=k3s-arm64; k3s_pin="$K3S_SHA256_ARM64"; helm_pin="$HELM_SHA256_ARM64" ;;
+  amd64) arch=amd64; k3s_asset=k3s; k3s_pin="$K3S_SHA256_AMD64"; helm_pin="$HELM_SHA256_AMD64" ;;
+  *) echo "unsupported architecture $(dpkg --print-architecture)" >&2; exit 1 ;;
+esac
+mkdir -p "$STATE_DIR" && chmod 700 "$STATE_DIR"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# verify FILE PIN CHECKSUM_URL NAME: the pinned sha256 when set, else the release's checksum file.
+verify() {
+  local file="$1" pin="$2" url="$3" name="$4" want
+  if [[ -n "$pin" ]]; then
+    want="$pin"
+  else
+    echo "WARNING: no pinned checksum for $name in versions.env; using the release's checksum file (run k3s/pin-versions.sh)"
+    want="$(curl -fsSL "$url" | awk -v f="$name" '$2 == f || $2 == "*"f {print $1}' | head -n 1)"
+  fi
+  [[ "$want" =~ ^[a-f0-9]{64}$ ]] || { echo "no checksum for $name" >&2; exit 1; }
+  echo "$want  $file" | sha256sum -c --quiet - || { echo "CHECKSUM MISMATCH for $name" >&2; exit 1; }
+  echo "checksum ok: $name $want"
+}
+
+step "packages and unattended security upgrades"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends curl ca-certificates ufw unattended-upgrades apt-listchanges jq
+cat >/etc/apt/apt.conf.d/20auto-upgrades <<'CONF'
+APT::Periodic::Update-Package-Lists "1";
+APT::Periodic::Unattended-Upgrade "1";
+APT::Periodic::AutocleanInterval "7";
+CONF
+# Security updates only; no automatic reboot on a one-node cluster (see k3s/README.md,
+# "Reboots": /var/run/reboot-required is checked weekly by the operator).
+cat >/etc/apt/apt.conf.d/52twist-unattended-upgrades <<'CONF'
+Unattended-Upgrade::Allowed-Origins { "${distro_id}:${distro_codename}-security"; "${distro_id}ESMApps:${distro_codename}-apps-security"; "${distro_id}ESM:${distro_codename}-infra-security"; };
+Unattended-Upgrade::Automatic-Reboot "false";
+Unattended-Upgrade::Remove-Unused-Dependencies "true";
+CONF
+systemctl enable --now unattended-upgrades.service >/dev/null
+
+step "SSH: keys only, no root login"
+cat >/etc/ssh/sshd_config.d/50-twist.conf <<'CONF'
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowTcpForwarding local
+X11Forwarding no
+CONF
+sshd -t && systemctl reload ssh
+
+step "firewall (ufw): SSH$([[ "$ingress" == traefik ]] && echo ", HTTP, HTTPS")"
+# Oracle's Ubuntu images ship iptables rules ending in REJECT (netfilter-persistent) that would
+# also drop k3s's pod traffic; ufw owns the firewall from here on. Idempotent: only the
+# Oracle rules are removed, and only while they exist.
+if systemctl is-enabled --quiet netfilter-persistent 2>/dev/null; then
+  systemctl disable --now netfilter-persistent >/dev/null 2>&1 || true
+  [[ -f /etc/iptables/rules.v4 ]] && mv /etc/iptables/rules.v4 /etc/iptables/rules.v4.oracle-default
+fi
+for chain in INPUT FORWARD; do
+  while iptables -C "$chain" -j REJECT --reject-with icmp-host-prohibited 2>/dev/null; do
+    iptables -D "$chain" -j REJECT --reject-with icmp-host-prohibited
+  done
+done
+ufw default deny incoming >/dev/null
+ufw default allow outgoing >/dev/null
+ufw default allow routed >/dev/null
+ufw limit 22/tcp comment 'ssh' >/dev/null
+# pods and services talk to each other and to the node (kubelet, API via the service IP)
+ufw allow from "$POD_CIDR" comment 'k3s pods' >/dev/null
+ufw allow from "$SERVICE_CIDR" comment 'k3s services' >/dev/null
+if [[ "$ingress" == traefik ]]; then
+  ufw allow 80/tcp comment 'traefik http' >/dev/null
+  ufw allow 443/tcp comment 'traefik https' >/dev/null
+else
+  ufw delete allow 80/tcp >/dev/null 2>&1 || true
+  ufw delete allow 443/tcp >/dev/null 2>&1 || true
+fi
+# 6443 (the Kubernetes API) is never opened: CI reaches it through an SSH tunnel.
+ufw --force enable >/dev/null
+ufw status verbose
+
+step "k3s $K3S_VERSION"
+installed="$(/usr/local/bin/k3s --version 2>/dev/null | awk 'NR==1 {print $3}' || true)"
+mkdir -p /etc/rancher/k3s
+config="$tmp/config.yaml"
+{
+  echo "# written by k3s/bootstrap.sh"
+  echo 'write-kubeconfig-mode: "0600"'
+  echo "tls-san: [127.0.0.1, localhost]"
+  echo "secrets-encryption: true"
+  echo "cluster-cidr: $POD_CIDR"
+  echo "service-cidr: $SERVICE_CIDR"
+  if [[ "$ingress" == tunnel ]]; then echo "disable: [traefik, servicelb]"; fi
+} >"$config"
+config_changed=0
+cmp -s "$config" /etc/rancher/k3s/config.yaml || { install -m 0600 "$config" /etc/rancher/k3s/config.yaml; config_changed=1; }
+if [[ "$installed" != "$K3S_VERSION" ]]; then
+  base="https://github.com/k3s-io/k3s/releases/download/${K3S_VERSION//+/%2B}"
+  curl -fsSL -o "$tmp/$k3s_asset" "$base/$k3s_asset"
+  verify "$tmp/$k3s_asset" "$k3s_pin" "$base/sha256sum-$arch.txt" "$k3s_asset"
+  install -m 0755 "$tmp/$k3s_asset" /usr/local/bin/k3s
+  for tool in kubectl crictl ctr; do
+    [[ -e "/usr/local/bin/$tool" ]] || ln -s /usr/local/bin/k3s "/usr/local/bin/$tool"
+  done
+  config_changed=1
+else
+  echo "k3s $K3S_VERSION already installed"
+fi
+cat >"$tmp/k3s.service" <<'UNIT'
+[Unit]
+Description=Lightweight Kubernetes (k3s, installed by twist k3s/bootstrap.sh)
+Documentation=https://k3s.io
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=notify
+EnvironmentFile=-/etc/default/k3s
+KillMode=process
+Delegate=yes
+LimitNOFILE=1048576
+LimitNPROC=infinity
+LimitCORE=infinity
+TasksMax=infinity
+TimeoutStartSec=0
+Restart=always
+RestartSec=5s
+ExecStartPre=-/sbin/modprobe br_netfilter
+ExecStartPre=-/sbin/modprobe overlay
+ExecStart=/usr/local/bin/k3s server
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+if ! cmp -s "$tmp/k3s.service" /etc/systemd/system/k3s.service; then
+  install -m 0644 "$tmp/k3s.service" /etc/systemd/system/k3s.service
+  systemctl daemon-reload
+  config_changed=1
+fi
+systemctl enable k3s >/dev/null
+if [[ "$config_changed" -eq 1 ]] || ! systemctl is-active --quiet k3s; then
+  systemctl restart k3s
+fi
+export KUBECONFIG=/etc/rancher/k3s/k3s.yaml
+kubectl() { /usr/local/bin/k3s kubectl "$@"; }
+for _ in $(seq 1 60); do kubectl get nodes >/dev/null 2>&1 && break; sleep 5; done
+kubectl wait --for=condition=Ready node --all --timeout=300s
+kubectl get nodes -o wide
+
+step "helm $HELM_VERSION"
+if [[ "$(helm version --short 2>/dev/null | cut -d+ -f1)" != "$HELM_VERSION" ]]; then
+  tarball="helm-$HELM_VERSION-linux-$arch.tar.gz"
+  curl -fsSL -o "$tmp/$tarball" "https://get.helm.sh/$tarball"
+  verify "$tmp/$tarball" "$helm_pin" "https://get.helm.sh/$tarball.sha256sum" "$tarball"
+  tar -xzf "$tmp/$tarball" -C "$tmp"
+  install -m 0755 "$tmp/linux-$arch/helm" /usr/local/bin/helm
+fi
+helm version --short
+
+step "namespaces (restricted Pod Security) and the namespace-scoped deployer"
+for ns in "${NAMESPACES[@]}"; do
+  kubectl apply -f - <<YAML
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: $ns
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+    pod-security.kubernetes.io/warn: restricted
+    pod-security.kubernetes.io/audit: restricted
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: twist-deployer
+  namespace: $ns
+automountServiceAccountToken: false
+---
+# Everything helm upgrade / rollback / test of the twist and twist-data charts touch, in this
+# namespace only. Secrets are included because Helm keeps its release records in Secrets.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: twist-deployer
+  namespace: $ns
+rules:
+  - apiGroups: [""]
+    resources: [configmaps, secrets, services, serviceaccounts, persistentvolumeclaims, pods]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [""]
+    resources: [pods/log, events, endpoints]
+    verbs: [get, list, watch]
+  - apiGroups: [apps]
+    resources: [deployments, statefulsets, replicasets]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [apps]
+    resources: [deployments/scale]
+    verbs: [get, update, patch]
+  - apiGroups: [batch]
+    resources: [jobs, cronjobs]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [networking.k8s.io]
+    resources: [networkpolicies, ingresses]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [policy]
+    resources: [poddisruptionbudgets]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [traefik.io]
+    resources: [middlewares]
+    verbs: [get, list, watch, create, update, patch, delete]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: twist-deployer
+  namespace: $ns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: twist-deployer
+subjects:
+  - kind: ServiceAccount
+    name: twist-deployer
+    namespace: $ns
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: twist-deployer-token
+  namespace: $ns
+  annotations:
+    kubernetes.io/service-account.name: twist-deployer
+type: kubernetes.io/service-account-token
+YAML
+done
+
+step "deployer kubeconfig ($STATE_DIR/deployer.kubeconfig)"
+kc="$tmp/deployer.kubeconfig"
+ca="$(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
+{
+  echo "apiVersion: v1"
+  echo "kind: Config"
+  echo "clusters:"
+  echo "  - name: twist"
+  echo "    cluster:"
+  echo "      server: https://127.0.0.1:6443"
+  echo "      certificate-authority-data: $ca"
+  echo "users:"
+  for ns in "${NAMESPACES[@]}"; do
+    token=""
+    for _ in $(seq 1 30); do
+      token="$(kubectl -n "$ns" get secret twist-deployer-token -o jsonpath='{.data.token}' | base64 -d)"
+      [[ -n "$token" ]] && break
+      sleep 1
+    done
+    [[ -n "$token" ]] || { echo "no token for twist-deployer in $ns" >&2; exit 1; }
+    echo "  - name: deployer-$ns"
+    echo "    user:"
+    echo "      token: $token"
+  done
+  echo "contexts:"
+  for ns in "${NAMESPACES[@]}"; do
+    echo "  - name: ${ns#twist-}"
+    echo "    context: {cluster: twist, user: deployer-$ns, namespace: $ns}"
+  done
+  echo "current-context: staging"
+} >"$kc"
+install -m 0600 "$kc" "$STATE_DIR/deployer.kubeconfig"
+# proof of the scope: allowed in its namespace, refused elsewhere
+KUBECONFIG="$STATE_DIR/deployer.kubeconfig" /usr/local/bin/k3s kubectl --context staging auth can-i create deployments -n twist-staging
+if KUBECONFIG="$STATE_DIR/deployer.kubeconfig" /usr/local/bin/k3s kubectl --context staging auth can-i get secrets -n kube-system >/dev/null 2>&1; then
+  echo "deployer can read kube-system secrets: RBAC is too wide" >&2; exit 1
+fi
+
+step "deploy user ($DEPLOY_USER): SSH tunnel to 127.0.0.1:6443 only"
+id "$DEPLOY_USER" >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin "$DEPLOY_USER"
+install -d -m 0700 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "/home/$DEPLOY_USER/.ssh"
+if [[ -n "$deploy_key" ]]; then
+  # restrict: no shell, no pty, no agent/X11; the one thing allowed is a local forward to the API
+  printf 'restrict,port-forwarding,permitopen="127.0.0.1:6443",command="/usr/sbin/nologin" %s\n' \
+    "$(head -n 1 "$deploy_key")" >"$tmp/authorized_keys"
+  install -m 0600 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$tmp/authorized_keys" "/home/$DEPLOY_USER/.ssh/authorized_keys"
+elif [[ ! -s "/home/$DEPLOY_USER/.ssh/authorized_keys" ]]; then
+  echo "WARNING: no --deploy-key given and none installed yet: CI cannot connect"
+fi
+
+step "done"
+echo "k3s $K3S_VERSION, helm $HELM_VERSION, ingress: $ingress"
+echo "CI secrets: the deployer kubeconfig is $STATE_DIR/deployer.kubeconfig (base64 it into the CI secret),"
+echo "the SSH host key for known_hosts: $(ssh-keyscan -t ed25519 127.0.0.1 2>/dev/null | awk '{print $2, $3}')"
