@@ -18,7 +18,7 @@
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import http from "node:http";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -191,6 +191,30 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
+// CPU seconds used so far by wrangler dev and its workerd children (Linux /proc), so the report
+// can say how much CPU one request costs: a number that survives a busy shared machine better
+// than req/s does.
+function serverCpuSeconds() {
+  if (!wrangler || !existsSync("/proc")) return NaN;
+  const stats = new Map();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const raw = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch { /* process went away */ }
+  }
+  const tree = new Set([wrangler.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, s] of stats) if (!tree.has(pid) && tree.has(s.ppid)) { tree.add(pid); grew = true; }
+  }
+  let ticks = 0;
+  for (const pid of tree) ticks += stats.get(pid)?.ticks ?? 0;
+  return ticks / 100; // USER_HZ
+}
+
 function percentile(sorted, p) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
@@ -201,7 +225,13 @@ async function run(connections) {
   let measuring = false;
   const warmupEnd = Date.now() + WARMUP_S * 1000;
   const end = warmupEnd + DURATION_S * 1000;
-  setTimeout(() => (measuring = true), WARMUP_S * 1000);
+  let cpuStart = NaN;
+  let genStart;
+  setTimeout(() => {
+    measuring = true;
+    cpuStart = serverCpuSeconds();
+    genStart = process.cpuUsage();
+  }, WARMUP_S * 1000);
   async function loop() {
     while (Date.now() < end) {
       const { body, headers } = FLOOR ? { body: undefined, headers: {} } : nextRequest();
@@ -221,6 +251,9 @@ async function run(connections) {
     }
   }
   await Promise.all(Array.from({ length: connections }, loop));
+  const serverCpuMs = ((serverCpuSeconds() - cpuStart) * 1000) / latencies.length;
+  const gen = process.cpuUsage(genStart);
+  const generatorCpuMs = (gen.user + gen.system) / 1000 / latencies.length;
   latencies.sort((a, b) => a - b);
   const ok = latencies.length - [...failures.values()].reduce((a, b) => a + b, 0);
   return {
@@ -233,6 +266,8 @@ async function run(connections) {
     p95: percentile(latencies, 95).toFixed(1),
     p99: percentile(latencies, 99).toFixed(1),
     max: latencies.at(-1)?.toFixed(1),
+    serverCpuMsPerRequest: serverCpuMs.toFixed(2),
+    generatorCpuMsPerRequest: generatorCpuMs.toFixed(2),
   };
 }
 
@@ -240,7 +275,7 @@ const results = [];
 for (const c of CONNECTIONS) {
   const r = await run(c);
   results.push(r);
-  console.log(`connections=${r.connections} requests=${r.requests} ok=${r.ok} req/s=${r.rps} p50=${r.p50}ms p95=${r.p95}ms p99=${r.p99}ms max=${r.max}ms failures=${JSON.stringify(r.failures)}`);
+  console.log(`connections=${r.connections} requests=${r.requests} ok=${r.ok} req/s=${r.rps} p50=${r.p50}ms p95=${r.p95}ms p99=${r.p99}ms max=${r.max}ms cpu/req: server=${r.serverCpuMsPerRequest}ms generator=${r.generatorCpuMsPerRequest}ms failures=${JSON.stringify(r.failures)}`);
 }
 
 // Give the queue consumer a moment to deliver, then report what reached the fake backend.
