@@ -5,17 +5,19 @@
 #
 #   sudo bash k3s/bootstrap.sh --deploy-key /path/to/ci_deploy_key.pub [--ingress tunnel|traefik]
 #
-#   --deploy-key FILE   public SSH key of CI's deploy user (required on the first run)
+#   --deploy-key FILE   public SSH key(s) of CI's deploy user, one per line (one per
+#                       environment); required on the first run, replaces the list when given
 #   --ingress tunnel    (default) public traffic arrives through cloudflared; Traefik and the
 #                       service load balancer are disabled; ports 80/443 stay closed
 #   --ingress traefik   k3s's Traefik serves the API hosts; ports 80/443 are opened
+#   --rotate-deployer-tokens   issue new 90-day deployer tokens (kubeconfigs) for CI
 #
 # Steps: packages + unattended security upgrades; SSH key-only; firewall (ufw: SSH, plus 80/443
 # only with Traefik; Oracle's default REJECT rules replaced); k3s at the pinned version with
 # checksum verification, API for localhost only; helm at the pinned version; namespaces
 # twist-staging and twist-production (restricted Pod Security); the "deploy" user, who can only
-# open an SSH tunnel to the API, and a namespace-scoped deployer kubeconfig at
-# /root/twist/deployer.kubeconfig for CI. Log: /var/log/twist-bootstrap.log.
+# open an SSH tunnel to the API; one namespace-scoped deployer kubeconfig per environment at
+# /root/twist/deployer-<env>.kubeconfig for CI. Log: /var/log/twist-bootstrap.log.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,12 +29,14 @@ DEPLOY_USER=deploy
 STATE_DIR=/root/twist
 POD_CIDR=10.42.0.0/16
 SERVICE_CIDR=10.43.0.0/16
+TUNNEL_LOCAL_PORT=16443   # CI's end of the SSH tunnel (scripts/github/k3s-tunnel.sh)
 
-deploy_key="" ingress="tunnel"
+deploy_key="" ingress="tunnel" rotate_tokens=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --deploy-key) deploy_key="$2"; shift 2 ;;
     --ingress) ingress="$2"; shift 2 ;;
+    --rotate-deployer-tokens) rotate_tokens=1; shift ;;
     -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -270,63 +274,59 @@ subjects:
   - kind: ServiceAccount
     name: twist-deployer
     namespace: $ns
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: twist-deployer-token
-  namespace: $ns
-  annotations:
-    kubernetes.io/service-account.name: twist-deployer
-type: kubernetes.io/service-account-token
 YAML
 done
 
-step "deployer kubeconfig ($STATE_DIR/deployer.kubeconfig)"
-kc="$tmp/deployer.kubeconfig"
+step "deployer kubeconfigs ($STATE_DIR/deployer-<env>.kubeconfig)"
+# One per environment (the KUBE_CONFIG secret of each GitHub Environment, docs/secrets.md):
+# a 90-day token of twist-deployer in that namespace only, for the server at the local end of
+# CI's SSH tunnel (127.0.0.1:16443 -> VM 127.0.0.1:6443). Kept while it exists; new tokens
+# with --rotate-deployer-tokens (old ones expire on their own).
 ca="$(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
-{
-  echo "apiVersion: v1"
-  echo "kind: Config"
-  echo "clusters:"
-  echo "  - name: twist"
-  echo "    cluster:"
-  echo "      server: https://127.0.0.1:6443"
-  echo "      certificate-authority-data: $ca"
-  echo "users:"
-  for ns in "${NAMESPACES[@]}"; do
-    token=""
-    for _ in $(seq 1 30); do
-      token="$(kubectl -n "$ns" get secret twist-deployer-token -o jsonpath='{.data.token}' | base64 -d)"
-      [[ -n "$token" ]] && break
-      sleep 1
-    done
-    [[ -n "$token" ]] || { echo "no token for twist-deployer in $ns" >&2; exit 1; }
-    echo "  - name: deployer-$ns"
-    echo "    user:"
-    echo "      token: $token"
-  done
-  echo "contexts:"
-  for ns in "${NAMESPACES[@]}"; do
-    echo "  - name: ${ns#twist-}"
-    echo "    context: {cluster: twist, user: deployer-$ns, namespace: $ns}"
-  done
-  echo "current-context: staging"
-} >"$kc"
-install -m 0600 "$kc" "$STATE_DIR/deployer.kubeconfig"
-# proof of the scope: allowed in its namespace, refused elsewhere
-KUBECONFIG="$STATE_DIR/deployer.kubeconfig" /usr/local/bin/k3s kubectl --context staging auth can-i create deployments -n twist-staging
-if KUBECONFIG="$STATE_DIR/deployer.kubeconfig" /usr/local/bin/k3s kubectl --context staging auth can-i get secrets -n kube-system >/dev/null 2>&1; then
-  echo "deployer can read kube-system secrets: RBAC is too wide" >&2; exit 1
-fi
+for ns in "${NAMESPACES[@]}"; do
+  env="${ns#twist-}"
+  out="$STATE_DIR/deployer-$env.kubeconfig"
+  if [[ -s "$out" && "$rotate_tokens" -eq 0 ]]; then
+    echo "$out exists (rotate with --rotate-deployer-tokens)"
+  else
+    token="$(kubectl -n "$ns" create token twist-deployer --duration=2160h)"
+    cat >"$tmp/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+  - name: twist
+    cluster:
+      server: https://127.0.0.1:$TUNNEL_LOCAL_PORT
+      certificate-authority-data: $ca
+users:
+  - name: twist-deployer-$env
+    user:
+      token: $token
+contexts:
+  - name: $env
+    context: {cluster: twist, user: twist-deployer-$env, namespace: $ns}
+current-context: $env
+KC
+    install -m 0600 "$tmp/kubeconfig" "$out"
+    echo "wrote $out (token valid 90 days)"
+  fi
+  # proof of the scope, through the real API port: allowed in its namespace, refused elsewhere
+  sed "s#127.0.0.1:$TUNNEL_LOCAL_PORT#127.0.0.1:6443#" "$out" >"$tmp/local.kubeconfig"
+  KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create deployments -n "$ns"
+  if KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i get secrets -n kube-system >/dev/null 2>&1; then
+    echo "the $env deployer can read kube-system secrets: RBAC is too wide" >&2; exit 1
+  fi
+done
 
 step "deploy user ($DEPLOY_USER): SSH tunnel to 127.0.0.1:6443 only"
 id "$DEPLOY_USER" >/dev/null 2>&1 || useradd --create-home --shell /usr/sbin/nologin "$DEPLOY_USER"
 install -d -m 0700 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "/home/$DEPLOY_USER/.ssh"
 if [[ -n "$deploy_key" ]]; then
   # restrict: no shell, no pty, no agent/X11; the one thing allowed is a local forward to the API
-  printf 'restrict,port-forwarding,permitopen="127.0.0.1:6443",command="/usr/sbin/nologin" %s\n' \
-    "$(head -n 1 "$deploy_key")" >"$tmp/authorized_keys"
+  grep -E '^(ssh-ed25519|ecdsa-sha2-nistp256|ssh-rsa) ' "$deploy_key" \
+    | sed 's#^#restrict,port-forwarding,permitopen="127.0.0.1:6443",command="/usr/sbin/nologin" #' \
+    >"$tmp/authorized_keys"
+  [[ -s "$tmp/authorized_keys" ]] || { echo "no public key in $deploy_key" >&2; exit 1; }
   install -m 0600 -o "$DEPLOY_USER" -g "$DEPLOY_USER" "$tmp/authorized_keys" "/home/$DEPLOY_USER/.ssh/authorized_keys"
 elif [[ ! -s "/home/$DEPLOY_USER/.ssh/authorized_keys" ]]; then
   echo "WARNING: no --deploy-key given and none installed yet: CI cannot connect"
@@ -334,5 +334,6 @@ fi
 
 step "done"
 echo "k3s $K3S_VERSION, helm $HELM_VERSION, ingress: $ingress"
-echo "CI secrets: the deployer kubeconfig is $STATE_DIR/deployer.kubeconfig (base64 it into the CI secret),"
-echo "the SSH host key for known_hosts: $(ssh-keyscan -t ed25519 127.0.0.1 2>/dev/null | awk '{print $2, $3}')"
+echo "CI secrets (docs/secrets.md): KUBE_CONFIG of each environment = $STATE_DIR/deployer-<env>.kubeconfig,"
+echo "VM_SSH_KNOWN_HOSTS: <host> $(awk '{print $1, $2}' /etc/ssh/ssh_host_ed25519_key.pub)"
+echo "  (compare: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, read on the VM console)"
