@@ -51,14 +51,15 @@ reject() {
 
 # many NAME CMD...: adds the PASS/FAIL lines of a script that prints one line per check.
 many() {
-  local name="$1" n_pass n_fail; shift
-  "$@" >"$work/many" 2>&1 || true
+  local name="$1" n_pass n_fail rc=0; shift
+  "$@" >"$work/many" 2>&1 || rc=$?
   n_pass="$(grep -c '^PASS ' "$work/many" || true)"
   n_fail="$(grep -c '^FAIL ' "$work/many" || true)"
   passed=$((passed + n_pass)) failed=$((failed + n_fail))
-  if [[ "$n_fail" -gt 0 || "$n_pass" -eq 0 ]]; then
+  if [[ "$n_fail" -gt 0 || "$n_pass" -eq 0 || "$rc" -ne 0 ]]; then
     grep -v '^PASS ' "$work/many" | sed 's/^/    /'
-    [[ "$n_pass" -gt 0 ]] || fail "$name produced no checks"
+    # a crash after some PASS lines, or no checks at all, is a failure too
+    if [[ "$n_fail" -eq 0 ]]; then fail "$name (exit $rc, $n_pass checks ran)"; fi
   fi
   echo "$name: $n_pass passed, $n_fail failed"
 }
