@@ -5,7 +5,7 @@
                                 they and the alert rules use only metric names from metrics.tsv
   check_repo_docs.py runbooks   every alert has a runbook_url naming a runbook file, a unit test,
                                 and every runbook has the required sections
-  check_repo_docs.py links      relative links and #anchors in docs/, runbooks/ and README.md
+  check_repo_docs.py links      relative links and #anchors in docs/, runbooks/, observability/ and README.md
                                 resolve; external links are listed, never fetched
 
 Each prints one line per check ("  ok ..." / "  FAIL ...") and ends with
@@ -196,7 +196,7 @@ def links(md_text):
 
 def cmd_links():
     r = Result("links")
-    files = [ROOT / "README.md"] + sorted((ROOT / "docs").rglob("*.md")) + sorted((ROOT / "runbooks").rglob("*.md"))
+    files = [ROOT / "README.md"] + sorted((ROOT / "docs").rglob("*.md")) + sorted((ROOT / "runbooks").rglob("*.md")) + sorted((ROOT / "observability").rglob("*.md"))
     external = []
     for md in files:
         if not md.is_file():
