@@ -203,6 +203,9 @@ else
   skipped=$((skipped + 2)); echo "SKIP JWT test client: no JDK 21+ here (bin/lib/jdk.sh)"
 fi
 
+echo "== k3s/load-secrets.sh and the restore script (stand-in kubectl)"
+many "operator scripts" bash charts/tests/test_k3s_scripts.sh "$repo"
+
 echo "== shellcheck"
 mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'k3s/*.sh' 'k3s/**/*.sh' 'charts/*.sh' 'charts/**/*.sh' | sort -u)
 for s in "${scripts[@]}"; do
