@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # the bash -c snippets expand their own arguments
 # Tests of k3s/load-secrets.sh and charts/twist-data/scripts/restore.sh against a stand-in
 # kubectl that records its calls (no cluster). One "PASS name" / "FAIL name" line per check.
 #   bash charts/tests/test_k3s_scripts.sh <repo root>
 set -uo pipefail
-# shellcheck disable=SC2016 # the bash -c snippets expand their own arguments
 
 repo="$1"
 tmp="$(mktemp -d)"
