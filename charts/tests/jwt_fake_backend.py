@@ -126,7 +126,7 @@ def run_client(java, source, accept_anything):
     url = f"http://127.0.0.1:{server.server_port}"
     env = dict(os.environ, AUTH_URL=url, API_URL=url, PROTECTED_PATH="/me")
     try:
-        p = subprocess.run([java, "-XX:-UsePerfData", source], env=env, capture_output=True,
+        p = subprocess.run([java, "-XX:-UsePerfData", "-Xmx192m", source], env=env, capture_output=True,
                            text=True, timeout=120)
     finally:
         server.shutdown()
