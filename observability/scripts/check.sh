@@ -8,8 +8,11 @@
 #      required sections and is indexed
 #   5. install-monitoring.sh against a recording kubectl: every ConfigMap/Secret the manifest
 #      mounts is created
-#   6. the PostgreSQL restore drill (runbooks/scripts/pg-restore-drill.sh) on a throwaway server
-#   7. link check of README.md, docs/ and runbooks/ (relative links and anchors; external listed)
+#   6. when services/auth-service/target/auth-service.jar exists (bin/test builds it first): the
+#      real /metrics parses (promtool check metrics) and has every service metric of metrics.tsv
+#   7. the PostgreSQL restore drill (runbooks/scripts/pg-restore-drill.sh) on a throwaway server
+#   8. link check of README.md, docs/, runbooks/ and observability/ (relative links and anchors;
+#      external links listed, never fetched)
 # No network except the package registries the tool install uses. Exits non-zero on any failure.
 # Last line: "observability+docs: N passed, M failed".
 set -euo pipefail
@@ -67,7 +70,7 @@ step "metrics and dashboards" python3 "$obs/scripts/check_repo_docs.py" metrics
 step "runbooks" python3 "$obs/scripts/check_repo_docs.py" runbooks
 
 monitoring_install() { # install-monitoring.sh with a kubectl that only records what it is asked
-  local tmp rc=0
+  local tmp ok=0 bad=0
   tmp="$(mktemp -d)"
   cat >"$tmp/kubectl" <<'STUB'
 #!/usr/bin/env bash
@@ -79,25 +82,77 @@ case "$*" in
 esac
 STUB
   chmod +x "$tmp/kubectl"
-  KUBECTL_LOG="$tmp/log" KUBECTL="$tmp/kubectl" METRICS_TOKEN=test-token \
-    bash "$obs/scripts/install-monitoring.sh" staging >/dev/null
-  local name
+  pass_() { echo "  ok   $*"; ok=$((ok + 1)); }
+  fail_() { echo "  FAIL $*"; bad=$((bad + 1)); }
+  if KUBECTL_LOG="$tmp/log" KUBECTL="$tmp/kubectl" METRICS_TOKEN=test-token \
+    bash "$obs/scripts/install-monitoring.sh" staging >/dev/null; then
+    pass_ "install-monitoring.sh staging exits 0"
+  else
+    fail_ "install-monitoring.sh staging exited non-zero"
+  fi
+  local name host
   for name in $(grep -Eo '(configMap: \{name: |secretName: |secretKeyRef: \{name: )[a-z-]+' "$obs/k8s/monitoring.yaml" | awk '{print $NF}' | sort -u); do
     if grep -Eq "create (configmap|secret generic) $name( |$)" "$tmp/log"; then
-      echo "  ok   $name is created by install-monitoring.sh"
+      pass_ "$name is created by install-monitoring.sh"
     else
-      echo "  FAIL $name is mounted by monitoring.yaml but never created"
-      rc=1
+      fail_ "$name is mounted by monitoring.yaml but never created"
     fi
   done
-  grep -q 'api-staging.twist.io:443' "$tmp/log" && echo "  ok   edge target from staging.tfvars" ||
-    { echo "  FAIL edge target not taken from terraform/environments/staging.tfvars"; rc=1; }
-  grep -q "apply -f $obs/k8s/monitoring.yaml" "$tmp/log" && echo "  ok   manifest applied" ||
-    { echo "  FAIL manifest not applied"; rc=1; }
+  host="$(sed -nE 's/^api_host[[:space:]]*=[[:space:]]*"([^"]+)".*/\1/p' "$root/terraform/environments/staging.tfvars")"
+  if [[ -n "$host" ]] && grep -qF "\"$host:443\"" "$tmp/log"; then
+    pass_ "edge target $host:443 taken from terraform/environments/staging.tfvars"
+  else
+    fail_ "edge target not taken from terraform/environments/staging.tfvars"
+  fi
+  if grep -qF "apply -f $obs/k8s/monitoring.yaml" "$tmp/log"; then pass_ "manifest applied"; else fail_ "manifest not applied"; fi
   rm -rf "$tmp"
-  return $rc
+  echo "install-monitoring: $ok passed, $bad failed"
+  [[ $bad -eq 0 ]]
 }
 step "install-monitoring.sh (recording kubectl)" monitoring_install
+
+live_metrics() { # the real /metrics of a built service: parses, and has the catalogue's names
+  local jar="$1" service="$2" port pid out ok=0 bad=0 name
+  # shellcheck source=/dev/null
+  source "$root/bin/lib/jdk.sh" && use_jdk21 >/dev/null 2>&1 || { echo "no JDK 21+: skipped"; return 0; }
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  out="$(mktemp -d)"
+  # No Redis/PostgreSQL on purpose: the service starts anyway and reports them on /ready.
+  SERVER_PORT="$port" SERVER_HOST=127.0.0.1 REDIS_URL=redis://127.0.0.1:1 DB_URL=jdbc:postgresql://127.0.0.1:1/none \
+    TWIST_MODE=development java -jar "$jar" >"$out/log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
+  curl -s "http://127.0.0.1:$port/ready" >/dev/null || true
+  curl -s -H 'Accept: text/plain;version=0.0.4' "http://127.0.0.1:$port/metrics" >"$out/metrics" || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local rc=0
+  promtool check metrics <"$out/metrics" >"$out/lint" 2>&1 || rc=$?
+  # exit 3 = parsed, with lint remarks (Helidon's camelCase base metrics); 1 = does not parse
+  if [[ -s "$out/metrics" && ( $rc -eq 0 || $rc -eq 3 ) ]]; then
+    echo "  ok   $service /metrics parses as Prometheus text"; ok=$((ok + 1))
+  else
+    echo "  FAIL $service /metrics does not parse"; bad=$((bad + 1)); cat "$out/lint"; tail -5 "$out/log"
+  fi
+  for name in $(awk -F'\t' '!/^#/ && $3 ~ /auth-service, influencer-api/ {print $1}' "$obs/metrics.tsv"); do
+    if grep -Eq "^${name}(_bucket|_count|_sum)?[{ ]" "$out/metrics"; then
+      echo "  ok   $service emits $name"; ok=$((ok + 1))
+    else
+      echo "  FAIL $service does not emit $name (metrics.tsv says it does)"; bad=$((bad + 1))
+    fi
+  done
+  rm -rf "$out"
+  echo "live-metrics: $ok passed, $bad failed"
+  [[ $bad -eq 0 ]]
+}
+# auth-service stands in for both: the metrics come from the shared runtime (services/common),
+# and it starts without its dependencies (influencer-api exits at start without PostgreSQL).
+jar="$root/services/auth-service/target/auth-service.jar"
+if [[ -f "$jar" ]]; then
+  step "live /metrics of auth-service (built jar)" live_metrics "$jar" auth-service
+else
+  echo "== live /metrics: skipped (no $jar; bin/test builds it in its java part)"
+fi
 
 drill_started=$(date +%s)
 step "PostgreSQL restore drill" bash "$root/runbooks/scripts/pg-restore-drill.sh"
