@@ -56,6 +56,15 @@ YAML
     kubectl wait --for=condition=Ready node --all --timeout=180s
     kubectl -n kube-system rollout status deployment/coredns --timeout=180s
     kubectl -n kube-system rollout status deployment/local-path-provisioner --timeout=180s
+    # Traefik comes from k3s's helm-controller a little after the node: the app chart's
+    # Ingress and Middleware need its CRDs to exist before the first install.
+    for _ in $(seq 1 90); do
+      if kubectl get crd middlewares.traefik.io >/dev/null 2>&1 &&
+        kubectl -n kube-system get deployment traefik >/dev/null 2>&1; then break; fi
+      sleep 2
+    done
+    kubectl wait --for=condition=established crd/middlewares.traefik.io --timeout=60s
+    kubectl -n kube-system rollout status deployment/traefik --timeout=180s
     kubectl create namespace twist-ci --dry-run=client -o yaml | kubectl apply -f -
     echo "k3s-ci: $(kubectl version -o json | jq -r '.serverVersion.gitVersion') ready"
     ;;
