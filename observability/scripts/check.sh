@@ -11,7 +11,8 @@
 #   6. when services/auth-service/target/auth-service.jar exists (bin/test builds it first): the
 #      real /metrics parses (promtool check metrics) and has every service metric of metrics.tsv
 #   7. the PostgreSQL restore drill (runbooks/scripts/pg-restore-drill.sh) on a throwaway server
-#   8. link check of README.md, docs/, runbooks/ and observability/ (relative links and anchors;
+#   8. every Mermaid diagram in the Markdown parses (the real Mermaid parser in jsdom)
+#   9. link check of README.md, docs/, runbooks/ and observability/ (relative links and anchors;
 #      external links listed, never fetched)
 # No network except the package registries the tool install uses. Exits non-zero on any failure.
 # Last line: "observability+docs: N passed, M failed".
@@ -157,6 +158,8 @@ fi
 drill_started=$(date +%s)
 step "PostgreSQL restore drill" bash "$root/runbooks/scripts/pg-restore-drill.sh"
 echo "   drill took $(($(date +%s) - drill_started)) s"
+mapfile -t mermaid_docs < <(grep -rlF '```mermaid' README.md docs runbooks observability --include='*.md' | sort)
+step "Mermaid diagrams" node "$root/.tools/mermaid/check-mermaid.mjs" "${mermaid_docs[@]}"
 step "links" python3 "$obs/scripts/check_repo_docs.py" links
 
 echo "took $(($(date +%s) - started)) s"

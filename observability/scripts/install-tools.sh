@@ -10,6 +10,8 @@
 #                                         postgres:17-alpine image the stack runs, same minor as the
 #                                         embedded PostgreSQL the Java tests use (zonky 17.11.0,
 #                                         whose jar has initdb/pg_ctl/postgres but no pg_dump).
+#   .tools/mermaid/                       mermaid 11.17.2 + jsdom 25.0.1 (npm ci of
+#                                         observability/scripts/mermaid), to parse the diagrams.
 #
 # Usage: install-tools.sh [--env]   (--env prints `export ...` lines for eval)
 set -euo pipefail
@@ -66,8 +68,26 @@ PY
   "$dest/bin/pg_dump" --version >&2
 }
 
+install_mermaid() {
+  # npm ci of observability/scripts/mermaid (pinned by its package-lock.json), redone when the lock changes
+  local src="$root/observability/scripts/mermaid" dest="$tools/mermaid" want
+  want="$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)"
+  if [[ -d "$dest/node_modules/mermaid" && "$(cat "$dest/lock.sha256" 2>/dev/null)" == "$want" ]]; then
+    cp "$src/check-mermaid.mjs" "$dest/"
+    return
+  fi
+  command -v npm >/dev/null || { log "npm is required for the Mermaid check"; exit 1; }
+  log "installing the Mermaid parser (npm ci: mermaid, jsdom)"
+  rm -rf "$dest"
+  mkdir -p "$dest"
+  cp "$src/package.json" "$src/package-lock.json" "$src/check-mermaid.mjs" "$dest/"
+  (cd "$dest" && npm ci --silent --no-audit --no-fund >&2)
+  echo "$want" >"$dest/lock.sha256"
+}
+
 install_promtool
 install_postgresql
+install_mermaid
 
 if [[ "${1:-}" == "--env" ]]; then
   echo "export PATH=\"$tools/bin:\$PATH\""
