@@ -7,7 +7,7 @@
 #   4. runbooks: every alert has runbook_url -> runbooks/<Alert>.md, every runbook has the
 #      required sections and is indexed
 #   5. install-monitoring.sh against a recording kubectl: every ConfigMap/Secret the manifest
-#      mounts is created
+#      mounts is created; kubeconform -strict of the manifest when the charts' tools are in .tools/
 #   6. when services/auth-service/target/auth-service.jar exists (bin/test builds it first): the
 #      real /metrics parses (promtool check metrics) and has every service metric of metrics.tsv
 #   7. the PostgreSQL restore drill (runbooks/scripts/pg-restore-drill.sh) on a throwaway server
@@ -111,6 +111,18 @@ STUB
   [[ $bad -eq 0 ]]
 }
 step "install-monitoring.sh (recording kubectl)" monitoring_install
+
+# The monitoring manifest against the Kubernetes 1.31 schemas, with the kubeconform and schemas
+# that charts/scripts/install-tools.sh puts into the same .tools/ (bin/test's charts part).
+schemas="$root/.tools/k8s-schemas"
+if [[ -x "$root/.tools/bin/kubeconform" && -d "$schemas/v1.31.0-strict" ]]; then
+  step "kubeconform -strict (Kubernetes 1.31) k8s/monitoring.yaml" "$root/.tools/bin/kubeconform" \
+    -strict -summary -kubernetes-version 1.31.0 \
+    -schema-location "$schemas/{{ .NormalizedKubernetesVersion }}{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
+    "$obs/k8s/monitoring.yaml"
+else
+  echo "== kubeconform k8s/monitoring.yaml: skipped (run charts/scripts/install-tools.sh first for kubeconform + schemas)"
+fi
 
 live_metrics() { # the real /metrics of a built service: parses, and has the catalogue's names
   local jar="$1" service="$2" port pid out ok=0 bad=0 name
