@@ -14,6 +14,8 @@ cat >"$tmp/kubectl" <<'STUB'
 # records argv; answers the few reads the scripts make
 echo "$*" >>"$KUBECTL_LOG"
 case "$*" in
+  # like the real one, apply reads the whole manifest (else the writer dies of SIGPIPE)
+  *"apply -f -"*) cat >/dev/null ;;
   *"get deployment"*"jsonpath={.spec.replicas}"*) echo 2 ;;
   *"get job"*"jsonpath"*) echo "1/" ;;
   *"--dry-run=client -o yaml"*) echo "kind: Stub" ;;
