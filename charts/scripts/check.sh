@@ -144,6 +144,23 @@ render twist-data default
 render twist-data staging "${data_sets[@]}" "${data_digest_sets[@]}"
 render twist-data production "${data_sets[@]}" "${data_digest_sets[@]}"
 
+# every toggle combination that changes the object set renders and validates
+render_validate() { # OUT CHART [helm args...]
+  local out="$1"; shift
+  helm template t "$@" --kube-version 1.31.0 >"$out" && kubeconform "${kubeconform_args[@]}" "$out"
+}
+toggles=(
+  "ingress and tunnel together|--set tunnel.enabled=true --set ingress.tls.enabled=true --set ingress.tls.secretName=api-tls"
+  "no NetworkPolicy, no migrations, no tests|--set networkPolicy.enabled=false --set migrations.enabled=false --set tests.enabled=false"
+  "three replicas, no preStop sleep|--set authService.replicaCount=3 --set influencerApi.replicaCount=3 --set shutdown.preStopSleepSeconds=0"
+)
+for entry in "${toggles[@]}"; do
+  read -r -a extra <<<"${entry#*|}"
+  run "twist renders and validates: ${entry%%|*}" render_validate "$work/toggle.yaml" charts/twist "${extra[@]}"
+done
+run "twist-data renders and validates: no backup, no NetworkPolicy" render_validate "$work/toggle.yaml" \
+  charts/twist-data --set backup.enabled=false --set networkPolicy.enabled=false
+
 echo "== policy over rendered manifests"
 many "policy twist (default)" "$py" charts/tests/policy.py twist-default "$work/twist-default.yaml" \
   --expect Deployment=2 Ingress=1 Job=1 Pod=2 NetworkPolicy=2 PodDisruptionBudget=0
