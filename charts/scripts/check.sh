@@ -98,7 +98,7 @@ pin="$work/pin"
 mkdir -p "$pin/bin" "$pin/charts/scripts" "$pin/services/auth-service" "$pin/services/influencer-api"
 cp docker-compose.backend.yml .env.backend.example .dockerignore "$pin/"
 cp charts/scripts/pin-base-images.sh "$pin/charts/scripts/"
-for svc in auth-service influencer-api; do cp "services/$svc/Dockerfile" "$pin/services/$svc/"; done
+for svc in auth-service influencer-api; do cp "services/$svc/Dockerfile" "services/$svc/pom.xml" "$pin/services/$svc/"; done
 # shellcheck disable=SC2016 # the stand-in script's own expansions
 printf '#!/bin/sh\necho "sha256:$(printf %%s "$2" | sha256sum | cut -c1-64)"\n' >"$pin/bin/crane"
 chmod +x "$pin/bin/crane"

@@ -78,6 +78,16 @@ def check_dockerfile(root, svc, port):
     for flag in ("-XX:MaxRAMPercentage=", "-XX:+ExitOnOutOfMemoryError"):
         check(f"{name} JVM flag {flag}", flag in entry)
     check(f"{name} runs {svc}.jar", f"{svc}.jar" in entry)
+    # the Dockerfile copies what the module's pom really builds (finalName, libs/ class path)
+    pom = (root / "services" / svc / "pom.xml")
+    pom_text = pom.read_text() if pom.exists() else ""
+    body = path.read_text()
+    check(f"{name} copies the jar the pom builds (finalName {svc})",
+          f"<finalName>{svc}</finalName>" in pom_text
+          and f"services/{svc}/target/{svc}.jar" in body, str(pom))
+    check(f"{name} copies libs/ (the manifest's Class-Path prefix)",
+          "<classpathPrefix>libs</classpathPrefix>" in pom_text
+          and f"services/{svc}/target/libs" in body)
     check(f"{name} EXPOSE {port}", any(w == "EXPOSE" and str(port) in a for w, a, _ in final))
     check(f"{name} no ADD of remote URLs",
           not any(w == "ADD" and "://" in a for w, a, _ in ins))

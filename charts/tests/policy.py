@@ -91,6 +91,12 @@ def main():
             check(f"{where} pod uses no host namespaces or hostPath",
                   not any(spec.get(k) for k in ("hostNetwork", "hostPID", "hostIPC"))
                   and not any("hostPath" in v for v in spec.get("volumes") or []))
+            # restricted Pod Security Standard: only these volume types
+            allowed = {"configMap", "emptyDir", "secret", "persistentVolumeClaim", "projected",
+                       "downwardAPI", "ephemeral", "csi"}
+            bad = [v["name"] for v in spec.get("volumes") or []
+                   if not (set(v) - {"name"}) <= allowed]
+            check(f"{where} pod uses only restricted-profile volume types", not bad, f"volumes {bad}")
             long_running = kind in ("Deployment", "StatefulSet")
             for c in (spec.get("initContainers") or []) + spec["containers"]:
                 cw = f"{where} container {c['name']}"
@@ -114,6 +120,8 @@ def main():
                       sc.get("allowPrivilegeEscalation") is False and not sc.get("privileged"))
                 check(f"{cw} read-only root filesystem", sc.get("readOnlyRootFilesystem") is True)
                 caps = sc.get("capabilities") or {}
+                check(f"{cw} opens no host port",
+                      not any(p.get("hostPort") for p in c.get("ports") or []))
                 check(f"{cw} drops ALL capabilities",
                       "ALL" in (caps.get("drop") or []) and not caps.get("add"), str(caps))
                 if long_running:
