@@ -44,10 +44,17 @@ class InfluencerApiServerIT {
     }
 
     @Test
-    void metricsAreServed() {
+    void metricsAreServedWithReadinessPerDependency() {
+        HttpProbe.get(base + "/ready");
+        HttpProbe.get(base + "/metrics");
+
         HttpResponse<String> metrics = HttpProbe.get(base + "/metrics");
+
         assertThat(metrics.statusCode()).isEqualTo(200);
-        assertThat(metrics.body()).contains("# TYPE");
+        assertThat(metrics.body())
+                .containsPattern("twist_readiness_check_up\\{check=\"postgres\"[^}]*} 1.0")
+                .containsPattern("twist_readiness_check_up\\{check=\"redis\"[^}]*} 1.0")
+                .contains("route=\"GET /metrics\"");
     }
 
     @Test
@@ -55,5 +62,6 @@ class InfluencerApiServerIT {
         HttpResponse<String> response = HttpProbe.get(base + "/no-such-route");
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
+        assertThat(response.body()).contains("\"type\":\"https://twist.finance/problems/not-found\"");
     }
 }

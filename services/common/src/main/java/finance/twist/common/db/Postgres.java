@@ -21,7 +21,10 @@ public final class Postgres {
                 "maximumPoolSize", String.valueOf(settings.poolSize()),
                 "minimumIdle", String.valueOf(Math.min(2, settings.poolSize())),
                 "connectionTimeout", String.valueOf(settings.connectTimeout().toMillis()),
-                "poolName", "twist-postgres")));
+                "poolName", "twist-postgres",
+                // Start even while PostgreSQL is down: /ready reports it, and the pool connects once
+                // the database is back, instead of the pod crash-looping.
+                "initializationFailTimeout", "-1")));
         return JdbcClientBuilder.create()
                 .connectionPool(JdbcConnectionPool.create(pool))
                 .build();

@@ -1,14 +1,18 @@
 package finance.twist.common.health;
 
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.Metrics;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs every readiness check in parallel with a deadline, and holds the draining flag that shutdown
@@ -27,6 +31,7 @@ public final class Readiness {
     private final List<ReadinessCheck> checks;
     private final Duration timeout;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, AtomicInteger> gauges = new ConcurrentHashMap<>();
     private volatile boolean draining;
 
     public Readiness(List<ReadinessCheck> checks, Duration timeout) {
@@ -60,9 +65,26 @@ public final class Readiness {
         for (Map.Entry<String, Future<?>> entry : running.entrySet()) {
             String result = outcome(entry.getValue(), deadline);
             results.put(entry.getKey(), result);
-            ready &= "UP".equals(result);
+            boolean up = "UP".equals(result);
+            gauge(entry.getKey()).set(up ? 1 : 0);
+            ready &= up;
         }
         return new Report(ready, results);
+    }
+
+    /**
+     * {@code twist_readiness_check_up{check}}: 1 when the dependency answered at the last /ready
+     * evaluation (the kubelet probes it every few seconds), so alerts can name what is down.
+     */
+    private AtomicInteger gauge(String check) {
+        return gauges.computeIfAbsent(check, name -> {
+            AtomicInteger value = new AtomicInteger(1);
+            Metrics.globalRegistry()
+                    .getOrCreate(Gauge.builder("twist_readiness_check_up", value, AtomicInteger::doubleValue)
+                            .description("1 when the named readiness dependency answered at the last check")
+                            .tags(Metrics.tags("check", name)));
+            return value;
+        });
     }
 
     private static String outcome(Future<?> future, long deadlineNanos) {

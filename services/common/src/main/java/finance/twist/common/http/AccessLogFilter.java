@@ -29,6 +29,16 @@ public final class AccessLogFilter implements Filter {
      */
     public record CallerId(String value) {}
 
+    /** Helidon's metrics observer serves {@code /metrics} outside our route table; name it too. */
+    private static String routeOf(RoutingRequest req) {
+        String route = RouteTemplate.of(req);
+        if (RouteTemplate.UNMATCHED.equals(route)
+                && "/metrics".equals(req.prologue().uriPath().path())) {
+            return "GET /metrics";
+        }
+        return route;
+    }
+
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         long start = System.nanoTime();
@@ -36,7 +46,7 @@ public final class AccessLogFilter implements Filter {
             chain.proceed();
         } finally {
             long nanos = System.nanoTime() - start;
-            String route = RouteTemplate.of(req);
+            String route = routeOf(req);
             int status = res.status().code();
             metrics.record(route, status, nanos);
             LOG.info(

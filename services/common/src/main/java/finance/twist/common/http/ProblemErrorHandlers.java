@@ -30,7 +30,15 @@ public final class ProblemErrorHandlers {
             unexpected(req, res, e);
             return;
         }
-        send(req, res, Problem.of(status, "http-" + status, e.status().reasonPhrase(), "The request was rejected."));
+        Problem problem = switch (status) {
+            case 404 -> Problem.notFound("No route for this path.");
+            case 405 ->
+                Problem.methodNotAllowed(
+                        "This path does not accept " + req.prologue().method().text() + ".");
+            case 413 -> Problem.payloadTooLarge("The request body is too large.");
+            default -> Problem.of(status, "http-" + status, e.status().reasonPhrase(), "The request was rejected.");
+        };
+        send(req, res, problem);
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
