@@ -15,7 +15,7 @@
 #   9. link check of README.md, docs/, runbooks/ and observability/ (relative links and anchors;
 #      external links listed, never fetched)
 # No network except the package registries the tool install uses. Exits non-zero on any failure.
-# Last line: "observability+docs: N passed, M failed".
+# Last line: "observability: N passed, M failed".
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -175,5 +175,5 @@ step "Mermaid diagrams" node "$root/.tools/mermaid/check-mermaid.mjs" "${mermaid
 step "links" python3 "$obs/scripts/check_repo_docs.py" links
 
 echo "took $(($(date +%s) - started)) s"
-echo "observability+docs: $passed passed, $failed failed"
+echo "observability: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
