@@ -104,7 +104,7 @@ for s in "${scripts[@]}"; do
   check "shellcheck $s" shellcheck -x "$s"
 done
 
-echo "== ci-checks: gitleaks $GITLEAKS_VERSION over the full history with .gitleaks.toml"
+echo "== ci-checks: gitleaks $GITLEAKS_VERSION over the history of HEAD with .gitleaks.toml"
 if git rev-parse --is-shallow-repository 2>/dev/null | grep -q true; then
   log "shallow clone: gitleaks sees only the fetched history"
 fi

@@ -73,11 +73,9 @@ def test_no_nested_workflow_folders():
 # --- supply chain ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ALL, ids=IDS)
-def test_actions_pinned_by_full_sha_with_version_comment(path: Path):
-    text = path.read_text().splitlines()
+def pin_violations(text: str) -> list[str]:
     bad = []
-    for n, line in enumerate(text, 1):
+    for n, line in enumerate(text.splitlines(), 1):
         m = re.match(r"^\s*(?:-\s+)?uses:\s*(\S+)(.*)$", line)
         if not m:
             continue
@@ -92,6 +90,12 @@ def test_actions_pinned_by_full_sha_with_version_comment(path: Path):
             bad.append(f"line {n}: {ref} is not pinned by a 40-hex commit sha")
         elif not VERSION_COMMENT.search(rest):
             bad.append(f"line {n}: {ref} lacks a '# vX.Y.Z' version comment")
+    return bad
+
+
+@pytest.mark.parametrize("path", ALL, ids=IDS)
+def test_actions_pinned_by_full_sha_with_version_comment(path: Path):
+    bad = pin_violations(path.read_text())
     assert not bad, f"{path.name}:\n" + "\n".join(bad)
 
 
@@ -156,29 +160,29 @@ def test_deploys_serialize_per_environment_and_never_cancel(name: str, group: st
 # --- script injection ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ALL, ids=IDS)
-def test_no_expressions_in_run_blocks(path: Path):
-    """No ${{ }} at all inside run: (inputs, event text, step outputs all go through env:)."""
-    wf = load(path)
+def run_expression_violations(wf: dict) -> list[str]:
+    """Every ${{ }} inside a run: block (inputs, event text and step outputs all go through env:),
+    and untrusted text (inputs, github.event, head_ref) in actions/github-script's script:."""
     bad = []
     for job_id, i, step in steps(wf):
         run = step.get("run")
         if run and EXPR.search(run):
             bad.append(f"{job_id} step {i} ({step.get('name', run.splitlines()[0])}): {EXPR.search(run).group(0)}")
-    assert not bad, f"{path.name}: expressions interpolated into run:\n" + "\n".join(bad)
+        script = (step.get("with") or {}).get("script")
+        if script and any(re.search(r"inputs\.|github\.event\.|github\.head_ref", e) for e in EXPR.findall(str(script))):
+            bad.append(f"{job_id} step {i}: untrusted text in script:")
+    return bad
 
 
 @pytest.mark.parametrize("path", ALL, ids=IDS)
-def test_untrusted_text_never_reaches_scripts(path: Path):
-    """inputs.* and github.event.* may appear in if:, env:, with: and names, never in run: or script:."""
-    wf = load(path)
-    bad = []
-    for job_id, i, step in steps(wf):
-        for key in ("run", "script"):
-            text = step.get(key) or (step.get("with") or {}).get(key)
-            if text and re.search(r"(inputs\.|github\.event\.|github\.head_ref)", str(text)) and EXPR.search(str(text)):
-                bad.append(f"{job_id} step {i}: {key}")
-    assert not bad, f"{path.name}: {bad}"
+def test_no_expressions_in_run_blocks(path: Path):
+    bad = run_expression_violations(load(path))
+    assert not bad, f"{path.name}: expressions interpolated into run:\n" + "\n".join(bad)
+
+
+def triggers(wf: dict) -> set[str]:
+    on = wf["on"]
+    return set(on) if isinstance(on, (dict, list)) else {on}
 
 
 def test_no_pull_request_target():
@@ -227,9 +231,7 @@ def test_deploy_jobs_reference_their_environment(name: str, env: str):
 
 
 def test_production_is_workflow_dispatch_only():
-    wf = load(WORKFLOWS / "deploy-production.yml")
-    triggers = wf["on"]
-    keys = set(triggers) if isinstance(triggers, (dict, list)) else {triggers}
+    keys = triggers(load(WORKFLOWS / "deploy-production.yml"))
     assert keys == {"workflow_dispatch"}, f"deploy-production triggers: {keys}"
 
 
@@ -346,3 +348,59 @@ def test_secrets_doc_lists_every_secret_and_variable_used():
     used.discard("GITHUB_TOKEN")
     missing = sorted(n for n in used if f"`{n}`" not in doc)
     assert not missing, f"docs/secrets.md does not document: {missing}"
+
+
+# --- the rules themselves catch what they should (bad samples) -----------------------------------
+
+
+def _wf(text: str) -> dict:
+    data = yaml.safe_load(text)
+    if True in data:
+        data["on"] = data.pop(True)
+    return data
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "      - uses: actions/checkout@v4",
+        "      - uses: actions/checkout@main",
+        "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",  # no version comment
+        "      - uses: actions/checkout@3d3c42e # v7.0.1",  # short sha
+        "      - uses: docker://alpine:3.20",
+    ],
+)
+def test_pin_rule_rejects(line: str):
+    assert pin_violations(line), line
+
+
+def test_pin_rule_accepts_sha_with_comment_and_local_actions():
+    ok = "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1\n      - uses: ./.github/actions/x\n"
+    assert pin_violations(ok) == []
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "echo ${{ github.event.pull_request.title }}",
+        "deploy ${{ inputs.environment }}",
+        "echo ${{ steps.x.outputs.y }}",
+        "echo ${{github.head_ref}}",
+    ],
+)
+def test_injection_rule_rejects(run: str):
+    wf = _wf(f"on: push\njobs:\n  j:\n    steps:\n      - run: {json.dumps(run)}\n")
+    assert run_expression_violations(wf), run
+
+
+def test_injection_rule_accepts_env_indirection():
+    wf = _wf(
+        "on: push\njobs:\n  j:\n    steps:\n      - env:\n          T: ${{ github.event.pull_request.title }}\n        run: echo \"$T\"\n"
+    )
+    assert run_expression_violations(wf) == []
+
+
+def test_trigger_rule_sees_every_form():
+    assert triggers(_wf("on: [push, workflow_dispatch]\njobs: {}")) == {"push", "workflow_dispatch"}
+    assert triggers(_wf("on: workflow_dispatch\njobs: {}")) == {"workflow_dispatch"}
+    assert triggers(_wf("on:\n  workflow_dispatch:\n  push:\njobs: {}")) == {"push", "workflow_dispatch"}
