@@ -17,6 +17,7 @@
 # block), the JSON schema per workflow and for dependabot.yml, shellcheck per script in
 # scripts/github and ci-checks, gitleaks over the history of HEAD with .gitleaks.toml, and the
 # pytest suite in ci-checks/tests (one check per test).
+# Needs Go >= 1.24, python3 >= 3.11, git, jq, curl and openssl on the machine.
 # Last line: `ci-checks: N passed, M failed`; exit status non-zero on any failure.
 set -euo pipefail
 
@@ -36,6 +37,10 @@ go_bin="$(command -v go || true)"
 [[ -n "$go_bin" ]] || { log "needs Go (>= 1.24) on PATH or at /usr/local/go/bin/go"; exit 1; }
 python_bin="$(command -v python3 || true)"
 [[ -n "$python_bin" ]] || { log "needs python3 (>= 3.11)"; exit 1; }
+
+for cmd in git jq curl openssl; do
+  command -v "$cmd" >/dev/null || { log "needs $cmd (the script tests run the deploy scripts, which use it)"; exit 1; }
+done
 
 mkdir -p "$tools/bin"
 
