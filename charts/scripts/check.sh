@@ -10,6 +10,9 @@
 #     kubeconform -strict against Kubernetes 1.31 schemas; values that break values.schema.json
 #     are rejected; render guards; policy tests over every rendered manifest
 #   - the helm JWT test client against a local stand-in (when a JDK 21+ is found)
+#   - the Dockerfiles' Maven build command on exactly the .dockerignore'd context, then both
+#     jars with the images' ENTRYPOINT flags under bubblewrap: read-only root, tmpfs /tmp,
+#     uid 10001 (skipped without JDK 21+/Maven/bwrap, or with TWIST_CHECK_SKIP_READONLY=1)
 #   - shellcheck on k3s/ and the scripts
 # Tools are pinned and installed by charts/scripts/install-tools.sh into <repo>/.tools.
 # Exits non-zero on any failure. Last line: "containers+charts: N passed, M failed".
@@ -218,6 +221,15 @@ if (source bin/lib/jdk.sh && use_jdk21 >/dev/null 2>&1); then
   many "JWT test client" "$py" charts/tests/jwt_fake_backend.py "$java_bin" charts/twist/files/JwtRoundTrip.java
 else
   skipped=$((skipped + 2)); echo "SKIP JWT test client: no JDK 21+ here (bin/lib/jdk.sh)"
+fi
+
+echo "== images without an engine: build-stage command on the .dockerignore context, read-only run"
+if [[ "${TWIST_CHECK_SKIP_READONLY:-0}" == 1 ]]; then
+  skipped=$((skipped + 7)); echo "SKIP read-only run (TWIST_CHECK_SKIP_READONLY=1)"
+elif bash charts/tests/readonly_run.sh "$repo" >"$work/ro" 2>&1 && grep -q '^SKIP' "$work/ro"; then
+  skipped=$((skipped + 7)); cat "$work/ro"
+else
+  many "read-only run" cat "$work/ro"
 fi
 
 echo "== k3s/load-secrets.sh and the restore script (stand-in kubectl)"
