@@ -10,7 +10,6 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * The client address a rate limit or an audit line may rely on. {@code CF-Connecting-IP} and
@@ -47,26 +46,42 @@ public final class ClientIp {
 
     /** The client address of {@code req} as text (the socket peer unless a trusted proxy forwarded). */
     public String of(ServerRequest req) {
-        InetAddress peer = address(req.remotePeer().address());
+        List<String> forwardedFor = new ArrayList<>();
+        req.headers().all(HeaderNames.X_FORWARDED_FOR, List::of).forEach(forwardedFor::add);
+        return resolve(
+                address(req.remotePeer().address()),
+                req.headers().first(CF_CONNECTING_IP).orElse(null),
+                forwardedFor);
+    }
+
+    /**
+     * The decision itself, without a request.
+     *
+     * @param peer address of the direct peer (null when unknown)
+     * @param cfConnectingIp the {@code CF-Connecting-IP} header or null
+     * @param forwardedFor the {@code X-Forwarded-For} header values (each may list several hops)
+     * @return the client address as text
+     */
+    public String resolve(InetAddress peer, String cfConnectingIp, List<String> forwardedFor) {
         if (peer == null) {
             return "unknown";
         }
         if (!isTrusted(peer)) {
             return peer.getHostAddress();
         }
-        Optional<String> cf = req.headers().first(CF_CONNECTING_IP).map(String::trim);
-        if (cf.isPresent()) {
-            InetAddress forwarded = literal(cf.get());
+        if (cfConnectingIp != null) {
+            InetAddress forwarded = literal(cfConnectingIp.trim());
             if (forwarded != null) {
                 return forwarded.getHostAddress();
             }
         }
         List<String> hops = new ArrayList<>();
-        req.headers().all(HeaderNames.X_FORWARDED_FOR, List::of).forEach(value -> {
+        for (String value : forwardedFor) {
             for (String hop : value.split(",")) {
                 hops.add(hop.trim());
             }
-        });
+        }
+        // walk from the proxy side: the first hop that is not one of ours is the client
         for (int i = hops.size() - 1; i >= 0; i--) {
             InetAddress hop = literal(hops.get(i));
             if (hop == null) {
@@ -94,7 +109,7 @@ public final class ClientIp {
     }
 
     /** Parses an IP literal without ever doing a DNS lookup; null when it is not one. */
-    static InetAddress literal(String text) {
+    public static InetAddress literal(String text) {
         if (text.isEmpty() || text.length() > 45 || !text.matches("[0-9A-Fa-f:.]+")) {
             return null;
         }
