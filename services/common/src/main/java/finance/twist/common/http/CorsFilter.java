@@ -17,7 +17,8 @@ import java.util.Set;
 /**
  * CORS from an allow-list of exact origins ({@code https://app.twist.finance}). An allowed origin is
  * echoed with {@code Vary: Origin}; any other origin simply gets no CORS headers, so the browser
- * blocks the response while the request itself is answered normally (never a 500). Preflights
+ * blocks the response while the request itself is answered normally (never a 500). The headers are
+ * {@link StickyHeaders}, so error responses carry them too. Preflights
  * ({@code OPTIONS} with {@code Access-Control-Request-Method}) are answered here with 204. No
  * credentials mode: the APIs use bearer tokens, not cookies.
  *
@@ -71,10 +72,10 @@ public final class CorsFilter implements Filter {
             return;
         }
         boolean allowed = allows(origin);
-        res.header(HeaderNames.VARY, "Origin");
         boolean preflight =
                 req.prologue().method() == Method.OPTIONS && req.headers().contains(REQUEST_METHOD);
         if (preflight) {
+            res.header(HeaderNames.VARY, "Origin");
             if (allowed) {
                 res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin.trim());
                 res.header(HeaderNames.ACCESS_CONTROL_ALLOW_METHODS, methods);
@@ -86,9 +87,11 @@ public final class CorsFilter implements Filter {
             return;
         }
         if (allowed) {
-            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin.trim());
-            res.header(HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
+            // sticky: a 401 or 429 must stay readable by the browser app
+            StickyHeaders.set(req, res, HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, origin.trim());
+            StickyHeaders.set(req, res, HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, exposed);
         }
+        StickyHeaders.set(req, res, HeaderNames.VARY, "Origin");
         chain.proceed();
     }
 

@@ -31,7 +31,26 @@ class CorsFilterTest {
                         "GET, POST, OPTIONS",
                         "Authorization, Content-Type",
                         Duration.ofHours(1)))
-                .post("/thing", (req, res) -> Responses.ok(res, Map.of("ok", true)));
+                .post("/thing", (req, res) -> Responses.ok(res, Map.of("ok", true)))
+                .post("/denied", (req, res) -> {
+                    throw ProblemException.unauthorized("no");
+                });
+        routing.addFilter(new RequestIdFilter());
+        StickyHeaders.register(routing);
+    }
+
+    @Test
+    void errorResponsesKeepTheCorsHeadersAndTheRequestId() {
+        try (Http1ClientResponse res = client.post("/denied")
+                .header(HeaderNames.ORIGIN, "https://app.twist.finance")
+                .header(RequestId.HEADER, "req-12345678")
+                .request()) {
+            assertThat(res.status().code()).isEqualTo(401);
+            assertThat(res.headers().first(HeaderNames.CONTENT_TYPE)).contains(Responses.PROBLEM_JSON);
+            assertThat(res.headers().first(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN))
+                    .contains("https://app.twist.finance");
+            assertThat(res.headers().first(RequestId.HEADER)).contains("req-12345678");
+        }
     }
 
     @Test
