@@ -27,8 +27,8 @@ import java.util.Map;
  *   <li>after one access-token lifetime, drop the old key (or keep only its public part).
  * </ol>
  *
- * Keys come from {@code AUTH_JWT_KEYS} (inline JWK Set JSON) or {@code AUTH_JWT_KEYS_FILE} (a mounted
- * secret). Without either, development mode generates an ephemeral key and warns loudly; production
+ * Keys come from {@code AUTH_JWT_KEYS} (inline JWK Set JSON, or PEM) or {@code AUTH_JWT_KEYS_FILE} (a
+ * mounted secret holding either); when both are set the inline value wins. Without either, development mode generates an ephemeral key and warns loudly; production
  * mode refuses to start.
  */
 public final class SigningKeys {
@@ -77,7 +77,9 @@ public final class SigningKeys {
     /** Loads the key ring the settings describe (see the class comment). */
     public static SigningKeys load(AuthSettings settings) {
         String json = settings.keysJson();
+        String source = "AUTH_JWT_KEYS";
         if (json == null && settings.keysFile() != null) {
+            source = "AUTH_JWT_KEYS_FILE";
             try {
                 json = Files.readString(settings.keysFile(), StandardCharsets.UTF_8);
             } catch (IOException e) {
@@ -110,8 +112,15 @@ public final class SigningKeys {
         return keys;
     }
 
-    /** Parses a JWK Set ({@code {"keys": [...]}}) or a single JWK. */
+    /** Parses a JWK Set ({@code {"keys": [...]}}), a single JWK, or PEM private keys ({@link PemKeys}). */
     public static List<EcSigningKey> parse(String json) {
+        if (PemKeys.looksLikePem(json)) {
+            List<EcSigningKey> keys = new ArrayList<>();
+            for (Map<String, Object> jwk : PemKeys.parse(json)) {
+                keys.add(EcSigningKey.fromJwk(jwk));
+            }
+            return keys;
+        }
         Map<String, Object> document;
         try {
             document = Json.mapper().readValue(json, OBJECT);
