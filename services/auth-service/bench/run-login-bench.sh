@@ -27,7 +27,7 @@ MVN_OFFLINE=${MVN_OFFLINE:--o}
 echo "building auth-service (tests skipped)..." >&2
 mvn -B -ntp -q $MVN_OFFLINE package dependency:build-classpath -DskipTests \
     -pl services/auth-service -am \
-    -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath >/dev/null
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.classpath
 classpath="services/auth-service/target/test-classes:services/auth-service/target/classes:$(cat services/auth-service/target/bench.classpath)"
 
 args=(--clients "$CLIENTS" --warmup "$WARMUP" --duration "$DURATION")

@@ -64,6 +64,7 @@ public final class LoginBenchmark {
         Process server = null;
         URI target;
         long pid;
+        long redisPid = -1;
         try {
             if (options.containsKey("target")) {
                 target = URI.create(options.get("target"));
@@ -71,6 +72,7 @@ public final class LoginBenchmark {
             } else {
                 int redisPort = EmbeddedServers.freePort();
                 redis = EmbeddedServers.startRedis(null, redisPort, null);
+                redisPid = redisPid();
                 int port = EmbeddedServers.freePort();
                 server = startServer(
                         Path.of(options.getOrDefault("jar", "services/auth-service/target/auth-service.jar")),
@@ -86,7 +88,7 @@ public final class LoginBenchmark {
                     "target %s, server pid %d, %d clients, warm-up %d s, measured %d s%n",
                     target, pid, clients, warmupSeconds, durationSeconds);
             System.out.println("server JVM flags: " + (server == null ? "(external)" : serverJvm));
-            run(target, pid, clients, warmupSeconds, durationSeconds);
+            run(target, pid, redisPid, clients, warmupSeconds, durationSeconds);
         } finally {
             if (server != null) {
                 server.destroy();
@@ -98,7 +100,7 @@ public final class LoginBenchmark {
         }
     }
 
-    private static void run(URI target, long pid, int clients, int warmupSeconds, int durationSeconds)
+    private static void run(URI target, long pid, long redisPid, int clients, int warmupSeconds, int durationSeconds)
             throws Exception {
         AtomicLong phase = new AtomicLong(0); // 0 warm-up, 1 measuring, 2 stop
         CountDownLatch done = new CountDownLatch(clients);
@@ -115,14 +117,21 @@ public final class LoginBenchmark {
             });
         }
         Thread.sleep(Duration.ofSeconds(warmupSeconds));
-        long serverCpuStart = cpuMillis(pid);
+        long[] serverCpuStart = cpuSplit(pid);
+        long redisCpuStart = cpuMillis(redisPid);
+        String loadStart = loadAverage();
         long selfCpuStart = cpuMillis(ProcessHandle.current().pid());
         long start = System.nanoTime();
         phase.set(1);
         Thread.sleep(Duration.ofSeconds(durationSeconds));
         phase.set(2);
         long elapsedNanos = System.nanoTime() - start;
-        long serverCpu = cpuMillis(pid) - serverCpuStart;
+        long[] serverCpuEnd = cpuSplit(pid);
+        long serverUser = serverCpuEnd[0] - serverCpuStart[0];
+        long serverSys = serverCpuEnd[1] - serverCpuStart[1];
+        long serverCpu = serverUser + serverSys;
+        long redisCpu = cpuMillis(redisPid) - redisCpuStart;
+        String loadEnd = loadAverage();
         long selfCpu = cpuMillis(ProcessHandle.current().pid()) - selfCpuStart;
         String rss = procStatus(pid, "VmRSS");
         String hwm = procStatus(pid, "VmHWM");
@@ -157,8 +166,23 @@ public final class LoginBenchmark {
                 selfCpu / 1000.0,
                 selfCpu / 10.0 / seconds,
                 Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                "server CPU split: user %.1f s, system %.1f s; redis-server %s%n",
+                serverUser / 1000.0,
+                serverSys / 1000.0,
+                redisPid > 0 ? String.format("%.1f s", redisCpu / 1000.0) : "n/a (external)");
         if (logins > 0) {
             System.out.printf("server CPU per login: %.2f ms%n", serverCpu / (double) logins);
+        }
+        System.out.printf("machine load average: %s at start, %s at end of the measured window%n", loadStart, loadEnd);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return parts[0] + " " + parts[1] + " " + parts[2];
+        } catch (IOException e) {
+            return "n/a";
         }
     }
 
@@ -375,13 +399,29 @@ public final class LoginBenchmark {
 
     /** utime + stime of a process in milliseconds (USER_HZ assumed 100), -1 when unknown. */
     private static long cpuMillis(long pid) {
+        long[] split = cpuSplit(pid);
+        return split[0] < 0 ? -1 : split[0] + split[1];
+    }
+
+    /** {utime, stime} of a process in milliseconds, {-1, -1} when unknown. */
+    private static long[] cpuSplit(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+            return new long[] {Long.parseLong(fields[11]) * 10, Long.parseLong(fields[12]) * 10};
         } catch (IOException | RuntimeException e) {
-            return -1;
+            return new long[] {-1, -1};
         }
+    }
+
+    /** The pid of the embedded redis-server this process started, or -1. */
+    private static long redisPid() {
+        return ProcessHandle.current()
+                .children()
+                .filter(p -> p.info().command().map(c -> c.contains("redis")).orElse(false))
+                .mapToLong(ProcessHandle::pid)
+                .findFirst()
+                .orElse(-1);
     }
 
     private static Map<String, String> parse(String[] args) {
