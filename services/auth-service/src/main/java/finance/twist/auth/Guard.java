@@ -76,6 +76,7 @@ public final class Guard {
         }
         Decision decision = limiter.acquire(limits);
         if (!decision.allowed()) {
+            AuthMetrics.rateLimited(endpoint);
             throw new ProblemException(Problem.tooManyRequests(decision.retryAfterSeconds()));
         }
         res.header(HeaderNames.create("RateLimit-Remaining"), Long.toString(decision.remaining()));

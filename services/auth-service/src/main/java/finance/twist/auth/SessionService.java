@@ -67,17 +67,25 @@ public final class SessionService implements HttpService {
         RefreshTokens.Rotation rotation = refreshTokens.rotate(presented);
         switch (rotation.outcome()) {
             case ROTATED -> {
+                AuthMetrics.refresh("rotated");
                 req.context().register(new AccessLogFilter.CallerId(rotation.wallet()));
                 LOG.info("auth.refresh", "wallet", rotation.wallet());
                 Responses.ok(res, sessions.continued(rotation).body());
             }
             case REUSED -> {
+                AuthMetrics.refresh("reused");
                 LOG.warn("auth.refresh.reuse_detected", "wallet", rotation.wallet(), "action", "session revoked");
                 throw ProblemException.unauthorized(
                         "This refresh token was already used; the session has been revoked. Sign in again.");
             }
-            case REVOKED -> throw ProblemException.unauthorized("This session has ended. Sign in again.");
-            default -> throw ProblemException.unauthorized("Unknown or expired refresh token.");
+            case REVOKED -> {
+                AuthMetrics.refresh("revoked");
+                throw ProblemException.unauthorized("This session has ended. Sign in again.");
+            }
+            default -> {
+                AuthMetrics.refresh("unknown");
+                throw ProblemException.unauthorized("Unknown or expired refresh token.");
+            }
         }
     }
 

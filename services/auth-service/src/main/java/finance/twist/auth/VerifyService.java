@@ -68,13 +68,19 @@ public final class VerifyService implements HttpService {
         }
         guard.rateLimit(req, res, "verify", wallet);
 
-        Nonces.Pending signed = findSigned(wallet, publicKey, signature, body)
-                .orElseThrow(() -> ProblemException.unauthorized(
-                        "The signature does not match a pending sign-in message for this wallet "
-                                + "(wrong key or message, or the nonce expired or was used)."));
+        Optional<Nonces.Pending> match = findSigned(wallet, publicKey, signature, body);
+        if (match.isEmpty()) {
+            AuthMetrics.login("rejected");
+            throw ProblemException.unauthorized(
+                    "The signature does not match a pending sign-in message for this wallet "
+                            + "(wrong key or message, or the nonce expired or was used).");
+        }
+        Nonces.Pending signed = match.get();
         if (!nonces.consume(wallet, signed.nonce(), signed.message())) {
+            AuthMetrics.login("replayed");
             throw ProblemException.unauthorized("This sign-in message was already used.");
         }
+        AuthMetrics.login("success");
         Sessions.Tokens tokens = sessions.start(wallet);
         req.context().register(new AccessLogFilter.CallerId(wallet));
         LOG.info("auth.login", "wallet", wallet, "kid", tokens.kid());

@@ -407,6 +407,24 @@ class AuthFlowIT {
     }
 
     @Test
+    void securityCountersAppearOnMetrics() {
+        TestWallet wallet = TestWallet.create();
+        String message = api.nonceOk(wallet).get("message").asText();
+        api.verify(wallet.address(), TestWallet.create().signBase58(message), message);
+        JsonNode login = AuthApi.json(api.verify(wallet.address(), wallet.signBase58(message), message));
+        api.refresh(login.get("refreshToken").asText());
+        api.refresh(login.get("refreshToken").asText());
+
+        String metrics = api.get("/metrics").body();
+
+        assertThat(metrics)
+                .containsPattern("twist_auth_logins_total\\{[^}]*outcome=\"success\"[^}]*\\} [1-9]")
+                .containsPattern("twist_auth_logins_total\\{[^}]*outcome=\"rejected\"[^}]*\\} [1-9]")
+                .containsPattern("twist_auth_refresh_total\\{[^}]*outcome=\"reused\"[^}]*\\} [1-9]")
+                .containsPattern("twist_auth_refresh_total\\{[^}]*outcome=\"rotated\"[^}]*\\} [1-9]");
+    }
+
+    @Test
     void openApiAndReadiness() {
         HttpResponse<String> openapi = api.get("/openapi");
         assertThat(openapi.statusCode()).isEqualTo(200);
