@@ -24,7 +24,8 @@ class AuthServiceServerIT {
 
     AuthServiceServerIT(TestRedis redis) {
         Config config = TestConfigs.serviceConfig(TestConfigs.redis(redis));
-        server = TwistServer.start(config, AuthServiceDefinition.create(config));
+        server = TwistServer.start(
+                config, AuthServiceDefinition.create(config, java.util.Map.of("TWIST_MODE", "development")));
         base = "http://127.0.0.1:" + server.port();
     }
 

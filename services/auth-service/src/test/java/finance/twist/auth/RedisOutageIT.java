@@ -24,7 +24,8 @@ class RedisOutageIT {
         int port = EmbeddedServers.freePort();
         RedisServer redis = EmbeddedServers.startRedis(null, port, null);
         Config config = TestConfigs.serviceConfig(Map.of("redis.url", "redis://127.0.0.1:" + port));
-        TwistServer server = TwistServer.start(config, AuthServiceDefinition.create(config));
+        TwistServer server = TwistServer.start(
+                config, AuthServiceDefinition.create(config, java.util.Map.of("TWIST_MODE", "development")));
         String base = "http://127.0.0.1:" + server.port();
         try {
             assertThat(HttpProbe.get(base + "/ready").statusCode()).isEqualTo(200);
