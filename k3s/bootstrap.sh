@@ -97,7 +97,7 @@ PermitRootLogin no
 AllowTcpForwarding local
 X11Forwarding no
 CONF
-sshd -t && systemctl reload ssh
+sshd -t && systemctl try-reload-or-restart ssh
 
 step "firewall (ufw): SSH$([[ "$ingress" == traefik ]] && echo ", HTTP, HTTPS")"
 # Oracle's Ubuntu images ship iptables rules ending in REJECT (netfilter-persistent) that would
