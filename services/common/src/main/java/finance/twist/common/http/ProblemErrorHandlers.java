@@ -48,6 +48,8 @@ public final class ProblemErrorHandlers {
 
     private static void send(ServerRequest req, ServerResponse res, Problem problem) {
         if (!res.isSent()) {
+            // Helidon reset the response before calling us: restore request id and CORS headers.
+            StickyHeaders.reapply(req, res);
             Responses.problem(req, res, problem);
         }
     }

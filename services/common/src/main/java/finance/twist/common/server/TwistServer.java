@@ -3,8 +3,8 @@ package finance.twist.common.server;
 import finance.twist.common.health.HealthService;
 import finance.twist.common.health.Readiness;
 import finance.twist.common.http.AccessLogFilter;
+import finance.twist.common.http.ProblemErrorHandlers;
 import finance.twist.common.http.RequestIdFilter;
-import finance.twist.common.http.StickyHeaders;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.metrics.HttpMetrics;
 import io.helidon.config.Config;
@@ -48,7 +48,7 @@ public final class TwistServer {
                 .addFilter(new AccessLogFilter(new HttpMetrics()))
                 .register(new HealthService(readiness));
         // problem+json errors that keep X-Request-ID and CORS headers (Helidon resets headers first)
-        StickyHeaders.register(routing);
+        ProblemErrorHandlers.register(routing);
         // A path no route claims ends in Helidon's NotFoundException, which the handlers above
         // answer as problem+json (a catch-all route here would also hide /metrics).
         service.routing(routing);

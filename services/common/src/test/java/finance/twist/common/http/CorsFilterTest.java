@@ -36,7 +36,7 @@ class CorsFilterTest {
                     throw ProblemException.unauthorized("no");
                 });
         routing.addFilter(new RequestIdFilter());
-        StickyHeaders.register(routing);
+        ProblemErrorHandlers.register(routing);
     }
 
     @Test
