@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { PERSIST_INTERVAL_MS } from "../src/durable/rate-limiter";
 import { slidingWindowHit } from "../src/durable/sliding-window";
 import { type ErrorBody, call, freshIp, newDevice, newUser, signVau, signedRequest, submitVau } from "./helpers";
 
@@ -90,6 +91,23 @@ describe("per-device limit", () => {
     expect(Number(res.response.headers.get("Retry-After"))).toBeGreaterThan(0);
     // A different device of the same user is not limited.
     expect((await submitVau(await signVau(await newDevice(), wallet), token)).response.status).toBe(200);
+  });
+});
+
+describe("IP limiter persistence", () => {
+  it("counts in memory and writes the window at most once per second", async () => {
+    const stub = env.RATE_LIMITER.getByName("ip:persist-test");
+    // prev + curr: the total is the same whether or not a minute boundary passes during the test.
+    const stored = () =>
+      runInDurableObject(stub, async (_i, state) => state.storage.sql.exec("SELECT prev + curr AS hits FROM rate_windows").one().hits);
+    const decisions = [];
+    for (let i = 0; i < 3; i++) decisions.push(await stub.hit("single", 100, 60_000));
+    expect(decisions.map((d) => d.remaining)).toEqual([99, 98, 97]);
+    expect(await stored()).toBe(1);
+
+    await new Promise((r) => setTimeout(r, PERSIST_INTERVAL_MS + 50));
+    await stub.hit("single", 100, 60_000);
+    expect(await stored()).toBe(4);
   });
 });
 

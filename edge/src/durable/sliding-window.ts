@@ -83,15 +83,22 @@ export class SlidingWindowTable {
     prev INTEGER NOT NULL, curr INTEGER NOT NULL)`;
 
   hit(name: string, limit: number, windowMs: number, now: number): LimitDecision {
-    const row = this.sql
-      .exec<{ window_start: number; prev: number; curr: number }>(
-        "SELECT window_start, prev, curr FROM rate_windows WHERE name = ? AND window_ms = ?",
-        name,
-        windowMs,
+    const row = this.load().find((r) => r.name === name && r.windowMs === windowMs);
+    const { state, decision } = slidingWindowHit(row?.state ?? null, now, limit, windowMs);
+    this.put(name, windowMs, state);
+    return decision;
+  }
+
+  load(): Array<{ name: string; windowMs: number; state: WindowState }> {
+    return this.sql
+      .exec<{ name: string; window_ms: number; window_start: number; prev: number; curr: number }>(
+        "SELECT name, window_ms, window_start, prev, curr FROM rate_windows",
       )
-      .toArray()[0];
-    const current = row ? { windowStart: row.window_start, prev: row.prev, curr: row.curr } : null;
-    const { state, decision } = slidingWindowHit(current, now, limit, windowMs);
+      .toArray()
+      .map((r) => ({ name: r.name, windowMs: r.window_ms, state: { windowStart: r.window_start, prev: r.prev, curr: r.curr } }));
+  }
+
+  put(name: string, windowMs: number, state: WindowState): void {
     this.sql.exec(
       `INSERT INTO rate_windows (name, window_ms, window_start, prev, curr) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT(name) DO UPDATE SET window_ms = excluded.window_ms, window_start = excluded.window_start,
@@ -102,7 +109,6 @@ export class SlidingWindowTable {
       state.prev,
       state.curr,
     );
-    return decision;
   }
 
   /** Deletes windows that no longer influence any decision; returns when the next one expires. */
