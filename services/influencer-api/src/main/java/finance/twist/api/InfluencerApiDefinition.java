@@ -1,31 +1,109 @@
 package finance.twist.api;
 
+import finance.twist.api.auth.AccessPolicy;
+import finance.twist.api.auth.AccessPolicy.Access;
+import finance.twist.api.auth.AccessTokenVerifier;
+import finance.twist.api.auth.AuthFilter;
+import finance.twist.api.auth.AuthSettings;
+import finance.twist.api.auth.JwksSource;
+import finance.twist.api.auth.UserDirectory;
+import finance.twist.api.db.Sql;
+import finance.twist.api.http.AdminHttpService;
+import finance.twist.api.http.InfluencerHttpService;
+import finance.twist.api.http.MeHttpService;
+import finance.twist.api.http.StakingHttpService;
+import finance.twist.api.influencers.DevOutbox;
+import finance.twist.api.influencers.EmailSender;
+import finance.twist.api.influencers.InfluencerService;
+import finance.twist.api.influencers.SmtpEmailSender;
+import finance.twist.api.staking.SimulatedChainClient;
+import finance.twist.api.staking.StakingReads;
+import finance.twist.api.staking.StakingService;
 import finance.twist.common.db.DatabaseSettings;
 import finance.twist.common.db.Postgres;
 import finance.twist.common.db.PostgresReadinessCheck;
 import finance.twist.common.health.ReadinessCheck;
+import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.redis.Redis;
 import finance.twist.common.redis.RedisReadinessCheck;
 import finance.twist.common.server.ServiceDefinition;
 import io.helidon.config.Config;
 import io.helidon.dbclient.DbClient;
+import io.helidon.http.Method;
 import io.helidon.webserver.http.HttpRouting;
+import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
-/** Wires influencer-api's dependencies and routes; the one place its parts meet. */
+/**
+ * Wires influencer-api's dependencies and routes; the one place its parts meet, including the
+ * {@link #accessPolicy() access table} that guards every route.
+ *
+ * <p>Configuration keys (environment variable in brackets): {@code twist.mode} [TWIST_MODE]
+ * {@code production} (default) or {@code development} (emails go to the admin-readable dev outbox);
+ * {@code auth.*} (see {@link AuthSettings}); {@code smtp.host|port|username|password|from}
+ * [SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM]; {@code app.url} [APP_URL], the web
+ * app base for verification links; {@code db.*} and {@code redis.*}.
+ */
 public final class InfluencerApiDefinition implements ServiceDefinition {
+
+    private static final StructuredLog LOG = StructuredLog.of(InfluencerApiDefinition.class);
 
     private final DbClient db;
     private final Redis redis;
+    private final AuthFilter authFilter;
+    private final MeHttpService me;
+    private final InfluencerHttpService influencers;
+    private final StakingHttpService staking;
+    private final AdminHttpService admin;
 
-    InfluencerApiDefinition(DbClient db, Redis redis) {
+    InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock) {
         this.db = db;
         this.redis = redis;
+        String mode = config.get("twist.mode").asString().orElse("production");
+        if (!mode.equals("production") && !mode.equals("development")) {
+            throw new IllegalArgumentException("twist.mode must be production or development, not " + mode);
+        }
+        Sql sql = new Sql(db);
+        AuthSettings auth = AuthSettings.from(config.get("auth"));
+        AccessTokenVerifier verifier =
+                new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
+        this.authFilter = new AuthFilter(accessPolicy(), verifier, new UserDirectory(sql));
+        Optional<DevOutbox> outbox = mode.equals("development") ? Optional.of(new DevOutbox()) : Optional.empty();
+        EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
+        InfluencerService influencerService = new InfluencerService(
+                sql, email, config.get("app.url").asString().orElse("http://localhost:3000"), clock);
+        StakingService stakingService = new StakingService(new SimulatedChainClient());
+        StakingReads reads = new StakingReads(sql);
+        this.me = new MeHttpService(sql, influencerService, reads);
+        this.influencers = new InfluencerHttpService(influencerService);
+        this.staking = new StakingHttpService(sql, stakingService, reads);
+        this.admin = new AdminHttpService(sql, stakingService, outbox);
     }
 
     public static InfluencerApiDefinition create(Config config) {
         return new InfluencerApiDefinition(
-                Postgres.client(DatabaseSettings.from(config.get("db"))), Redis.create(config.get("redis")));
+                config,
+                Postgres.client(DatabaseSettings.from(config.get("db"))),
+                Redis.create(config.get("redis")),
+                Clock.systemUTC());
+    }
+
+    /**
+     * Who may call what. Anything not listed needs a valid token; {@code /admin/**} needs the admin
+     * role. Public routes are listed explicitly.
+     */
+    static AccessPolicy accessPolicy() {
+        return AccessPolicy.builder()
+                .rule(Method.GET, "/health", Access.PUBLIC)
+                .rule(Method.GET, "/ready", Access.PUBLIC)
+                .rule(Method.GET, "/metrics/**", Access.PUBLIC)
+                .rule(Method.GET, "/influencers/{username}", Access.PUBLIC)
+                .rule(Method.POST, "/influencers/verify-email", Access.PUBLIC)
+                .rule(Method.GET, "/staking/search", Access.PUBLIC)
+                .rule(Method.GET, "/staking/influencer/{influencerId}", Access.PUBLIC)
+                .rule(null, "/admin/**", Access.ADMIN)
+                .build();
     }
 
     @Override
@@ -35,7 +113,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void routing(HttpRouting.Builder routing) {
-        // Influencer, staking, link and payout routes arrive with their issues.
+        routing.addFilter(authFilter).register(me, influencers, staking, admin);
     }
 
     @Override
@@ -47,5 +125,14 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     public void close() {
         redis.close();
         db.close();
+    }
+
+    private static EmailSender smtp(Config config) {
+        return SmtpEmailSender.from(config.get("smtp")).<EmailSender>map(s -> s).orElseGet(() -> {
+            LOG.warn("email.not_configured", "reason", "smtp.host is not set; verification emails cannot be sent");
+            return message -> {
+                throw new EmailSender.EmailException("smtp.host is not configured", null);
+            };
+        });
     }
 }

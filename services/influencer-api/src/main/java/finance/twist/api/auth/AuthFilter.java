@@ -1,0 +1,72 @@
+package finance.twist.api.auth;
+
+import finance.twist.common.http.AccessLogFilter;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.Responses;
+import finance.twist.common.logging.StructuredLog;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+import java.util.Optional;
+
+/**
+ * The single guard in front of every route: looks the request up in the {@link AccessPolicy},
+ * verifies the bearer token where one is required, and registers the {@link Caller} for handlers.
+ * Every failure is a problem+json 401 (no or bad token) or 403 (not an admin) with no detail about
+ * which check failed.
+ */
+public final class AuthFilter implements Filter {
+
+    private static final StructuredLog LOG = StructuredLog.of(AuthFilter.class);
+    private static final String BEARER = "Bearer ";
+
+    private final AccessPolicy policy;
+    private final AccessTokenVerifier verifier;
+    private final UserDirectory users;
+
+    public AuthFilter(AccessPolicy policy, AccessTokenVerifier verifier, UserDirectory users) {
+        this.policy = policy;
+        this.verifier = verifier;
+        this.users = users;
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        AccessPolicy.Access access =
+                policy.access(req.prologue().method(), req.path().path());
+        if (access == AccessPolicy.Access.PUBLIC) {
+            chain.proceed();
+            return;
+        }
+        Optional<String> header = req.headers().first(HeaderNames.AUTHORIZATION);
+        if (header.isEmpty() || !header.get().startsWith(BEARER)) {
+            reject(req, res, Problem.unauthorized("A bearer access token is required."));
+            return;
+        }
+        VerifiedToken token;
+        try {
+            token = verifier.verify(header.get().substring(BEARER.length()).trim());
+        } catch (InvalidTokenException e) {
+            LOG.info("auth.token_rejected", "reason", e.getMessage());
+            reject(req, res, Problem.unauthorized("The access token is invalid or expired."));
+            return;
+        }
+        if (access == AccessPolicy.Access.ADMIN && !token.roles().contains("admin")) {
+            reject(req, res, Problem.forbidden("This operation requires the admin role."));
+            return;
+        }
+        Caller caller = new Caller(users.userIdFor(token.wallet()), token.wallet(), token.roles());
+        req.context().register(caller);
+        req.context().register(new AccessLogFilter.CallerId(caller.userId().toString()));
+        chain.proceed();
+    }
+
+    private static void reject(RoutingRequest req, RoutingResponse res, Problem problem) {
+        if (problem.status() == 401) {
+            res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
+        }
+        Responses.problem(req, res, problem);
+    }
+}

@@ -1,0 +1,171 @@
+package finance.twist.api.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import finance.twist.common.json.Json;
+import finance.twist.common.logging.StructuredLog;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.AlgorithmParameters;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
+import java.security.spec.ECPoint;
+import java.security.spec.ECPublicKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * auth-service's signing keys by {@code kid}: EC P-256 keys from a JWKS fetched over HTTP (cached for
+ * {@code ttl}, refetched when an unknown {@code kid} appears, at most once per {@code refetchInterval})
+ * or read once from a static file. Keys of any other type or curve are ignored.
+ */
+public final class JwksSource {
+
+    private static final StructuredLog LOG = StructuredLog.of(JwksSource.class);
+    private static final ECParameterSpec P256 = p256();
+
+    private final Optional<URI> url;
+    private final Duration ttl;
+    private final Duration refetchInterval;
+    private final Clock clock;
+    private final HttpClient http;
+    private final ReentrantLock fetchLock = new ReentrantLock();
+
+    private volatile Map<String, ECPublicKey> keys = Map.of();
+    private volatile Instant fetchedAt = Instant.EPOCH;
+    private volatile Instant lastAttempt = Instant.EPOCH;
+
+    private JwksSource(
+            Optional<URI> url, Map<String, ECPublicKey> staticKeys, Duration ttl, Duration refetch, Clock clock) {
+        this.url = url;
+        this.keys = staticKeys;
+        this.ttl = ttl;
+        this.refetchInterval = refetch;
+        this.clock = clock;
+        this.http = url.isPresent()
+                ? HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
+                : null;
+    }
+
+    public static JwksSource create(AuthSettings settings, Clock clock) {
+        if (settings.jwksFile().isPresent()) {
+            Path file = settings.jwksFile().get();
+            try {
+                return new JwksSource(
+                        Optional.empty(),
+                        parse(Files.readAllBytes(file)),
+                        settings.ttl(),
+                        settings.refetchInterval(),
+                        clock);
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read auth.jwks.file " + file, e);
+            }
+        }
+        return new JwksSource(
+                Optional.of(settings.jwksUrl()), Map.of(), settings.ttl(), settings.refetchInterval(), clock);
+    }
+
+    /** The key for {@code kid}, fetching the key set when it is stale or does not know the kid. */
+    public Optional<ECPublicKey> key(String kid) {
+        if (url.isEmpty()) {
+            return Optional.ofNullable(keys.get(kid));
+        }
+        Instant now = clock.instant();
+        ECPublicKey key = keys.get(kid);
+        if (key != null && now.isBefore(fetchedAt.plus(ttl))) {
+            return Optional.of(key);
+        }
+        // Unknown kid or stale set: refetch, but never more often than refetchInterval.
+        if (now.isAfter(lastAttempt.plus(refetchInterval)) || (key != null && now.isAfter(fetchedAt.plus(ttl)))) {
+            refresh(now);
+        }
+        return Optional.ofNullable(keys.get(kid));
+    }
+
+    private void refresh(Instant now) {
+        if (!fetchLock.tryLock()) {
+            // Another request is fetching; use what we have rather than queueing behind it.
+            return;
+        }
+        try {
+            if (now.isBefore(lastAttempt.plus(refetchInterval)) && now.isBefore(fetchedAt.plus(ttl))) {
+                return;
+            }
+            lastAttempt = now;
+            HttpResponse<byte[]> response = http.send(
+                    HttpRequest.newBuilder(url.get())
+                            .timeout(Duration.ofSeconds(2))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                LOG.warn("jwks.fetch_failed", "status", response.statusCode());
+                return;
+            }
+            keys = parse(response.body());
+            fetchedAt = now;
+            LOG.info("jwks.fetched", "keys", keys.size());
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("jwks.fetch_failed", "reason", e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            fetchLock.unlock();
+        }
+    }
+
+    /** Parses a JWKS document, keeping only EC P-256 signing keys that carry a kid. */
+    static Map<String, ECPublicKey> parse(byte[] document) {
+        try {
+            JsonNode root = Json.mapper().readTree(document);
+            Map<String, ECPublicKey> parsed = new HashMap<>();
+            for (JsonNode jwk : root.path("keys")) {
+                String kid = jwk.path("kid").asText("");
+                boolean ec = "EC".equals(jwk.path("kty").asText())
+                        && "P-256".equals(jwk.path("crv").asText());
+                boolean signing =
+                        !jwk.has("use") || "sig".equals(jwk.path("use").asText());
+                boolean es256 =
+                        !jwk.has("alg") || "ES256".equals(jwk.path("alg").asText());
+                if (kid.isEmpty() || !ec || !signing || !es256) {
+                    continue;
+                }
+                byte[] x = Base64.getUrlDecoder().decode(jwk.path("x").asText());
+                byte[] y = Base64.getUrlDecoder().decode(jwk.path("y").asText());
+                if (x.length != 32 || y.length != 32) {
+                    continue;
+                }
+                ECPoint point = new ECPoint(new BigInteger(1, x), new BigInteger(1, y));
+                parsed.put(kid, (ECPublicKey)
+                        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, P256)));
+            }
+            return Map.copyOf(parsed);
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw new IllegalStateException("invalid JWKS document: " + e.getMessage(), e);
+        }
+    }
+
+    private static ECParameterSpec p256() {
+        try {
+            AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+            parameters.init(new ECGenParameterSpec("secp256r1"));
+            return parameters.getParameterSpec(ECParameterSpec.class);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("P-256 is not available in this JDK", e);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package finance.twist.api.db;
+
+import io.helidon.dbclient.DbClient;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * JDBC on the Helidon {@link DbClient}'s connection pool. The money path needs what DbClient's
+ * statement API hides: one connection per unit of work, {@code SELECT ... FOR UPDATE}, SQLSTATE
+ * and constraint names for mapping violations to 409s, and retrying serialization failures and
+ * deadlocks. Reads use the same helpers for uniformity.
+ */
+public final class Sql {
+
+    private static final int MAX_ATTEMPTS = 5;
+
+    private final DbClient db;
+
+    public Sql(DbClient db) {
+        this.db = db;
+    }
+
+    /** Work on one connection inside one transaction. */
+    @FunctionalInterface
+    public interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** Maps the current row. */
+    @FunctionalInterface
+    public interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one READ COMMITTED transaction, committing on success and rolling back on
+     * any exception; retried on serialization failure (40001) or deadlock (40P01).
+     */
+    public <T> T inTransaction(Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = db.unwrap(Connection.class)) {
+                c.setAutoCommit(false);
+                try {
+                    T result = work.run(c);
+                    c.commit();
+                    return result;
+                } catch (SQLException | RuntimeException e) {
+                    rollbackQuietly(c);
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+            } catch (SQLException e) {
+                if (isRetryable(e) && attempt < MAX_ATTEMPTS) {
+                    continue;
+                }
+                throw new DataAccessException(e);
+            } catch (DataAccessException e) {
+                if (isRetryable(e.sqlException()) && attempt < MAX_ATTEMPTS) {
+                    continue;
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Runs a read without an explicit transaction. */
+    public <T> T read(Work<T> work) {
+        try (Connection c = db.unwrap(Connection.class)) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+    }
+
+    public static <T> Optional<T> queryOne(Connection c, String sql, RowMapper<T> mapper, Object... params) {
+        List<T> rows = query(c, sql, mapper, params);
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    public static <T> List<T> query(Connection c, String sql, RowMapper<T> mapper, Object... params) {
+        try (PreparedStatement statement = prepare(c, sql, params);
+                ResultSet rs = statement.executeQuery()) {
+            List<T> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(mapper.map(rs));
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+    }
+
+    public static int update(Connection c, String sql, Object... params) {
+        try (PreparedStatement statement = prepare(c, sql, params)) {
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, Object... params) throws SQLException {
+        PreparedStatement statement = c.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            Object value = params[i];
+            if (value instanceof BigInteger big) {
+                statement.setBigDecimal(i + 1, new BigDecimal(big));
+            } else {
+                statement.setObject(i + 1, value);
+            }
+        }
+        return statement;
+    }
+
+    /** Reads a NUMERIC column holding an integer. */
+    public static BigInteger bigInteger(ResultSet rs, String column) throws SQLException {
+        BigDecimal value = rs.getBigDecimal(column);
+        return value == null ? null : value.toBigIntegerExact();
+    }
+
+    private static boolean isRetryable(SQLException e) {
+        String state = e == null ? null : e.getSQLState();
+        return "40001".equals(state) || "40P01".equals(state);
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is discarded by the pool when it is broken
+        }
+    }
+}

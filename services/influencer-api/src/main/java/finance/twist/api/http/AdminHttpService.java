@@ -1,0 +1,142 @@
+package finance.twist.api.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import finance.twist.api.auth.AccessTokenVerifier;
+import finance.twist.api.auth.Caller;
+import finance.twist.api.auth.UserDirectory;
+import finance.twist.api.db.Sql;
+import finance.twist.api.influencers.DevOutbox;
+import finance.twist.api.ledger.Amounts;
+import finance.twist.api.ledger.LedgerService;
+import finance.twist.api.staking.StakingService;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Responses;
+import finance.twist.common.http.Routes;
+import finance.twist.common.json.Json;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Admin operations (role {@code admin} in the token; the {@code AuthFilter} enforces it for
+ * {@code /admin/**}). Credits are simulated deposits from the mint account.
+ *
+ * <pre>
+ * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+ *   -H 'Idempotency-Key: deposit-42' -d '{"wallet":"9xQe…","amount":"10000000000","reason":"test deposit"}' \
+ *   http://127.0.0.1:3003/admin/ledger/credit
+ * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+ *   -d '{"amount":"1000000000"}' http://127.0.0.1:3003/admin/pools/$INFLUENCER_ID/rewards
+ * curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:3003/admin/dev/outbox   # development only
+ * </pre>
+ */
+public final class AdminHttpService implements HttpService {
+
+    private final Sql sql;
+    private final StakingService staking;
+    private final Optional<DevOutbox> outbox;
+
+    public AdminHttpService(Sql sql, StakingService staking, Optional<DevOutbox> outbox) {
+        this.sql = sql;
+        this.staking = staking;
+        this.outbox = outbox;
+    }
+
+    /**
+     * Credit body: the wallet is the target of the deposit, not the actor.
+     *
+     * @param wallet target wallet (base58)
+     * @param amount base units as a string
+     * @param reason why (1-200 characters, kept as the ledger memo)
+     */
+    public record CreditRequest(String wallet, JsonNode amount, String reason) {}
+
+    /**
+     * Pool funding body.
+     *
+     * @param amount base units as a string
+     */
+    public record FundRequest(JsonNode amount) {}
+
+    @Override
+    public void routing(HttpRules rules) {
+        Routes.on(rules)
+                .post("/admin/ledger/credit", this::credit)
+                .post("/admin/pools/{influencerId}/rewards", this::fund)
+                .get("/admin/dev/outbox", this::outbox);
+    }
+
+    private void credit(ServerRequest req, ServerResponse res) {
+        Caller admin = Caller.of(req);
+        String key = Http.idempotencyKey(req)
+                .orElseThrow(() -> ProblemException.badRequest("Header 'Idempotency-Key' is required for credits."));
+        byte[] raw = Http.rawBody(req);
+        CreditRequest body = Json.parse(raw, CreditRequest.class);
+        if (body.wallet() == null
+                || !AccessTokenVerifier.WALLET.matcher(body.wallet()).matches()) {
+            throw new ProblemException(Problem.badRequest("'wallet' must be a base58 wallet address.")
+                    .with("field", "wallet"));
+        }
+        long amount = Amounts.positive("amount", body.amount());
+        if (body.reason() == null || body.reason().isBlank() || body.reason().length() > 200) {
+            throw new ProblemException(
+                    Problem.badRequest("'reason' must be 1-200 characters.").with("field", "reason"));
+        }
+        byte[] hash = Idempotency.requestHash("POST", req.path().path(), raw);
+        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(c, admin.userId(), key, hash, () -> {
+            UUID userId = UserDirectory.ensure(c, body.wallet());
+            long mint = LedgerService.systemAccount(c, LedgerService.MINT);
+            long available = LedgerService.userAvailable(c, userId);
+            UUID txId = LedgerService.post(
+                    c,
+                    LedgerService.Posting.transfer(
+                            "deposit",
+                            "http:" + admin.userId() + ":" + key,
+                            admin.userId(),
+                            body.reason(),
+                            mint,
+                            available,
+                            amount));
+            Map<String, Object> response = new LinkedHashMap<>();
+            response.put("transactionId", txId.toString());
+            response.put("wallet", body.wallet());
+            response.put("amount", Amounts.format(amount));
+            response.put("available", Amounts.format(LedgerService.balance(c, available)));
+            response.put("settlement", "simulated");
+            return new Idempotency.Outcome(200, Http.json(response), false);
+        }));
+        Http.send(res, outcome);
+    }
+
+    private void fund(ServerRequest req, ServerResponse res) {
+        Caller admin = Caller.of(req);
+        UUID influencerId = Http.uuid("pool", req.path().pathParameters().get("influencerId"), true);
+        Optional<String> key = Http.idempotencyKey(req);
+        byte[] raw = Http.rawBody(req);
+        FundRequest body = Json.parse(raw, FundRequest.class);
+        long amount = Amounts.positive("amount", body.amount());
+        byte[] hash = Idempotency.requestHash("POST", req.path().path(), raw);
+        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
+                c,
+                admin.userId(),
+                key.orElse(null),
+                hash,
+                () -> new Idempotency.Outcome(
+                        200,
+                        Http.json(staking.fund(c, admin.userId(), influencerId, amount, key.orElse(null))),
+                        false)));
+        Http.send(res, outcome);
+    }
+
+    private void outbox(ServerRequest req, ServerResponse res) {
+        DevOutbox box =
+                outbox.orElseThrow(() -> ProblemException.notFound("The dev outbox exists only in development mode."));
+        Responses.ok(res, Map.of("messages", box.messages()));
+    }
+}

@@ -1,0 +1,222 @@
+package finance.twist.api.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import finance.twist.api.auth.Caller;
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
+import finance.twist.api.staking.StakingReads;
+import finance.twist.api.staking.StakingService;
+import finance.twist.api.staking.Tier;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Responses;
+import finance.twist.common.http.Routes;
+import finance.twist.common.json.Json;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Staking: moves between the caller's available balance, their position in an influencer's pool
+ * and the pool's reward pot, each one ledger transaction. All three writes honour
+ * {@code Idempotency-Key}. Amounts are base units (10^9 per TWIST) as strings.
+ *
+ * <pre>
+ * curl -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+ *   -H 'Idempotency-Key: 7d1c…' -d '{"influencerId":"…","amount":"5000000000"}' \
+ *   http://127.0.0.1:3003/staking/stake     # {"transactionId":…,"settlement":"simulated",…}
+ * curl -X POST … -d '{"influencerId":"…","amount":"1000000000"}' http://127.0.0.1:3003/staking/unstake
+ * curl -X POST … -d '{"influencerId":"…"}' http://127.0.0.1:3003/staking/claim
+ * curl 'http://127.0.0.1:3003/staking/search?query=ali&amp;tiers=GOLD,SILVER&amp;sortBy=tier&amp;limit=20'
+ * curl http://127.0.0.1:3003/staking/influencer/$INFLUENCER_ID
+ * </pre>
+ */
+public final class StakingHttpService implements HttpService {
+
+    private final Sql sql;
+    private final StakingService staking;
+    private final StakingReads reads;
+
+    public StakingHttpService(Sql sql, StakingService staking, StakingReads reads) {
+        this.sql = sql;
+        this.staking = staking;
+        this.reads = reads;
+    }
+
+    /**
+     * Stake or unstake body.
+     *
+     * @param influencerId the pool's influencer
+     * @param amount base units as a string
+     */
+    public record AmountRequest(String influencerId, JsonNode amount) {}
+
+    /**
+     * Claim body.
+     *
+     * @param influencerId the pool's influencer
+     */
+    public record ClaimRequest(String influencerId) {}
+
+    @Override
+    public void routing(HttpRules rules) {
+        Routes.on(rules)
+                .post("/staking/stake", this::stake)
+                .post("/staking/unstake", this::unstake)
+                .post("/staking/claim", this::claim)
+                .get("/staking/search", this::search)
+                .get("/staking/influencer/{influencerId}", this::pool);
+    }
+
+    private void stake(ServerRequest req, ServerResponse res) {
+        move(req, res, true);
+    }
+
+    private void unstake(ServerRequest req, ServerResponse res) {
+        move(req, res, false);
+    }
+
+    private void move(ServerRequest req, ServerResponse res, boolean stake) {
+        Caller caller = Caller.of(req);
+        Optional<String> key = Http.idempotencyKey(req);
+        byte[] raw = Http.rawBody(req);
+        AmountRequest body = Json.parse(raw, AmountRequest.class);
+        UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
+        long amount = Amounts.positive("amount", body.amount());
+        byte[] hash = Idempotency.requestHash(
+                req.prologue().method().text(), req.path().path(), raw);
+        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
+                c,
+                caller.userId(),
+                key.orElse(null),
+                hash,
+                () -> new Idempotency.Outcome(
+                        200,
+                        Http.json(
+                                stake
+                                        ? staking.stake(
+                                                c,
+                                                caller.userId(),
+                                                caller.wallet(),
+                                                influencerId,
+                                                amount,
+                                                key.orElse(null))
+                                        : staking.unstake(
+                                                c,
+                                                caller.userId(),
+                                                caller.wallet(),
+                                                influencerId,
+                                                amount,
+                                                key.orElse(null))),
+                        false)));
+        Http.send(res, outcome);
+    }
+
+    private void claim(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        Optional<String> key = Http.idempotencyKey(req);
+        byte[] raw = Http.rawBody(req);
+        ClaimRequest body = Json.parse(raw, ClaimRequest.class);
+        UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
+        byte[] hash = Idempotency.requestHash(
+                req.prologue().method().text(), req.path().path(), raw);
+        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
+                c,
+                caller.userId(),
+                key.orElse(null),
+                hash,
+                () -> new Idempotency.Outcome(
+                        200,
+                        Http.json(staking.claim(c, caller.userId(), caller.wallet(), influencerId, key.orElse(null))),
+                        false)));
+        Http.send(res, outcome);
+    }
+
+    private void search(ServerRequest req, ServerResponse res) {
+        String query = req.query()
+                .first("query")
+                .asOptional()
+                .map(String::strip)
+                .filter(q -> !q.isEmpty())
+                .orElse(null);
+        if (query != null && query.length() > 100) {
+            throw new ProblemException(Problem.badRequest("'query' must be at most 100 characters.")
+                    .with("field", "query"));
+        }
+        List<Tier> tiers = new ArrayList<>();
+        for (String tier : req.query().first("tiers").orElse("").split(",")) {
+            if (tier.isBlank()) {
+                continue;
+            }
+            try {
+                tiers.add(Tier.valueOf(tier.strip().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ProblemException(Problem.badRequest("Unknown tier '" + tier.strip() + "'.")
+                        .with("field", "tiers"));
+            }
+        }
+        long minStaked = req.query()
+                .first("minStaked")
+                .asOptional()
+                .map(v -> Amounts.nonNegative("minStaked", v))
+                .orElse(0L);
+        BigDecimal minApy = req.query()
+                .first("minApy")
+                .asOptional()
+                .map(StakingHttpService::apy)
+                .orElse(null);
+        StakingReads.SortBy sortBy;
+        try {
+            sortBy = StakingReads.SortBy.valueOf(req.query().first("sortBy").orElse("totalStaked"));
+        } catch (IllegalArgumentException e) {
+            throw new ProblemException(Problem.badRequest("'sortBy' must be totalStaked, stakerCount, apy or tier.")
+                    .with("field", "sortBy"));
+        }
+        int limit = Http.intParam(req, "limit", 20, 1, 100);
+        int offset = Http.intParam(req, "offset", 0, 0, 100_000);
+        List<Map<String, Object>> items =
+                reads.search(new StakingReads.Search(query, tiers, minStaked, minApy, sortBy, limit, offset));
+        Responses.ok(res, Map.of("items", items, "limit", limit, "offset", offset));
+    }
+
+    private void pool(ServerRequest req, ServerResponse res) {
+        UUID influencerId = Http.uuid("pool", req.path().pathParameters().get("influencerId"), true);
+        Responses.ok(
+                res,
+                reads.pool(influencerId)
+                        .orElseThrow(() -> new ProblemException(Problem.of(
+                                404,
+                                "pool-not-found",
+                                "Pool not found",
+                                "No active staking pool for this influencer."))));
+    }
+
+    private static BigDecimal apy(String value) {
+        try {
+            BigDecimal parsed = new BigDecimal(value);
+            if (parsed.signum() >= 0 && parsed.compareTo(BigDecimal.valueOf(1_000_000)) <= 0 && value.length() <= 20) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // fall through
+        }
+        throw new ProblemException(
+                Problem.badRequest("'minApy' must be a non-negative number.").with("field", "minApy"));
+    }
+
+    private static String required(String influencerId) {
+        if (influencerId == null) {
+            throw new ProblemException(
+                    Problem.badRequest("'influencerId' is required.").with("field", "influencerId"));
+        }
+        return influencerId;
+    }
+}

@@ -1,0 +1,230 @@
+package finance.twist.api.ledger;
+
+import finance.twist.api.db.DataAccessException;
+import finance.twist.api.db.Sql;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Posts balanced transactions to the double-entry ledger. Every method takes the caller's open
+ * connection so a movement commits or rolls back together with the business rows it belongs to
+ * (stake positions, pool accumulators, idempotency records).
+ *
+ * <p>Locking: callers lock their business rows first (a pool before its stakes); {@link #post}
+ * then locks every account it touches with {@code SELECT ... FOR UPDATE} in ascending id order, so
+ * two movements over the same accounts never deadlock. Overdrafts of non-system accounts are
+ * refused here with a 409, and again by the {@code ledger_accounts_non_negative} CHECK.
+ */
+public final class LedgerService {
+
+    /** Source of simulated deposits and admin-funded pool rewards. */
+    public static final String MINT = "system:mint";
+    /** Source of VAU rewards from the edge (issue 7). */
+    public static final String VAU_REWARDS = "system:vau_rewards";
+    /** Source of merchant commissions (issue 6). */
+    public static final String MERCHANT_COMMISSIONS = "system:merchant_commissions";
+    /** Payout platform and processing fees (issue 6). */
+    public static final String PAYOUT_FEES = "system:payout_fees";
+    /** Where completed payouts leave the ledger for the chain (issue 6). */
+    public static final String PAYOUT_SETTLEMENT = "system:payout_settlement";
+
+    private LedgerService() {}
+
+    /**
+     * One leg of a transaction.
+     *
+     * @param accountId account
+     * @param amount signed amount (negative debits the account's balance)
+     */
+    public record Leg(long accountId, long amount) {}
+
+    /**
+     * A balanced movement to post.
+     *
+     * @param kind what it is ({@code deposit}, {@code stake}, {@code unstake}, {@code claim}, {@code reward}, ...)
+     * @param idempotencyKey unique across the ledger, or null
+     * @param actorUserId who caused it, or null for system processes
+     * @param memo free text for operators (no secrets), or null
+     * @param legs at least two legs summing to zero
+     */
+    public record Posting(String kind, String idempotencyKey, UUID actorUserId, String memo, List<Leg> legs) {
+
+        public Posting {
+            legs = List.copyOf(legs);
+        }
+
+        /** A two-legged transfer of {@code amount} from one account to another. */
+        public static Posting transfer(
+                String kind, String idempotencyKey, UUID actor, String memo, long from, long to, long amount) {
+            return new Posting(kind, idempotencyKey, actor, memo, List.of(new Leg(from, -amount), new Leg(to, amount)));
+        }
+    }
+
+    /** Posts {@code posting}; 409 {@code insufficient-balance} when a non-system account would go negative. */
+    public static UUID post(Connection c, Posting posting) {
+        Map<Long, Long> deltas = new LinkedHashMap<>();
+        long sum = 0;
+        for (Leg leg : posting.legs()) {
+            if (leg.amount() == 0) {
+                throw new IllegalArgumentException("zero leg");
+            }
+            deltas.merge(leg.accountId(), leg.amount(), Math::addExact);
+            sum = Math.addExact(sum, leg.amount());
+        }
+        if (sum != 0 || posting.legs().size() < 2) {
+            throw new IllegalArgumentException("unbalanced posting " + posting);
+        }
+        List<Long> ids = new ArrayList<>(deltas.keySet());
+        ids.sort(Comparator.naturalOrder());
+        for (long id : ids) {
+            record Locked(String kind, long balance) {}
+            Locked account = Sql.queryOne(
+                            c,
+                            "SELECT kind, balance FROM ledger_accounts WHERE id = ? FOR UPDATE",
+                            rs -> new Locked(rs.getString(1), rs.getLong(2)),
+                            id)
+                    .orElseThrow(() -> new IllegalStateException("no ledger account " + id));
+            long delta = deltas.get(id);
+            if (!"system".equals(account.kind())) {
+                if (delta < 0 && account.balance() + delta < 0) {
+                    throw insufficient(account.kind());
+                }
+                if (delta > 0 && account.balance() > Long.MAX_VALUE - delta) {
+                    throw new ProblemException(Problem.conflict(
+                            "balance-overflow", "Balance overflow", "The resulting balance is too large."));
+                }
+            }
+        }
+        UUID txId = UUID.randomUUID();
+        try {
+            Sql.update(
+                    c,
+                    "INSERT INTO ledger_transactions (id, kind, idempotency_key, actor_user_id, memo) VALUES (?, ?, ?, ?, ?)",
+                    txId,
+                    posting.kind(),
+                    posting.idempotencyKey(),
+                    posting.actorUserId(),
+                    posting.memo());
+        } catch (DataAccessException e) {
+            if (e.isUniqueViolation("ledger_transactions_idempotency_unique")) {
+                throw new DuplicateTransactionException(posting.idempotencyKey());
+            }
+            throw e;
+        }
+        for (Leg leg : posting.legs()) {
+            Sql.update(
+                    c,
+                    "INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES (?, ?, ?)",
+                    txId,
+                    leg.accountId(),
+                    leg.amount());
+        }
+        return txId;
+    }
+
+    /** The id of the transaction posted under {@code idempotencyKey}, if any. */
+    public static Optional<UUID> transactionByKey(Connection c, String idempotencyKey) {
+        return Sql.queryOne(
+                c,
+                "SELECT id FROM ledger_transactions WHERE idempotency_key = ?",
+                rs -> rs.getObject(1, UUID.class),
+                idempotencyKey);
+    }
+
+    /** The id of a system account ({@link #MINT}, ...). */
+    public static long systemAccount(Connection c, String key) {
+        return Sql.queryOne(c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key)
+                .orElseThrow(() -> new IllegalStateException("missing system account " + key));
+    }
+
+    /** The user's available-balance account, created on first use. */
+    public static long userAvailable(Connection c, UUID userId) {
+        return ensure(c, "user:" + userId + ":available", "user_available", userId, null, null);
+    }
+
+    /** The user's position account in a pool, created on first use. */
+    public static long stakePosition(Connection c, UUID userId, UUID poolId) {
+        return ensure(c, "stake:" + poolId + ":" + userId, "stake_position", userId, null, poolId);
+    }
+
+    /** A pool's reward pot, created with the pool. */
+    public static long poolRewards(Connection c, UUID poolId) {
+        return ensure(c, "pool:" + poolId + ":rewards", "pool_rewards", null, null, poolId);
+    }
+
+    /**
+     * Creates the reward pot of a pool that is being created in the same transaction (the pool row
+     * references the pot and the pot the pool; the pool foreign key is checked at commit).
+     */
+    public static long poolRewardsForNewPool(Connection c, UUID poolId) {
+        return poolRewards(c, poolId);
+    }
+
+    /** An influencer's earnings account (commissions; issue 6). */
+    public static long influencerEarnings(Connection c, UUID influencerId) {
+        return ensure(c, "influencer:" + influencerId + ":earnings", "influencer_earnings", null, influencerId, null);
+    }
+
+    /** An influencer's reserved-for-payout account (issue 6). */
+    public static long payoutReserved(Connection c, UUID influencerId) {
+        return ensure(
+                c, "influencer:" + influencerId + ":payout_reserved", "payout_reserved", null, influencerId, null);
+    }
+
+    /** Balance of an account (no lock). */
+    public static long balance(Connection c, long accountId) {
+        return Sql.queryOne(c, "SELECT balance FROM ledger_accounts WHERE id = ?", rs -> rs.getLong(1), accountId)
+                .orElse(0L);
+    }
+
+    private static long ensure(Connection c, String key, String kind, UUID userId, UUID influencerId, UUID poolId) {
+        Optional<Long> existing =
+                Sql.queryOne(c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key);
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        Sql.update(
+                c,
+                "INSERT INTO ledger_accounts (account_key, kind, user_id, influencer_id, pool_id) VALUES (?, ?, ?, ?, ?)"
+                        + " ON CONFLICT (account_key) DO NOTHING",
+                key,
+                kind,
+                userId,
+                influencerId,
+                poolId);
+        return Sql.queryOne(c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key)
+                .orElseThrow();
+    }
+
+    private static ProblemException insufficient(String kind) {
+        return switch (kind) {
+            case "stake_position" ->
+                new ProblemException(Problem.conflict(
+                        "insufficient-position",
+                        "Insufficient staked amount",
+                        "The amount exceeds your staked position."));
+            case "pool_rewards" ->
+                new ProblemException(Problem.conflict(
+                        "insufficient-rewards", "Insufficient rewards", "The pool's reward pot cannot cover this."));
+            default ->
+                new ProblemException(Problem.conflict(
+                        "insufficient-balance", "Insufficient balance", "The amount exceeds the available balance."));
+        };
+    }
+
+    /** A posting reused an idempotency key already in the ledger. */
+    public static final class DuplicateTransactionException extends RuntimeException {
+
+        public DuplicateTransactionException(String key) {
+            super("ledger transaction already posted for key " + key, null, false, false);
+        }
+    }
+}

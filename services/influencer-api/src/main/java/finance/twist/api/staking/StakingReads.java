@@ -1,0 +1,199 @@
+package finance.twist.api.staking;
+
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
+import java.math.BigDecimal;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Read models of pools and positions. APY is the simple annualised rate of the rewards a pool
+ * received over the last 30 days: {@code rewards30d / totalStaked * 365 / 30 * 100}, in percent with
+ * two decimals (0 when nothing is staked). It is derived, never stored, so it cannot overflow a column.
+ */
+public final class StakingReads {
+
+    /** Sort orders of {@code GET /staking/search}. */
+    public enum SortBy {
+        totalStaked("total_staked DESC"),
+        stakerCount("staker_count DESC, total_staked DESC"),
+        apy("apy DESC, total_staked DESC"),
+        tier("tier_rank DESC, total_staked DESC");
+
+        private final String orderBy;
+
+        SortBy(String orderBy) {
+            this.orderBy = orderBy;
+        }
+    }
+
+    /**
+     * Search filters.
+     *
+     * @param query case-insensitive substring of username, display name or bio, or null
+     * @param tiers tiers to keep (empty: all)
+     * @param minStaked minimum total staked in base units
+     * @param minApy minimum APY in percent, or null
+     * @param sortBy order
+     * @param limit page size (1..100)
+     * @param offset rows to skip
+     */
+    public record Search(
+            String query, List<Tier> tiers, long minStaked, BigDecimal minApy, SortBy sortBy, int limit, int offset) {}
+
+    private static final String POOLS = "SELECT * FROM (SELECT i.id AS influencer_id, i.username, i.display_name,"
+            + " i.avatar, i.bio, i.tier, i.email_verified_at IS NOT NULL AS verified,"
+            + " CASE i.tier WHEN 'BRONZE' THEN 1 WHEN 'SILVER' THEN 2 WHEN 'GOLD' THEN 3 ELSE 4 END AS tier_rank,"
+            + " p.total_staked, p.staker_count, p.revenue_share_bps, p.min_stake, p.total_rewards_distributed,"
+            + " p.created_at AS pool_created_at,"
+            + " CASE WHEN p.total_staked = 0 THEN 0::numeric ELSE round(COALESCE((SELECT sum(e.amount)"
+            + "   FROM staking_events e WHERE e.pool_id = p.id AND e.action = 'reward'"
+            + "   AND e.created_at > now() - interval '30 days'), 0)::numeric * 36500 / (30 * p.total_staked), 2) END AS apy"
+            + " FROM staking_pools p JOIN influencers i ON i.id = p.influencer_id WHERE p.is_active) pools";
+
+    private final Sql sql;
+
+    public StakingReads(Sql sql) {
+        this.sql = sql;
+    }
+
+    public List<Map<String, Object>> search(Search search) {
+        StringBuilder where = new StringBuilder(" WHERE total_staked >= ?");
+        List<Object> params = new ArrayList<>();
+        params.add(search.minStaked());
+        if (search.query() != null) {
+            String pattern = "%"
+                    + search.query().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
+            where.append(" AND (username ILIKE ? OR display_name ILIKE ? OR bio ILIKE ?)");
+            params.add(pattern);
+            params.add(pattern);
+            params.add(pattern);
+        }
+        if (!search.tiers().isEmpty()) {
+            where.append(" AND tier IN (");
+            for (int i = 0; i < search.tiers().size(); i++) {
+                where.append(i == 0 ? "?" : ", ?");
+                params.add(search.tiers().get(i).name());
+            }
+            where.append(')');
+        }
+        if (search.minApy() != null) {
+            where.append(" AND apy >= ?");
+            params.add(search.minApy());
+        }
+        params.add(search.limit());
+        params.add(search.offset());
+        String query = POOLS + where + " ORDER BY " + search.sortBy().orderBy + ", influencer_id LIMIT ? OFFSET ?";
+        return sql.read(c -> Sql.query(c, query, StakingReads::summary, params.toArray()));
+    }
+
+    public Optional<Map<String, Object>> pool(UUID influencerId) {
+        return sql.read(c -> Sql.queryOne(
+                c,
+                POOLS + " WHERE influencer_id = ?",
+                rs -> {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("influencer", influencer(rs));
+                    Map<String, Object> pool = new LinkedHashMap<>();
+                    pool.put("totalStaked", Amounts.format(rs.getLong("total_staked")));
+                    pool.put("stakerCount", rs.getInt("staker_count"));
+                    pool.put("revenueShareBps", rs.getInt("revenue_share_bps"));
+                    pool.put("minStake", Amounts.format(rs.getLong("min_stake")));
+                    pool.put("totalRewardsDistributed", Amounts.format(rs.getLong("total_rewards_distributed")));
+                    pool.put("apy", rs.getBigDecimal("apy").toPlainString());
+                    pool.put(
+                            "createdAt",
+                            rs.getObject("pool_created_at", java.time.OffsetDateTime.class)
+                                    .toInstant()
+                                    .toString());
+                    body.put("pool", pool);
+                    return body;
+                },
+                influencerId));
+    }
+
+    /** The caller's positions, with what each can claim now. */
+    public List<Map<String, Object>> stakesOf(UUID userId) {
+        return sql.read(c -> Sql.query(
+                c,
+                "SELECT i.id AS influencer_id, i.username, i.tier, a.balance, s.reward_snapshot, s.accrued_rewards,"
+                        + " s.total_claimed, s.created_at, p.acc_reward_per_share, p.total_staked, p.staker_count"
+                        + " FROM stakes s JOIN staking_pools p ON p.id = s.pool_id"
+                        + " JOIN influencers i ON i.id = p.influencer_id"
+                        + " JOIN ledger_accounts a ON a.id = s.account_id"
+                        + " WHERE s.user_id = ? AND (a.balance > 0 OR s.accrued_rewards > 0) ORDER BY s.created_at",
+                rs -> {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put(
+                            "influencerId",
+                            rs.getObject("influencer_id", UUID.class).toString());
+                    row.put("username", rs.getString("username"));
+                    row.put("tier", rs.getString("tier"));
+                    row.put("amount", Amounts.format(rs.getLong("balance")));
+                    row.put("claimableRewards", Amounts.format(claimable(rs)));
+                    row.put("totalClaimed", Amounts.format(rs.getLong("total_claimed")));
+                    row.put("poolTotalStaked", Amounts.format(rs.getLong("total_staked")));
+                    row.put("poolStakerCount", rs.getInt("staker_count"));
+                    row.put(
+                            "stakedAt",
+                            rs.getObject("created_at", java.time.OffsetDateTime.class)
+                                    .toInstant()
+                                    .toString());
+                    return row;
+                },
+                userId));
+    }
+
+    /** Sum of what the user can claim across pools. */
+    public long claimableTotal(UUID userId) {
+        return sql
+                .read(c -> Sql.query(
+                        c,
+                        "SELECT a.balance, s.reward_snapshot, s.accrued_rewards, p.acc_reward_per_share FROM stakes s"
+                                + " JOIN staking_pools p ON p.id = s.pool_id JOIN ledger_accounts a ON a.id = s.account_id"
+                                + " WHERE s.user_id = ?",
+                        StakingReads::claimable,
+                        userId))
+                .stream()
+                .mapToLong(Long::longValue)
+                .sum();
+    }
+
+    private static long claimable(ResultSet rs) throws SQLException {
+        return StakingService.claimable(
+                rs.getLong("balance"),
+                Sql.bigInteger(rs, "acc_reward_per_share"),
+                Sql.bigInteger(rs, "reward_snapshot"),
+                rs.getLong("accrued_rewards"));
+    }
+
+    private static Map<String, Object> summary(ResultSet rs) throws SQLException {
+        Map<String, Object> row = influencer(rs);
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("totalStaked", Amounts.format(rs.getLong("total_staked")));
+        metrics.put("stakerCount", rs.getInt("staker_count"));
+        metrics.put("revenueShareBps", rs.getInt("revenue_share_bps"));
+        metrics.put("apy", rs.getBigDecimal("apy").toPlainString());
+        metrics.put("totalRewardsDistributed", Amounts.format(rs.getLong("total_rewards_distributed")));
+        row.put("metrics", metrics);
+        return row;
+    }
+
+    private static Map<String, Object> influencer(ResultSet rs) throws SQLException {
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("id", rs.getObject("influencer_id", UUID.class).toString());
+        row.put("username", rs.getString("username"));
+        row.put("displayName", rs.getString("display_name"));
+        row.put("avatar", rs.getString("avatar"));
+        row.put("bio", rs.getString("bio"));
+        row.put("tier", rs.getString("tier"));
+        row.put("verified", rs.getBoolean("verified"));
+        return row;
+    }
+}

@@ -1,0 +1,331 @@
+package finance.twist.api.staking;
+
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
+import finance.twist.api.ledger.LedgerService;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Stake, unstake, claim and pool funding. Each method runs inside the caller's transaction and
+ * locks, in this order, the pool row, the caller's stake row, then (through {@link LedgerService#post})
+ * the ledger accounts by id — the same order everywhere, so concurrent operations queue instead of
+ * deadlocking. Before a position changes, the rewards it earned so far are settled into
+ * {@code accrued_rewards}, so the accumulator stays exact across stakes and unstakes.
+ */
+public final class StakingService {
+
+    private final ChainClient chain;
+
+    public StakingService(ChainClient chain) {
+        this.chain = chain;
+    }
+
+    /**
+     * A pool row locked for update.
+     *
+     * @param id pool id
+     * @param influencerId owner
+     * @param rewardsAccountId the reward pot
+     * @param minStake minimum per stake
+     * @param totalStaked sum of positions
+     * @param stakerCount positions above zero
+     * @param acc reward-per-share accumulator (scaled by 10^18)
+     * @param remainder carried division remainder
+     * @param active whether the pool accepts stakes
+     */
+    public record Pool(
+            UUID id,
+            UUID influencerId,
+            long rewardsAccountId,
+            long minStake,
+            long totalStaked,
+            int stakerCount,
+            BigInteger acc,
+            BigInteger remainder,
+            boolean active) {}
+
+    private record Position(UUID id, long accountId, BigInteger snapshot, long accrued, long totalClaimed) {}
+
+    /** Locks the pool of {@code influencerId}; 404 when there is none. */
+    public static Pool lockPool(Connection c, UUID influencerId) {
+        return Sql.queryOne(
+                        c,
+                        "SELECT id, influencer_id, rewards_account_id, min_stake, total_staked, staker_count,"
+                                + " acc_reward_per_share, reward_remainder, is_active"
+                                + " FROM staking_pools WHERE influencer_id = ? FOR UPDATE",
+                        StakingService::pool,
+                        influencerId)
+                .orElseThrow(StakingService::poolNotFound);
+    }
+
+    public Map<String, Object> stake(
+            Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
+        Pool pool = lockPool(c, influencerId);
+        if (!pool.active()) {
+            throw poolNotFound();
+        }
+        if (amount < pool.minStake()) {
+            throw new ProblemException(Problem.of(
+                            400,
+                            "below-minimum-stake",
+                            "Below minimum stake",
+                            "The pool's minimum stake is " + pool.minStake() + " base units.")
+                    .with("minStake", Amounts.format(pool.minStake())));
+        }
+        long available = LedgerService.userAvailable(c, userId);
+        Position position = lockPosition(c, userId, pool.id(), true).orElseThrow();
+        long staked = LedgerService.balance(c, position.accountId());
+        long accrued = Math.addExact(position.accrued(), RewardMath.earned(staked, pool.acc(), position.snapshot()));
+        UUID txId = LedgerService.post(
+                c,
+                LedgerService.Posting.transfer(
+                        "stake", ledgerKey(userId, key), userId, null, available, position.accountId(), amount));
+        long totalStaked = addOrConflict(pool.totalStaked(), amount);
+        int stakers = staked == 0 ? pool.stakerCount() + 1 : pool.stakerCount();
+        Tier tier = updatePool(c, pool, totalStaked, stakers);
+        savePosition(c, position.id(), pool.acc(), accrued, position.totalClaimed());
+        event(c, pool.id(), userId, "stake", amount, txId);
+        ChainClient.Settlement settlement = chain.settle("stake", wallet, amount, txId);
+        Map<String, Object> body = movement(txId, influencerId, amount, settlement);
+        body.put("position", Amounts.format(staked + amount));
+        body.put("totalStaked", Amounts.format(totalStaked));
+        body.put("stakerCount", stakers);
+        body.put("tier", tier.name());
+        return body;
+    }
+
+    public Map<String, Object> unstake(
+            Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
+        Pool pool = lockPool(c, influencerId);
+        Position position = lockPosition(c, userId, pool.id(), false).orElseThrow(StakingService::noPosition);
+        long staked = LedgerService.balance(c, position.accountId());
+        if (amount > staked) {
+            throw noPosition();
+        }
+        long accrued = Math.addExact(position.accrued(), RewardMath.earned(staked, pool.acc(), position.snapshot()));
+        long available = LedgerService.userAvailable(c, userId);
+        UUID txId = LedgerService.post(
+                c,
+                LedgerService.Posting.transfer(
+                        "unstake", ledgerKey(userId, key), userId, null, position.accountId(), available, amount));
+        long totalStaked = pool.totalStaked() - amount;
+        int stakers = staked == amount ? pool.stakerCount() - 1 : pool.stakerCount();
+        Tier tier = updatePool(c, pool, totalStaked, stakers);
+        savePosition(c, position.id(), pool.acc(), accrued, position.totalClaimed());
+        event(c, pool.id(), userId, "unstake", amount, txId);
+        ChainClient.Settlement settlement = chain.settle("unstake", wallet, amount, txId);
+        Map<String, Object> body = movement(txId, influencerId, amount, settlement);
+        body.put("position", Amounts.format(staked - amount));
+        body.put("totalStaked", Amounts.format(totalStaked));
+        body.put("stakerCount", stakers);
+        body.put("tier", tier.name());
+        return body;
+    }
+
+    public Map<String, Object> claim(Connection c, UUID userId, String wallet, UUID influencerId, String key) {
+        Pool pool = lockPool(c, influencerId);
+        Position position = lockPosition(c, userId, pool.id(), false).orElseThrow(StakingService::nothingToClaim);
+        long staked = LedgerService.balance(c, position.accountId());
+        long claimable = Math.addExact(position.accrued(), RewardMath.earned(staked, pool.acc(), position.snapshot()));
+        if (claimable == 0) {
+            throw nothingToClaim();
+        }
+        long available = LedgerService.userAvailable(c, userId);
+        UUID txId = LedgerService.post(
+                c,
+                LedgerService.Posting.transfer(
+                        "claim", ledgerKey(userId, key), userId, null, pool.rewardsAccountId(), available, claimable));
+        long totalClaimed = Math.addExact(position.totalClaimed(), claimable);
+        savePosition(c, position.id(), pool.acc(), 0, totalClaimed);
+        event(c, pool.id(), userId, "claim", claimable, txId);
+        ChainClient.Settlement settlement = chain.settle("claim", wallet, claimable, txId);
+        Map<String, Object> body = movement(txId, influencerId, claimable, settlement);
+        body.put("claimedAmount", Amounts.format(claimable));
+        body.put("totalClaimed", Amounts.format(totalClaimed));
+        return body;
+    }
+
+    /**
+     * Admin funding: moves {@code amount} from the mint to the pool's reward pot and accrues it to
+     * the stakers. 409 {@code no-stakers} when nobody stakes (there is nobody to accrue to).
+     */
+    public Map<String, Object> fund(Connection c, UUID actorUserId, UUID influencerId, long amount, String key) {
+        Pool pool = lockPool(c, influencerId);
+        long mint = LedgerService.systemAccount(c, LedgerService.MINT);
+        UUID txId = LedgerService.post(
+                c,
+                LedgerService.Posting.transfer(
+                        "reward",
+                        ledgerKey(actorUserId, key),
+                        actorUserId,
+                        "admin pool funding",
+                        mint,
+                        pool.rewardsAccountId(),
+                        amount));
+        accrue(c, pool, amount, txId);
+        Map<String, Object> body =
+                movement(txId, influencerId, amount, new ChainClient.Settlement(SimulatedChainClient.MODE, null));
+        body.put("totalRewardsDistributed", Amounts.format(totalRewards(c, pool.id())));
+        return body;
+    }
+
+    /**
+     * Adds {@code amount}, already posted to the pool's reward pot in ledger transaction {@code txId},
+     * to the accumulator. For callers that build their own posting (conversions, issue 6). The pool
+     * must be locked by {@link #lockPool} in the same transaction.
+     */
+    public static void accrue(Connection c, Pool pool, long amount, UUID txId) {
+        if (pool.totalStaked() == 0) {
+            throw new ProblemException(Problem.conflict(
+                    "no-stakers", "Pool has no stakers", "Rewards need at least one staker to accrue to."));
+        }
+        RewardMath.Accumulator next = RewardMath.fund(pool.acc(), pool.remainder(), amount, pool.totalStaked());
+        Sql.update(
+                c,
+                "UPDATE staking_pools SET acc_reward_per_share = ?, reward_remainder = ?,"
+                        + " total_rewards_distributed = total_rewards_distributed + ?, updated_at = now() WHERE id = ?",
+                next.acc(),
+                next.remainder(),
+                amount,
+                pool.id());
+        event(c, pool.id(), null, "reward", amount, txId);
+    }
+
+    /** What a position can claim right now (no lock; for reads). */
+    public static long claimable(long position, BigInteger acc, BigInteger snapshot, long accrued) {
+        return accrued + RewardMath.earned(position, acc, snapshot);
+    }
+
+    private static Optional<Position> lockPosition(Connection c, UUID userId, UUID poolId, boolean create) {
+        String select = "SELECT id, account_id, reward_snapshot, accrued_rewards, total_claimed FROM stakes"
+                + " WHERE user_id = ? AND pool_id = ? FOR UPDATE";
+        Optional<Position> existing = Sql.queryOne(c, select, StakingService::position, userId, poolId);
+        if (existing.isPresent() || !create) {
+            return existing;
+        }
+        long account = LedgerService.stakePosition(c, userId, poolId);
+        Sql.update(
+                c,
+                "INSERT INTO stakes (user_id, pool_id, account_id) VALUES (?, ?, ?) ON CONFLICT (user_id, pool_id) DO NOTHING",
+                userId,
+                poolId,
+                account);
+        return Sql.queryOne(c, select, StakingService::position, userId, poolId);
+    }
+
+    private static Tier updatePool(Connection c, Pool pool, long totalStaked, int stakers) {
+        Sql.update(
+                c,
+                "UPDATE staking_pools SET total_staked = ?, staker_count = ?, updated_at = now() WHERE id = ?",
+                totalStaked,
+                stakers,
+                pool.id());
+        Tier tier = Tier.forTotalStaked(totalStaked);
+        Sql.update(
+                c,
+                "UPDATE influencers SET tier = ?, updated_at = now() WHERE id = ? AND tier <> ?",
+                tier.name(),
+                pool.influencerId(),
+                tier.name());
+        return tier;
+    }
+
+    private static void savePosition(Connection c, UUID id, BigInteger snapshot, long accrued, long totalClaimed) {
+        Sql.update(
+                c,
+                "UPDATE stakes SET reward_snapshot = ?, accrued_rewards = ?, total_claimed = ?, updated_at = now() WHERE id = ?",
+                snapshot,
+                accrued,
+                totalClaimed,
+                id);
+    }
+
+    private static void event(Connection c, UUID poolId, UUID userId, String action, long amount, UUID txId) {
+        Sql.update(
+                c,
+                "INSERT INTO staking_events (pool_id, user_id, action, amount, transaction_id) VALUES (?, ?, ?, ?, ?)",
+                poolId,
+                userId,
+                action,
+                amount,
+                txId);
+    }
+
+    private static long totalRewards(Connection c, UUID poolId) {
+        return Sql.queryOne(
+                        c,
+                        "SELECT total_rewards_distributed FROM staking_pools WHERE id = ?",
+                        rs -> rs.getLong(1),
+                        poolId)
+                .orElse(0L);
+    }
+
+    private static Map<String, Object> movement(
+            UUID txId, UUID influencerId, long amount, ChainClient.Settlement settlement) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("transactionId", txId.toString());
+        body.put("influencerId", influencerId.toString());
+        body.put("amount", Amounts.format(amount));
+        body.put("settlement", settlement.mode());
+        return body;
+    }
+
+    private static String ledgerKey(UUID userId, String key) {
+        return key == null ? null : "http:" + userId + ":" + key;
+    }
+
+    private static long addOrConflict(long a, long b) {
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            throw new ProblemException(
+                    Problem.conflict("pool-overflow", "Pool total overflow", "The pool cannot hold more stake."));
+        }
+    }
+
+    private static Pool pool(ResultSet rs) throws SQLException {
+        return new Pool(
+                rs.getObject("id", UUID.class),
+                rs.getObject("influencer_id", UUID.class),
+                rs.getLong("rewards_account_id"),
+                rs.getLong("min_stake"),
+                rs.getLong("total_staked"),
+                rs.getInt("staker_count"),
+                Sql.bigInteger(rs, "acc_reward_per_share"),
+                Sql.bigInteger(rs, "reward_remainder"),
+                rs.getBoolean("is_active"));
+    }
+
+    private static Position position(ResultSet rs) throws SQLException {
+        return new Position(
+                rs.getObject("id", UUID.class),
+                rs.getLong("account_id"),
+                Sql.bigInteger(rs, "reward_snapshot"),
+                rs.getLong("accrued_rewards"),
+                rs.getLong("total_claimed"));
+    }
+
+    private static ProblemException poolNotFound() {
+        return new ProblemException(
+                Problem.of(404, "pool-not-found", "Pool not found", "No active staking pool for this influencer."));
+    }
+
+    private static ProblemException noPosition() {
+        return new ProblemException(Problem.conflict(
+                "insufficient-position", "Insufficient staked amount", "The amount exceeds your staked position."));
+    }
+
+    private static ProblemException nothingToClaim() {
+        return new ProblemException(Problem.conflict(
+                "nothing-to-claim", "Nothing to claim", "No rewards have accrued since your last claim."));
+    }
+}

@@ -1,0 +1,195 @@
+package finance.twist.api;
+
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+import finance.twist.common.server.TwistServer;
+import finance.twist.testing.TestConfigs;
+import finance.twist.testing.TestDatabase;
+import finance.twist.testing.TestRedis;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * influencer-api on a real socket against real PostgreSQL and Redis, with a real JWKS endpoint on
+ * loopback serving a test ES256 key, and helpers to mint tokens and call the API.
+ */
+final class ApiHarness implements AutoCloseable {
+
+    static final String ISSUER = "twist-auth";
+    static final String AUDIENCE = "twist-api";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    final ECKey signingKey;
+    final HttpServer jwks;
+    final AtomicInteger jwksFetches = new AtomicInteger();
+    final TwistServer server;
+    final String base;
+    final TestDatabase db;
+
+    ApiHarness(TestDatabase db, TestRedis redis) {
+        this(db, redis, Map.of());
+    }
+
+    ApiHarness(TestDatabase db, TestRedis redis, Map<String, String> overrides) {
+        this.db = db;
+        try {
+            signingKey = new ECKeyGenerator(Curve.P_256).keyID("test-key-1").generate();
+            jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            byte[] document = new JWKSet(signingKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+            jwks.createContext("/.well-known/jwks.json", exchange -> {
+                jwksFetches.incrementAndGet();
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, document.length);
+                exchange.getResponseBody().write(document);
+                exchange.close();
+            });
+            jwks.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Migrations.migrate(MigrationsIT.settings(db));
+        Map<String, String> values = new HashMap<>(TestConfigs.infrastructure(db, redis));
+        values.put("db.pool-size", "16");
+        values.put("twist.mode", "development");
+        values.put("auth.jwks.url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/.well-known/jwks.json");
+        values.putAll(overrides);
+        var config = TestConfigs.serviceConfig(values);
+        server = TwistServer.start(config, InfluencerApiDefinition.create(config));
+        base = "http://127.0.0.1:" + server.port();
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+        jwks.stop(0);
+    }
+
+    /** A random wallet: base58 of 32 random bytes. */
+    static String newWallet() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        bytes[0] |= 1; // no leading zero byte, so the encoding is 43-44 characters
+        return base58(bytes);
+    }
+
+    static String base58(byte[] bytes) {
+        String alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        BigInteger value = new BigInteger(1, bytes);
+        StringBuilder out = new StringBuilder();
+        BigInteger base = BigInteger.valueOf(58);
+        while (value.signum() > 0) {
+            BigInteger[] division = value.divideAndRemainder(base);
+            out.append(alphabet.charAt(division[1].intValue()));
+            value = division[0];
+        }
+        for (byte b : bytes) {
+            if (b != 0) {
+                break;
+            }
+            out.append('1');
+        }
+        return out.reverse().toString();
+    }
+
+    String token(String wallet, String... roles) {
+        return sign(signingKey, claims(wallet, roles).build());
+    }
+
+    JWTClaimsSet.Builder claims(String wallet, String... roles) {
+        Instant now = Instant.now();
+        return new JWTClaimsSet.Builder()
+                .issuer(ISSUER)
+                .audience(AUDIENCE)
+                .subject(wallet)
+                .claim("wallet", wallet)
+                .claim("roles", List.of(roles.length == 0 ? new String[] {"user"} : roles))
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(now.plusSeconds(900)))
+                .jwtID(UUID.randomUUID().toString());
+    }
+
+    static String sign(ECKey key, JWTClaimsSet claims) {
+        try {
+            SignedJWT jwt = new SignedJWT(
+                    new JWSHeader.Builder(JWSAlgorithm.ES256)
+                            .keyID(key.getKeyID())
+                            .type(JOSEObjectType.JWT)
+                            .build(),
+                    claims);
+            jwt.sign(new ECDSASigner(key));
+            return jwt.serialize();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    HttpResponse<String> get(String path, String token) {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return send(request.build());
+    }
+
+    HttpResponse<String> post(String path, String token, String body, String... headers) {
+        return write("POST", path, token, body, headers);
+    }
+
+    HttpResponse<String> put(String path, String token, String body, String... headers) {
+        return write("PUT", path, token, body, headers);
+    }
+
+    private HttpResponse<String> write(String method, String path, String token, String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return send(request.build());
+    }
+
+    static HttpResponse<String> send(HttpRequest request) {
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
