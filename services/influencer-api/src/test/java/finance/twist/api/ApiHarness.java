@@ -182,6 +182,100 @@ final class ApiHarness implements AutoCloseable {
         return send(request.build());
     }
 
+    /** Registers an influencer for {@code token}'s wallet and returns its id. */
+    String registerInfluencer(String token, String username) {
+        HttpResponse<String> response = post(
+                "/influencers/register",
+                token,
+                "{\"username\":\"" + username + "\",\"email\":\"" + username + "@example.com\",\"acceptTerms\":true}");
+        if (response.statusCode() != 201) {
+            throw new IllegalStateException("register failed: " + response.statusCode() + " " + response.body());
+        }
+        return field(response, "id");
+    }
+
+    /** Credits {@code amount} base units to {@code wallet} as an admin. */
+    void credit(String wallet, long amount) {
+        HttpResponse<String> response = post(
+                "/admin/ledger/credit",
+                adminToken(),
+                "{\"wallet\":\"" + wallet + "\",\"amount\":\"" + amount + "\",\"reason\":\"test\"}",
+                "Idempotency-Key",
+                UUID.randomUUID().toString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("credit failed: " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    private String admin;
+
+    synchronized String adminToken() {
+        if (admin == null) {
+            admin = token(newWallet(), "user", "admin");
+        }
+        return admin;
+    }
+
+    static String field(HttpResponse<String> response, String name) {
+        try {
+            Object value = finance.twist.common.json.Json.mapper()
+                    .readValue(response.body(), Map.class)
+                    .get(name);
+            return value == null ? null : value.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Ledger invariants: entries sum to zero, balances equal their entries, no non-system balance below zero. */
+    void assertLedgerConsistent() {
+        try (var c = db.connect();
+                var st = c.createStatement()) {
+            try (var rs = st.executeQuery("SELECT COALESCE(SUM(amount), 0) FROM ledger_entries")) {
+                rs.next();
+                if (rs.getLong(1) != 0) {
+                    throw new AssertionError("ledger entries sum to " + rs.getLong(1));
+                }
+            }
+            try (var rs = st.executeQuery("SELECT count(*) FROM ledger_accounts a WHERE a.balance <>"
+                    + " (SELECT COALESCE(SUM(e.amount), 0) FROM ledger_entries e WHERE e.account_id = a.id)")) {
+                rs.next();
+                if (rs.getLong(1) != 0) {
+                    throw new AssertionError(rs.getLong(1) + " accounts differ from their entries");
+                }
+            }
+            try (var rs =
+                    st.executeQuery("SELECT count(*) FROM ledger_accounts WHERE kind <> 'system' AND balance < 0")) {
+                rs.next();
+                if (rs.getLong(1) != 0) {
+                    throw new AssertionError(rs.getLong(1) + " negative balances");
+                }
+            }
+            try (var rs = st.executeQuery("SELECT count(*) FROM staking_pools p WHERE p.total_staked <>"
+                    + " (SELECT COALESCE(SUM(a.balance), 0) FROM ledger_accounts a WHERE a.pool_id = p.id AND a.kind = 'stake_position')"
+                    + " OR p.staker_count <> (SELECT count(*) FROM ledger_accounts a WHERE a.pool_id = p.id"
+                    + " AND a.kind = 'stake_position' AND a.balance > 0)")) {
+                rs.next();
+                if (rs.getLong(1) != 0) {
+                    throw new AssertionError(rs.getLong(1) + " pools whose totals differ from their positions");
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    long queryLong(String sql) {
+        try (var c = db.connect();
+                var st = c.createStatement();
+                var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static HttpResponse<String> send(HttpRequest request) {
         try {
             return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
