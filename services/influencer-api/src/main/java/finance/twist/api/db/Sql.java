@@ -1,6 +1,10 @@
 package finance.twist.api.db;
 
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import finance.twist.common.logging.StructuredLog;
 import io.helidon.dbclient.DbClient;
+import io.helidon.dbclient.DbClientException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.sql.Connection;
@@ -20,6 +24,7 @@ import java.util.Optional;
 public final class Sql {
 
     private static final int MAX_ATTEMPTS = 5;
+    private static final StructuredLog LOG = StructuredLog.of(Sql.class);
 
     private final DbClient db;
 
@@ -45,7 +50,7 @@ public final class Sql {
      */
     public <T> T inTransaction(Work<T> work) {
         for (int attempt = 1; ; attempt++) {
-            try (Connection c = db.unwrap(Connection.class)) {
+            try (Connection c = connection()) {
                 c.setAutoCommit(false);
                 try {
                     T result = work.run(c);
@@ -73,10 +78,24 @@ public final class Sql {
 
     /** Runs a read without an explicit transaction. */
     public <T> T read(Work<T> work) {
-        try (Connection c = db.unwrap(Connection.class)) {
+        try (Connection c = connection()) {
             return work.run(c);
         } catch (SQLException e) {
             throw new DataAccessException(e);
+        }
+    }
+
+    /**
+     * A pooled connection; when the pool cannot hand one out in time (database down or every
+     * connection busy) the client gets a 503 with Retry-After instead of a 500.
+     */
+    private Connection connection() {
+        try {
+            return db.unwrap(Connection.class);
+        } catch (DbClientException e) {
+            LOG.warn("db.connection_unavailable", "reason", String.valueOf(e.getMessage()));
+            throw new ProblemException(Problem.serviceUnavailable("The database is busy; retry shortly.")
+                    .with("retryAfterSeconds", 1));
         }
     }
 
