@@ -49,6 +49,9 @@ final class ApiHarness implements AutoCloseable {
     final ECKey signingKey;
     final HttpServer jwks;
     final AtomicInteger jwksFetches = new AtomicInteger();
+    /** What the JWKS endpoint serves; tests replace it to rotate keys. */
+    volatile byte[] jwksDocument;
+
     final TwistServer server;
     final String base;
     final TestDatabase db;
@@ -62,9 +65,10 @@ final class ApiHarness implements AutoCloseable {
         try {
             signingKey = new ECKeyGenerator(Curve.P_256).keyID("test-key-1").generate();
             jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            byte[] document = new JWKSet(signingKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+            jwksDocument = new JWKSet(signingKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
             jwks.createContext("/.well-known/jwks.json", exchange -> {
                 jwksFetches.incrementAndGet();
+                byte[] document = jwksDocument;
                 exchange.getResponseHeaders().add("Content-Type", "application/json");
                 exchange.sendResponseHeaders(200, document.length);
                 exchange.getResponseBody().write(document);

@@ -245,6 +245,70 @@ class AuthIT {
         assertThat(api.jwksFetches.get()).isEqualTo(fetches);
     }
 
+    @Test
+    void aRotatedKeyIsFetchedOnItsFirstUnknownKid() throws Exception {
+        ECKey rotated = new ECKeyGenerator(Curve.P_256).keyID("rotated-key").generate();
+        byte[] before = api.jwksDocument;
+        api.jwksDocument = new com.nimbusds.jose.jwk.JWKSet(
+                        java.util.List.of(api.signingKey.toPublicJWK(), rotated.toPublicJWK()))
+                .toString()
+                .getBytes(StandardCharsets.UTF_8);
+        try {
+            // the refetch interval (10 s by default) may still be running from an earlier unknown kid
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(15))
+                    .pollInterval(java.time.Duration.ofMillis(500))
+                    .until(() -> api.get(
+                                            "/me",
+                                            ApiHarness.sign(
+                                                    rotated,
+                                                    api.claims(ApiHarness.newWallet())
+                                                            .build()))
+                                    .statusCode()
+                            == 200);
+            // a flood of unknown kids does not turn into a flood of JWKS fetches
+            ECKey stranger = new ECKeyGenerator(Curve.P_256).keyID("stranger").generate();
+            int fetches = api.jwksFetches.get();
+            for (int i = 0; i < 20; i++) {
+                assertThat(api.get(
+                                        "/me",
+                                        ApiHarness.sign(
+                                                stranger,
+                                                api.claims(ApiHarness.newWallet())
+                                                        .build()))
+                                .statusCode())
+                        .isEqualTo(401);
+            }
+            assertThat(api.jwksFetches.get() - fetches).isLessThanOrEqualTo(1);
+        } finally {
+            api.jwksDocument = before;
+        }
+    }
+
+    @Test
+    void aUserCannotReachAnotherUsersResources() throws Exception {
+        String owner = api.token(ApiHarness.newWallet());
+        String influencerId = api.registerInfluencer(owner, "owner_one");
+        String other = api.token(ApiHarness.newWallet());
+        String otherUserId = ApiHarness.field(api.get("/me", other), "userId");
+        // no path names another user; the old shapes do not exist
+        assertThat(api.get("/staking/user/" + otherUserId + "/stakes", owner).statusCode())
+                .isEqualTo(404);
+        assertThat(api.put("/influencers/" + influencerId + "/profile", other, "{\"bio\":\"x\"}")
+                        .statusCode())
+                .isIn(404, 405);
+        // a non-influencer cannot edit a profile, and a body cannot name whose profile
+        assertThat(api.put("/influencers/me/profile", other, "{\"bio\":\"x\"}").statusCode())
+                .isEqualTo(404);
+        assertThat(api.put("/influencers/me/profile", other, "{\"influencerId\":\"" + influencerId + "\"}")
+                        .statusCode())
+                .isEqualTo(400);
+        // funding a pool is admin-only
+        assertThat(api.post("/admin/pools/" + influencerId + "/rewards", other, "{\"amount\":\"1\"}")
+                        .statusCode())
+                .isEqualTo(403);
+    }
+
     private static String b64(String text) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
