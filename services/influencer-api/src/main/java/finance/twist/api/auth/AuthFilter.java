@@ -2,6 +2,7 @@ package finance.twist.api.auth;
 
 import finance.twist.common.http.AccessLogFilter;
 import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Responses;
 import finance.twist.common.logging.StructuredLog;
 import io.helidon.http.HeaderNames;
@@ -57,7 +58,14 @@ public final class AuthFilter implements Filter {
             reject(req, res, Problem.forbidden("This operation requires the admin role."));
             return;
         }
-        Caller caller = new Caller(users.userIdFor(token.wallet()), token.wallet(), token.roles());
+        Caller caller;
+        try {
+            caller = new Caller(users.userIdFor(token.wallet()), token.wallet(), token.roles());
+        } catch (ProblemException e) {
+            // e.g. 503 when no database connection is available for the first-request user row
+            reject(req, res, e.problem());
+            return;
+        }
         req.context().register(caller);
         req.context().register(new AccessLogFilter.CallerId(caller.userId().toString()));
         chain.proceed();
