@@ -68,7 +68,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         AuthSettings auth = AuthSettings.from(config.get("auth"));
         AccessTokenVerifier verifier =
                 new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
-        this.authFilter = new AuthFilter(accessPolicy(), verifier, new UserDirectory(sql));
+        this.authFilter = new AuthFilter(accessPolicy(), verifier, new UserDirectory(sql), clock);
         Optional<DevOutbox> outbox = mode.equals("development") ? Optional.of(new DevOutbox()) : Optional.empty();
         EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
         InfluencerService influencerService = new InfluencerService(

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  * mvn -B -o -pl services/influencer-api -am test-compile
  * mvn -B -o -q -pl services/influencer-api dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp
  * java -cp services/influencer-api/target/test-classes:services/influencer-api/target/classes:$(cat services/influencer-api/target/bench.cp) \
- *     finance.twist.api.LoadBench 20
+ *     finance.twist.api.LoadBench 20 &gt; /tmp/bench-access.log
  * </pre>
  *
  * Phases: {@code GET /me} at a fixed arrival rate of 1,000 requests/s (latency measured from the
@@ -43,8 +42,20 @@ public final class LoadBench {
 
     private LoadBench() {}
 
-    public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+    public static void main(String[] args) {
+        try {
+            run(args.length > 0 ? Integer.parseInt(args[0]) : 20);
+        } catch (Throwable e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void run(int seconds) throws Exception {
+        // As in production: one JSON access-log line per request on stdout (redirect it to a file);
+        // results go to stderr.
+        finance.twist.common.server.JsonLogging.install("influencer-api", "INFO");
         TestDatabase db = TestInfrastructure.newDatabase("bench");
         TestRedis redis = TestInfrastructure.newRedis("bench");
         try (ApiHarness api = new ApiHarness(db, redis, Map.of("db.pool-size", "24"))) {
@@ -57,10 +68,9 @@ public final class LoadBench {
             stakeClosedLoop(api, 16, 5, "warm-up");
             stakeClosedLoop(api, 16, seconds, "POST /staking/stake");
             api.assertLedgerConsistent();
-            System.out.println("ledger invariants hold after the stake phase");
+            System.err.println("ledger invariants hold after the stake phase");
             search(api, seconds);
         }
-        System.exit(0);
     }
 
     private static void meAtFixedRate(ApiHarness api, HttpClient client, int rate, int seconds, String label)
@@ -74,27 +84,36 @@ public final class LoadBench {
         int total = rate * seconds;
         long[] latencies = new long[total];
         AtomicLong errors = new AtomicLong();
-        List<CompletableFuture<?>> inFlight = new ArrayList<>(total);
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
         long intervalNanos = 1_000_000_000L / rate;
-        long start = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-            long intended = start + i * intervalNanos;
-            long wait = intended - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            int index = i;
-            inFlight.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                    .whenComplete((response, failure) -> {
-                        latencies[index] = System.nanoTime() - intended;
-                        if (failure != null || response.statusCode() != 200) {
+        long start = System.nanoTime() + 10_000_000L;
+        // A bounded set of client threads (at most 64 connections) takes the arrivals in order; a
+        // request that waits for a free client still counts its latency from its intended send time.
+        int workers = 64;
+        ExecutorService executor = Executors.newFixedThreadPool(workers);
+        for (int w = 0; w < workers; w++) {
+            executor.submit(() -> {
+                for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                    long intended = start + i * intervalNanos;
+                    long wait = intended - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    try {
+                        HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
+                        if (response.statusCode() != 200) {
                             errors.incrementAndGet();
                         }
-                    }));
+                    } catch (Exception e) {
+                        errors.incrementAndGet();
+                    }
+                    latencies[i] = System.nanoTime() - intended;
+                }
+                return null;
+            });
         }
-        CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new))
-                .exceptionally(e -> null)
-                .join();
+        executor.shutdown();
+        executor.awaitTermination(seconds + 120L, java.util.concurrent.TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - start) / 1e9;
         report(label, latencies, total / elapsed, errors.get());
     }
@@ -149,7 +168,8 @@ public final class LoadBench {
             // 10,000 extra pools written directly (HTTP registration of 10k influencers would dominate the run)
             st.execute("CREATE TEMP TABLE seed AS SELECT g, gen_random_uuid() AS user_id, gen_random_uuid() AS inf_id,"
                     + " gen_random_uuid() AS pool_id FROM generate_series(1, 10000) g");
-            st.execute("INSERT INTO users (id, wallet) SELECT user_id, 'Seed' || lpad(g::text, 40, '1') FROM seed");
+            st.execute(
+                    "INSERT INTO users (id, wallet) SELECT user_id, 'Seed' || lpad(translate(g::text, '0', 'z'), 40, '1') FROM seed");
             st.execute("INSERT INTO influencers (id, user_id, username, email, display_name, bio, tier)"
                     + " SELECT inf_id, user_id, 'seed_' || g, 'seed' || g || '@example.com', 'Seed ' || g,"
                     + " 'bio ' || g, (ARRAY['BRONZE','SILVER','GOLD','PLATINUM'])[1 + g % 4] FROM seed");
@@ -194,7 +214,7 @@ public final class LoadBench {
     private static void report(String label, long[] nanos, double rate, long errors) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
-        System.out.printf(
+        System.err.printf(
                 "%s %-55s n=%d rate=%.0f/s errors=%d p50=%.2fms p99=%.2fms p99.9=%.2fms max=%.2fms%n",
                 Instant.now(),
                 label,

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -26,11 +27,13 @@ public final class AuthFilter implements Filter {
     private final AccessPolicy policy;
     private final AccessTokenVerifier verifier;
     private final UserDirectory users;
+    private final VerifiedTokenCache cache;
 
-    public AuthFilter(AccessPolicy policy, AccessTokenVerifier verifier, UserDirectory users) {
+    public AuthFilter(AccessPolicy policy, AccessTokenVerifier verifier, UserDirectory users, Clock clock) {
         this.policy = policy;
         this.verifier = verifier;
         this.users = users;
+        this.cache = new VerifiedTokenCache(clock);
     }
 
     @Override
@@ -46,9 +49,13 @@ public final class AuthFilter implements Filter {
             reject(req, res, Problem.unauthorized("A bearer access token is required."));
             return;
         }
-        VerifiedToken token;
+        String raw = header.get().substring(BEARER.length()).trim();
+        VerifiedToken token = cache.get(raw).orElse(null);
         try {
-            token = verifier.verify(header.get().substring(BEARER.length()).trim());
+            if (token == null) {
+                token = verifier.verify(raw);
+                cache.put(raw, token);
+            }
         } catch (InvalidTokenException e) {
             LOG.info("auth.token_rejected", "reason", e.getMessage());
             reject(req, res, Problem.unauthorized("The access token is invalid or expired."));

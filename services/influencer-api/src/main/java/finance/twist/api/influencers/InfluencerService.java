@@ -55,6 +55,8 @@ public final class InfluencerService {
     private final EmailSender email;
     private final String appUrl;
     private final Clock clock;
+    private final java.util.concurrent.ConcurrentHashMap<UUID, UUID> influencerByUser =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public InfluencerService(Sql sql, EmailSender email, String appUrl, Clock clock) {
         this.sql = sql;
@@ -229,10 +231,24 @@ public final class InfluencerService {
                 username));
     }
 
-    /** The caller's own influencer id, if they registered one. */
+    /**
+     * The caller's own influencer id, if they registered one. An influencer is never deleted or
+     * moved to another user, so found ids are cached (bounded); absence is always asked again.
+     */
     public Optional<UUID> influencerIdOf(UUID userId) {
-        return sql.read(c -> Sql.queryOne(
+        UUID cached = influencerByUser.get(userId);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<UUID> found = sql.read(c -> Sql.queryOne(
                 c, "SELECT id FROM influencers WHERE user_id = ?", rs -> rs.getObject(1, UUID.class), userId));
+        found.ifPresent(id -> {
+            if (influencerByUser.size() >= 100_000) {
+                influencerByUser.clear();
+            }
+            influencerByUser.put(userId, id);
+        });
+        return found;
     }
 
     public Map<String, Object> updateProfile(UUID userId, ProfileUpdate update) {
