@@ -28,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  * mvn -B -o -pl services/influencer-api -am test-compile
  * mvn -B -o -q -pl services/influencer-api dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp
  * java -cp services/influencer-api/target/test-classes:services/influencer-api/target/classes:$(cat services/influencer-api/target/bench.cp) \
- *     finance.twist.api.LoadBench 20 &gt; /tmp/bench-access.log
+ *     finance.twist.api.LoadBench 20 [all|search] &gt; /tmp/bench-access.log
  * </pre>
  *
  * Phases: {@code GET /me} at a fixed arrival rate of 1,000 requests/s (latency measured from the
@@ -44,7 +44,7 @@ public final class LoadBench {
 
     public static void main(String[] args) {
         try {
-            run(args.length > 0 ? Integer.parseInt(args[0]) : 20);
+            run(args.length > 0 ? Integer.parseInt(args[0]) : 20, args.length > 1 ? args[1] : "all");
         } catch (Throwable e) {
             e.printStackTrace();
             System.exit(1);
@@ -52,7 +52,7 @@ public final class LoadBench {
         System.exit(0);
     }
 
-    private static void run(int seconds) throws Exception {
+    private static void run(int seconds, String phases) throws Exception {
         // As in production: one JSON access-log line per request on stdout (redirect it to a file);
         // results go to stderr.
         finance.twist.common.server.JsonLogging.install("influencer-api", "INFO");
@@ -63,12 +63,14 @@ public final class LoadBench {
                     .connectTimeout(Duration.ofSeconds(5))
                     .executor(Executors.newFixedThreadPool(4))
                     .build();
-            meAtFixedRate(api, client, 500, 5, "warm-up");
-            meAtFixedRate(api, client, 1000, seconds, "GET /me");
-            stakeClosedLoop(api, 16, 5, "warm-up");
-            stakeClosedLoop(api, 16, seconds, "POST /staking/stake");
-            api.assertLedgerConsistent();
-            System.err.println("ledger invariants hold after the stake phase");
+            if (!phases.equals("search")) {
+                meAtFixedRate(api, client, 500, 5, "warm-up");
+                meAtFixedRate(api, client, 1000, seconds, "GET /me");
+                stakeClosedLoop(api, 16, 5, "warm-up");
+                stakeClosedLoop(api, 16, seconds, "POST /staking/stake");
+                api.assertLedgerConsistent();
+                System.err.println("ledger invariants hold after the stake phase");
+            }
             search(api, seconds);
         }
     }
@@ -165,11 +167,13 @@ public final class LoadBench {
     private static void search(ApiHarness api, int seconds) throws Exception {
         try (var c = api.db.connect();
                 var st = c.createStatement()) {
-            // 10,000 extra pools written directly (HTTP registration of 10k influencers would dominate the run)
+            // 10,000 extra pools written directly (HTTP registration of 10k influencers would dominate the run);
+            // one transaction, because a pool and its reward account reference each other
+            c.setAutoCommit(false);
             st.execute("CREATE TEMP TABLE seed AS SELECT g, gen_random_uuid() AS user_id, gen_random_uuid() AS inf_id,"
                     + " gen_random_uuid() AS pool_id FROM generate_series(1, 10000) g");
             st.execute(
-                    "INSERT INTO users (id, wallet) SELECT user_id, 'Seed' || lpad(translate(g::text, '0', 'z'), 40, '1') FROM seed");
+                    "INSERT INTO users (id, wallet) SELECT user_id, 'Seed' || lpad(translate(g::text, '0', 'z'), 40, 'x') FROM seed");
             st.execute("INSERT INTO influencers (id, user_id, username, email, display_name, bio, tier)"
                     + " SELECT inf_id, user_id, 'seed_' || g, 'seed' || g || '@example.com', 'Seed ' || g,"
                     + " 'bio ' || g, (ARRAY['BRONZE','SILVER','GOLD','PLATINUM'])[1 + g % 4] FROM seed");
@@ -178,6 +182,8 @@ public final class LoadBench {
             st.execute("INSERT INTO staking_pools (id, influencer_id, rewards_account_id, total_staked, staker_count)"
                     + " SELECT s.pool_id, s.inf_id, a.id, 0, 0 FROM seed s"
                     + " JOIN ledger_accounts a ON a.account_key = 'pool:' || s.pool_id || ':rewards'");
+            c.commit();
+            c.setAutoCommit(true);
             st.execute("ANALYZE");
         }
         String[] queries = {

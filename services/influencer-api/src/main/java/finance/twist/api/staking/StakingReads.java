@@ -47,15 +47,20 @@ public final class StakingReads {
     public record Search(
             String query, List<Tier> tiers, long minStaked, BigDecimal minApy, SortBy sortBy, int limit, int offset) {}
 
-    private static final String POOLS = "SELECT * FROM (SELECT i.id AS influencer_id, i.username, i.display_name,"
+    private static final String APY =
+            "CASE WHEN total_staked = 0 THEN 0::numeric ELSE round(COALESCE((SELECT sum(e.amount)"
+                    + " FROM staking_events e WHERE e.pool_id = pools.pool_id AND e.action = 'reward'"
+                    + " AND e.created_at > now() - interval '30 days'), 0)::numeric * 36500 / (30 * total_staked), 2) END";
+
+    private static final String BASE = "(SELECT p.id AS pool_id, i.id AS influencer_id, i.username, i.display_name,"
             + " i.avatar, i.bio, i.tier, i.email_verified_at IS NOT NULL AS verified,"
             + " CASE i.tier WHEN 'BRONZE' THEN 1 WHEN 'SILVER' THEN 2 WHEN 'GOLD' THEN 3 ELSE 4 END AS tier_rank,"
             + " p.total_staked, p.staker_count, p.revenue_share_bps, p.min_stake, p.total_rewards_distributed,"
-            + " p.created_at AS pool_created_at,"
-            + " CASE WHEN p.total_staked = 0 THEN 0::numeric ELSE round(COALESCE((SELECT sum(e.amount)"
-            + "   FROM staking_events e WHERE e.pool_id = p.id AND e.action = 'reward'"
-            + "   AND e.created_at > now() - interval '30 days'), 0)::numeric * 36500 / (30 * p.total_staked), 2) END AS apy"
+            + " p.created_at AS pool_created_at"
             + " FROM staking_pools p JOIN influencers i ON i.id = p.influencer_id WHERE p.is_active) pools";
+
+    /** Every pool with its APY (for APY filters and sorting, and single-pool reads). */
+    private static final String POOLS = "SELECT * FROM (SELECT pools.*, " + APY + " AS apy FROM " + BASE + ") pools";
 
     private final Sql sql;
 
@@ -89,7 +94,15 @@ public final class StakingReads {
         }
         params.add(search.limit());
         params.add(search.offset());
-        String query = POOLS + where + " ORDER BY " + search.sortBy().orderBy + ", influencer_id LIMIT ? OFFSET ?";
+        String order = " ORDER BY " + search.sortBy().orderBy + ", influencer_id";
+        String query;
+        if (search.minApy() != null || search.sortBy() == SortBy.apy) {
+            query = POOLS + where + order + " LIMIT ? OFFSET ?";
+        } else {
+            // Page first on plain columns, then derive APY for the page only.
+            query = "SELECT pools.*, " + APY + " AS apy FROM (SELECT * FROM " + BASE + where + order
+                    + " LIMIT ? OFFSET ?) pools" + order;
+        }
         return sql.read(c -> Sql.query(c, query, StakingReads::summary, params.toArray()));
     }
 
