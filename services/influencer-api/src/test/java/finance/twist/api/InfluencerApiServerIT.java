@@ -64,6 +64,6 @@ class InfluencerApiServerIT {
         HttpResponse<String> response = HttpProbe.get(base + "/no-such-route");
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
-        assertThat(response.body()).contains("\"type\":\"https://twist.finance/problems/not-found\"");
+        assertThat(response.body()).contains("\"type\":\"https://twist.finance/problems/unauthorized\"");
     }
 }
