@@ -83,7 +83,7 @@ public final class SmtpEmailSender implements EmailSender {
                                 ("\0" + username.get() + "\0" + password.orElse("")).getBytes(StandardCharsets.UTF_8));
                 session.command("AUTH PLAIN " + token, 235);
             }
-            session.command("MAIL FROM:<" + from + ">", 250);
+            session.command("MAIL FROM:<" + envelopeAddress(from) + ">", 250);
             session.command("RCPT TO:<" + message.to() + ">", 250, 251);
             session.command("DATA", 354);
             StringBuilder data = new StringBuilder()
@@ -107,6 +107,13 @@ public final class SmtpEmailSender implements EmailSender {
         } catch (IOException e) {
             throw new EmailException("SMTP delivery failed: " + e.getClass().getSimpleName(), e);
         }
+    }
+
+    /** {@code TWIST <no-reply@example.com>} → {@code no-reply@example.com}; a bare address stays as is. */
+    static String envelopeAddress(String from) {
+        int open = from.lastIndexOf('<');
+        int close = from.lastIndexOf('>');
+        return open >= 0 && close > open ? from.substring(open + 1, close).trim() : from.trim();
     }
 
     private static final class Session {
