@@ -119,14 +119,17 @@ public final class LedgerService {
             }
             throw e;
         }
+        // one statement for all legs
+        StringBuilder insert =
+                new StringBuilder("INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ");
+        List<Object> params = new ArrayList<>();
         for (Leg leg : posting.legs()) {
-            Sql.update(
-                    c,
-                    "INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES (?, ?, ?)",
-                    txId,
-                    leg.accountId(),
-                    leg.amount());
+            insert.append(params.isEmpty() ? "(?, ?, ?)" : ", (?, ?, ?)");
+            params.add(txId);
+            params.add(leg.accountId());
+            params.add(leg.amount());
         }
+        Sql.update(c, insert.toString(), params.toArray());
         return txId;
     }
 

@@ -230,12 +230,13 @@ public final class StakingService {
                 stakers,
                 pool.id());
         Tier tier = Tier.forTotalStaked(totalStaked);
-        Sql.update(
-                c,
-                "UPDATE influencers SET tier = ?, updated_at = now() WHERE id = ? AND tier <> ?",
-                tier.name(),
-                pool.influencerId(),
-                tier.name());
+        if (tier != Tier.forTotalStaked(pool.totalStaked())) {
+            Sql.update(
+                    c,
+                    "UPDATE influencers SET tier = ?, updated_at = now() WHERE id = ?",
+                    tier.name(),
+                    pool.influencerId());
+        }
         return tier;
     }
 
