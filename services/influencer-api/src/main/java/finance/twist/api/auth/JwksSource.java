@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -37,6 +38,8 @@ public final class JwksSource {
 
     private static final StructuredLog LOG = StructuredLog.of(JwksSource.class);
     private static final ECParameterSpec P256 = p256();
+    /** How long a request with an unknown kid waits for a fetch in flight. */
+    private static final Duration FETCH_WAIT = Duration.ofSeconds(3);
 
     private final Optional<URI> url;
     private final Duration ttl;
@@ -79,33 +82,55 @@ public final class JwksSource {
                 Optional.of(settings.jwksUrl()), Map.of(), settings.ttl(), settings.refetchInterval(), clock);
     }
 
-    /** The key for {@code kid}, fetching the key set when it is stale or does not know the kid. */
+    /**
+     * The key for {@code kid}. A known key is served from memory; once the set is older than
+     * {@code ttl} one request refreshes it while the others keep using the cached key (also when
+     * the refresh fails, so an auth-service outage does not lock everybody out). An unknown kid
+     * waits for a fetch already in flight (a cold start answers every concurrent request once the
+     * first fetch lands) and triggers a fetch of its own at most once per {@code refetchInterval}.
+     */
     public Optional<ECPublicKey> key(String kid) {
         if (url.isEmpty()) {
             return Optional.ofNullable(keys.get(kid));
         }
-        Instant now = clock.instant();
         ECPublicKey key = keys.get(kid);
-        if (key != null && now.isBefore(fetchedAt.plus(ttl))) {
-            return Optional.of(key);
-        }
-        // Unknown kid or stale set: refetch, but never more often than refetchInterval.
-        if (now.isAfter(lastAttempt.plus(refetchInterval)) || (key != null && now.isAfter(fetchedAt.plus(ttl)))) {
-            refresh(now);
-        }
-        return Optional.ofNullable(keys.get(kid));
-    }
-
-    private void refresh(Instant now) {
-        if (!fetchLock.tryLock()) {
-            // Another request is fetching; use what we have rather than queueing behind it.
-            return;
+        if (key != null) {
+            if (!clock.instant().isBefore(fetchedAt.plus(ttl)) && fetchLock.tryLock()) {
+                try {
+                    if (!clock.instant().isBefore(fetchedAt.plus(ttl))) {
+                        fetch(clock.instant());
+                    }
+                } finally {
+                    fetchLock.unlock();
+                }
+            }
+            return Optional.of(keys.getOrDefault(kid, key));
         }
         try {
-            if (now.isBefore(lastAttempt.plus(refetchInterval)) && now.isBefore(fetchedAt.plus(ttl))) {
-                return;
+            if (!fetchLock.tryLock(FETCH_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                return Optional.ofNullable(keys.get(kid));
             }
-            lastAttempt = now;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+        try {
+            key = keys.get(kid);
+            Instant now = clock.instant();
+            if (key == null && !now.isBefore(lastAttempt.plus(refetchInterval))) {
+                fetch(now);
+                key = keys.get(kid);
+            }
+            return Optional.ofNullable(key);
+        } finally {
+            fetchLock.unlock();
+        }
+    }
+
+    /** Fetches the set; called with {@code fetchLock} held. Failures keep the previous set. */
+    private void fetch(Instant now) {
+        lastAttempt = now;
+        try {
             HttpResponse<byte[]> response = http.send(
                     HttpRequest.newBuilder(url.get())
                             .timeout(Duration.ofSeconds(2))
@@ -123,8 +148,6 @@ public final class JwksSource {
             LOG.warn("jwks.fetch_failed", "reason", e.getClass().getSimpleName() + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            fetchLock.unlock();
         }
     }
 
