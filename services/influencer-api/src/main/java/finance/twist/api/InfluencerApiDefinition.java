@@ -15,6 +15,7 @@ import finance.twist.api.http.StakingHttpService;
 import finance.twist.api.influencers.DevOutbox;
 import finance.twist.api.influencers.EmailSender;
 import finance.twist.api.influencers.InfluencerService;
+import finance.twist.api.influencers.RegistrationLimits;
 import finance.twist.api.influencers.SmtpEmailSender;
 import finance.twist.api.staking.SimulatedChainClient;
 import finance.twist.api.staking.StakingReads;
@@ -76,7 +77,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         StakingService stakingService = new StakingService(new SimulatedChainClient());
         StakingReads reads = new StakingReads(sql);
         this.me = new MeHttpService(sql, influencerService, reads);
-        this.influencers = new InfluencerHttpService(influencerService);
+        this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
         this.staking = new StakingHttpService(sql, stakingService, reads);
         this.admin = new AdminHttpService(sql, stakingService, outbox);
     }

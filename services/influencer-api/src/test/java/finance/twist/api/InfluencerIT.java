@@ -158,6 +158,24 @@ class InfluencerIT {
                 .isEqualTo(409);
     }
 
+    @Test
+    void registrationAttemptsAreLimitedPerEmail() {
+        String email = "limited@example.com";
+        for (int i = 0; i < 3; i++) {
+            String token = api.token(ApiHarness.newWallet());
+            api.post(
+                    "/influencers/register",
+                    token,
+                    "{\"username\":\"limited_" + i + "\",\"email\":\"" + email + "\",\"acceptTerms\":true}");
+        }
+        HttpResponse<String> limited = api.post(
+                "/influencers/register",
+                api.token(ApiHarness.newWallet()),
+                "{\"username\":\"limited_x\",\"email\":\"LIMITED@example.com\",\"acceptTerms\":true}");
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+    }
+
     private String latestToken(String email) {
         try {
             HttpResponse<String> outbox = api.get("/admin/dev/outbox", api.adminToken());

@@ -2,6 +2,7 @@ package finance.twist.api.http;
 
 import finance.twist.api.auth.Caller;
 import finance.twist.api.influencers.InfluencerService;
+import finance.twist.api.influencers.RegistrationLimits;
 import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
@@ -26,13 +27,17 @@ import io.helidon.webserver.http.ServerResponse;
  *   http://127.0.0.1:3003/influencers/me/profile                     # owner, verified email
  * curl http://127.0.0.1:3003/influencers/alice_b                     # public profile, no email
  * </pre>
+ *
+ * Registration and resend are rate limited per email and per user ({@link RegistrationLimits}).
  */
 public final class InfluencerHttpService implements HttpService {
 
     private final InfluencerService influencers;
+    private final RegistrationLimits limits;
 
-    public InfluencerHttpService(InfluencerService influencers) {
+    public InfluencerHttpService(InfluencerService influencers, RegistrationLimits limits) {
         this.influencers = influencers;
+        this.limits = limits;
     }
 
     /**
@@ -55,7 +60,11 @@ public final class InfluencerHttpService implements HttpService {
     private void register(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         InfluencerService.RegisterRequest body = Requests.body(req, InfluencerService.RegisterRequest.class);
-        Responses.json(res, 201, influencers.register(caller.userId(), body));
+        // the attempt is counted once the body is valid, before anything is written or sent
+        Responses.json(
+                res,
+                201,
+                influencers.register(caller.userId(), body, () -> limits.register(caller.userId(), body.email())));
     }
 
     private void verifyEmail(ServerRequest req, ServerResponse res) {
@@ -64,7 +73,9 @@ public final class InfluencerHttpService implements HttpService {
     }
 
     private void resend(ServerRequest req, ServerResponse res) {
-        Responses.ok(res, influencers.resendVerification(Caller.of(req).userId()));
+        Caller caller = Caller.of(req);
+        limits.resend(caller.userId());
+        Responses.ok(res, influencers.resendVerification(caller.userId()));
     }
 
     private void updateProfile(ServerRequest req, ServerResponse res) {

@@ -94,7 +94,11 @@ public final class InfluencerService {
             List<String> categories,
             Map<String, String> socialLinks) {}
 
-    public Map<String, Object> register(UUID userId, RegisterRequest request) {
+    /**
+     * Registers the caller's influencer and its pool; {@code admit} runs after validation and
+     * before anything is written (rate limits).
+     */
+    public Map<String, Object> register(UUID userId, RegisterRequest request, Runnable admit) {
         if (!Boolean.TRUE.equals(request.acceptTerms())) {
             throw invalid("acceptTerms", "You must accept the terms and conditions.");
         }
@@ -112,6 +116,7 @@ public final class InfluencerService {
         }
         String displayName = request.displayName() == null ? username : displayName(request.displayName());
         String bio = bio(request.bio());
+        admit.run();
         String token = newToken();
         UUID influencerId = sql.inTransaction(c -> {
             if (Sql.queryOne(c, "SELECT 1 FROM influencers WHERE user_id = ?", rs -> 1, userId)
