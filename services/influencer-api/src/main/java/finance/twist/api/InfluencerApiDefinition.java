@@ -12,11 +12,13 @@ import finance.twist.api.http.AdminHttpService;
 import finance.twist.api.http.InfluencerHttpService;
 import finance.twist.api.http.MeHttpService;
 import finance.twist.api.http.StakingHttpService;
+import finance.twist.api.http.VauRewardsHttpService;
 import finance.twist.api.influencers.DevOutbox;
 import finance.twist.api.influencers.EmailSender;
 import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.influencers.RegistrationLimits;
 import finance.twist.api.influencers.SmtpEmailSender;
+import finance.twist.api.rewards.VauRewardService;
 import finance.twist.api.staking.SimulatedChainClient;
 import finance.twist.api.staking.StakingReads;
 import finance.twist.api.staking.StakingService;
@@ -44,7 +46,8 @@ import java.util.Optional;
  * {@code production} (default) or {@code development} (emails go to the admin-readable dev outbox);
  * {@code auth.*} (see {@link AuthSettings}); {@code smtp.host|port|username|password|from}
  * [SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM]; {@code app.url} [APP_URL], the web
- * app base for verification links; {@code db.*} and {@code redis.*}.
+ * app base for verification links; {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
+ * signs reward deliveries with; {@code db.*} and {@code redis.*}.
  */
 public final class InfluencerApiDefinition implements ServiceDefinition {
 
@@ -57,6 +60,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final InfluencerHttpService influencers;
     private final StakingHttpService staking;
     private final AdminHttpService admin;
+    private final VauRewardsHttpService vauRewards;
 
     InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock) {
         this.db = db;
@@ -80,6 +84,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
         this.staking = new StakingHttpService(sql, stakingService, reads);
         this.admin = new AdminHttpService(sql, stakingService, outbox);
+        this.vauRewards = new VauRewardsHttpService(
+                config.get("edge.service.key").asString().asOptional(), new VauRewardService(sql), clock);
     }
 
     public static InfluencerApiDefinition create(Config config) {
@@ -104,6 +110,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 .rule(Method.GET, "/staking/search", Access.PUBLIC)
                 .rule(Method.GET, "/staking/influencer/{influencerId}", Access.PUBLIC)
                 .rule(null, "/admin/**", Access.ADMIN)
+                .rule(Method.POST, "/internal/vau-rewards", Access.SERVICE)
                 .build();
     }
 
@@ -114,7 +121,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void routing(HttpRouting.Builder routing) {
-        routing.addFilter(authFilter).register(me, influencers, staking, admin);
+        routing.addFilter(authFilter).register(me, influencers, staking, admin, vauRewards);
     }
 
     @Override

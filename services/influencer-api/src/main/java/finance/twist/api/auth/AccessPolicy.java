@@ -19,7 +19,9 @@ public final class AccessPolicy {
         /** A valid access token. */
         USER,
         /** A valid access token whose roles contain {@code admin}. */
-        ADMIN
+        ADMIN,
+        /** No user token: the handler authenticates a service signature (machine-to-machine). */
+        SERVICE
     }
 
     private record Rule(Method method, Pattern path, Access access) {}

@@ -40,7 +40,7 @@ public final class AuthFilter implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         AccessPolicy.Access access =
                 policy.access(req.prologue().method(), req.path().path());
-        if (access == AccessPolicy.Access.PUBLIC) {
+        if (access == AccessPolicy.Access.PUBLIC || access == AccessPolicy.Access.SERVICE) {
             chain.proceed();
             return;
         }

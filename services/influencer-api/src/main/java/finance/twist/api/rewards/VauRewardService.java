@@ -1,0 +1,85 @@
+package finance.twist.api.rewards;
+
+import finance.twist.api.auth.UserDirectory;
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.LedgerService;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Credits edge rewards: in one database transaction, every item whose {@code vauId} was never
+ * credited moves its amount from {@code system:vau_rewards} to the wallet's available balance (one
+ * balanced ledger transaction for the batch); already-credited ids change nothing.
+ */
+public final class VauRewardService {
+
+    /**
+     * What a batch did.
+     *
+     * @param credited items paid now
+     * @param duplicates items paid before (or repeated within the batch)
+     */
+    public record Outcome(int credited, int duplicates) {}
+
+    private final Sql sql;
+
+    public VauRewardService(Sql sql) {
+        this.sql = sql;
+    }
+
+    public Outcome credit(List<VauReward> batch) {
+        return sql.inTransaction(c -> {
+            // Insert the reward rows first: a concurrent redelivery of the same vauId waits on the
+            // primary key and then finds it taken, so it cannot pay twice.
+            Set<String> seen = new LinkedHashSet<>();
+            List<VauReward> fresh = new ArrayList<>();
+            Map<UUID, Long> perUser = new LinkedHashMap<>();
+            for (VauReward reward : batch) {
+                if (!seen.add(reward.vauId())) {
+                    continue;
+                }
+                UUID user = UserDirectory.ensure(c, reward.wallet());
+                int inserted = Sql.update(
+                        c,
+                        "INSERT INTO vau_rewards (vau_id, user_id, amount, device_id, site_id, vau_time)"
+                                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (vau_id) DO NOTHING",
+                        reward.vauId(),
+                        user,
+                        reward.baseUnits(),
+                        reward.deviceId(),
+                        reward.siteId(),
+                        Timestamp.from(Instant.ofEpochMilli(reward.timestamp())));
+                if (inserted == 1) {
+                    fresh.add(reward);
+                    perUser.merge(user, reward.baseUnits(), Math::addExact);
+                }
+            }
+            if (fresh.isEmpty()) {
+                return new Outcome(0, batch.size());
+            }
+            long source = LedgerService.systemAccount(c, LedgerService.VAU_REWARDS);
+            List<LedgerService.Leg> legs = new ArrayList<>();
+            long total = 0;
+            for (Map.Entry<UUID, Long> credit : perUser.entrySet()) {
+                legs.add(new LedgerService.Leg(LedgerService.userAvailable(c, credit.getKey()), credit.getValue()));
+                total = Math.addExact(total, credit.getValue());
+            }
+            legs.add(new LedgerService.Leg(source, -total));
+            UUID txId = LedgerService.post(
+                    c, new LedgerService.Posting("vau_reward", null, null, fresh.size() + " edge VAU rewards", legs));
+            Sql.update(
+                    c,
+                    "UPDATE vau_rewards SET transaction_id = ? WHERE vau_id = ANY (?)",
+                    txId,
+                    fresh.stream().map(VauReward::vauId).toArray(String[]::new));
+            return new Outcome(fresh.size(), batch.size() - fresh.size());
+        });
+    }
+}
