@@ -32,7 +32,9 @@ public final class LocalStack {
 
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize();
-        Path data = root.resolve(".local");
+        // TWIST_LOCAL_DATA points a throwaway run (bin/e2e) somewhere else than the developer's data
+        String dataDir = System.getenv("TWIST_LOCAL_DATA");
+        Path data = dataDir == null || dataDir.isBlank() ? root.resolve(".local") : Path.of(dataDir);
         int pgPort = intEnv("TWIST_LOCAL_PG_PORT", 54329);
         int redisPort = intEnv("TWIST_LOCAL_REDIS_PORT", 63790);
 
