@@ -141,11 +141,6 @@ public final class RefreshTokens {
         redis.client().del(redis.key("family", family));
     }
 
-    /** Whether the family still lives. */
-    public boolean familyActive(String family) {
-        return redis.client().exists(redis.key("family", family));
-    }
-
     private String tokenKey(String token) {
         return redis.key("refresh", sha256(token));
     }
