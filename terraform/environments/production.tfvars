@@ -1,11 +1,14 @@
 # Production: non-secret settings only. Secrets arrive as TF_VAR_* from the GitHub
 # Environment "production"; account_id, zone_id and origin as its variables.
-environment          = "production"
+environment = "production"
+# Hosts are one level below the zone (api-staging.twist.io, not api.staging.twist.io): Cloudflare's
+# free Universal SSL certificate covers only *.twist.io. auth-service has its own host (the chart's
+# ingress.authHost), which serves the JWKS the worker verifies tokens with.
 api_host             = "api.twist.io"
 audit_retention_days = 90
 
 worker_vars = {
-  JWKS_URL                  = "https://api.twist.io/.well-known/jwks.json"
+  JWKS_URL                  = "https://auth.twist.io/.well-known/jwks.json"
   JWT_ISSUER                = "twist-auth"
   JWT_AUDIENCE              = "twist-api"
   BACKEND_URL               = "https://api.twist.io"

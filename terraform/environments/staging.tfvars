@@ -1,11 +1,14 @@
 # Staging: non-secret settings only. Secrets arrive as TF_VAR_* from the GitHub
 # Environment "staging"; account_id, zone_id and origin as its variables.
-environment          = "staging"
+environment = "staging"
+# Hosts are one level below the zone (api-staging.twist.io, not api.staging.twist.io): Cloudflare's
+# free Universal SSL certificate covers only *.twist.io. auth-service has its own host (the chart's
+# ingress.authHost), which serves the JWKS the worker verifies tokens with.
 api_host             = "api-staging.twist.io"
 audit_retention_days = 14
 
 worker_vars = {
-  JWKS_URL                  = "https://api-staging.twist.io/.well-known/jwks.json"
+  JWKS_URL                  = "https://auth-staging.twist.io/.well-known/jwks.json"
   JWT_ISSUER                = "twist-auth"
   JWT_AUDIENCE              = "twist-api"
   BACKEND_URL               = "https://api-staging.twist.io"
