@@ -15,7 +15,7 @@
 #     uid 10001 (skipped without JDK 21+/Maven/bwrap, or with TWIST_CHECK_SKIP_READONLY=1)
 #   - shellcheck on k3s/ and the scripts
 # Tools are pinned and installed by charts/scripts/install-tools.sh into <repo>/.tools.
-# Exits non-zero on any failure. Last line: "containers+charts: N passed, M failed".
+# Exits non-zero on any failure. Last line: "charts: N passed, M failed".
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -241,7 +241,7 @@ for s in "${scripts[@]}"; do
   run "shellcheck $s" shellcheck -x "$s"
 done
 
-summary="containers+charts: $passed passed, $failed failed"
+summary="charts: $passed passed, $failed failed"
 [[ "$skipped" -eq 0 ]] || summary+=", $skipped skipped"
 echo "$summary"
 [[ "$failed" -eq 0 ]]

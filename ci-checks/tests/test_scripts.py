@@ -168,10 +168,16 @@ def test_helm_deploy_runs_data_then_atomic_app_then_helm_test(tmp_path):
     bin_.mkdir()
     log = tmp_path / "helm.log"
     stub(bin_, "helm", f'echo "$*" >>"{log}"\n')
+    # the registry answer pin-base-images.sh reads for every third-party image
+    stub(bin_, "docker", f"echo '{{\"digest\": \"{D2}\"}}'\n")
     r = run(["bash", SCRIPTS / "helm-deploy.sh", "staging", "ghcr.io/acme/twist-auth-service@" + D1, "ghcr.io/acme/twist-influencer-api@" + D2],
-            {"PATH": f"{bin_}:{os.environ['PATH']}"})
+            {"PATH": f"{bin_}:{os.environ['PATH']}", "CLOUDFLARE_ACCOUNT_ID": "acct123"})
     assert r.returncode == 0, r.stderr
     calls = log.read_text().splitlines()
+    assert "--create-namespace" not in calls[0], "the deployer role cannot create namespaces"
+    assert f"postgresql.image.digest={D2}" in calls[0] and f"redis.image.digest={D2}" in calls[0]
+    assert "backup.s3.endpoint=https://acct123.r2.cloudflarestorage.com" in calls[0]
+    assert f"tunnel.image.digest={D2}" in calls[1]
     assert calls[0].startswith("upgrade --install twist-data ") and "-n twist-staging" in calls[0]
     assert calls[1].startswith("upgrade --install twist ") and "--atomic" in calls[1] and "--wait" in calls[1]
     assert f"authService.image.digest={D1}" in calls[1] and f"influencerApi.image.digest={D2}" in calls[1]

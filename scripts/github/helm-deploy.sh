@@ -49,6 +49,25 @@ values_for() { # values_for <chart dir>: -f values-<env>.yaml when the chart has
 mapfile -t data_values < <(values_for "$root/charts/twist-data")
 mapfile -t app_values < <(values_for "$root/charts/twist")
 
+# Staging and production render only images pinned by digest (values requireDigest): resolve the
+# third-party images' digests from the registry now (cloudflared, the test image, postgres, redis,
+# rclone) and hand each chart its own --set flags. The ci environment renders tags.
+data_pins=() app_pins=()
+if [[ "$env" != ci && "${HELM_DEPLOY_TEMPLATE:-}" != 1 ]]; then
+  while read -r chart flag value; do
+    case "$chart" in
+      twist) app_pins+=("$flag" "$value") ;;
+      twist-data) data_pins+=("$flag" "$value") ;;
+    esac
+  done < <("$root/charts/scripts/pin-base-images.sh" --print-sets)
+  # The nightly pg_dump goes to this account's R2 (S3 API endpoint).
+  data_pins+=(--set-string "backup.s3.endpoint=https://${CLOUDFLARE_ACCOUNT_ID:?CLOUDFLARE_ACCOUNT_ID (the GitHub variable TF_VAR_ACCOUNT_ID) is required for the R2 backup endpoint}.r2.cloudflarestorage.com")
+fi
+# The deployer's namespace-scoped role cannot create namespaces; k3s/bootstrap.sh made them.
+# Only the throwaway CI cluster creates its own.
+namespace_flag=()
+[[ "$env" == ci ]] && namespace_flag=(--create-namespace)
+
 if [[ "${HELM_DEPLOY_TEMPLATE:-}" == 1 ]]; then
   kube=(--kube-version "${HELM_KUBE_VERSION:-1.34.1}")
   helm template twist "$root/charts/twist" -n "$ns" "${kube[@]}" "${app_values[@]}" "${image_values[@]}" "$@"
@@ -56,12 +75,12 @@ if [[ "${HELM_DEPLOY_TEMPLATE:-}" == 1 ]]; then
 fi
 
 echo "helm-deploy: $ns twist-data"
-helm upgrade --install twist-data "$root/charts/twist-data" -n "$ns" --create-namespace \
-  "${data_values[@]}" --atomic --wait --timeout "$timeout"
+helm upgrade --install twist-data "$root/charts/twist-data" -n "$ns" "${namespace_flag[@]}" \
+  "${data_values[@]}" "${data_pins[@]}" --atomic --wait --timeout "$timeout"
 
 echo "helm-deploy: $ns twist ($auth_ref, $api_ref)"
 helm upgrade --install twist "$root/charts/twist" -n "$ns" \
-  "${app_values[@]}" "${image_values[@]}" "$@" --atomic --wait --timeout "$timeout"
+  "${app_values[@]}" "${app_pins[@]}" "${image_values[@]}" "$@" --atomic --wait --timeout "$timeout"
 
 helm test twist -n "$ns" --timeout 5m --logs
 helm history twist -n "$ns" --max 5
