@@ -159,7 +159,7 @@ live_metrics() { # the real /metrics of a built service: parses, and has the cat
   [[ $bad -eq 0 ]]
 }
 # auth-service stands in for both: the metrics come from the shared runtime (services/common),
-# and it starts without its dependencies (influencer-api exits at start without PostgreSQL).
+# and, like influencer-api, it starts without its dependencies (both report them DOWN on /ready).
 jar="$root/services/auth-service/target/auth-service.jar"
 if [[ -f "$jar" ]]; then
   step "live /metrics of auth-service (built jar)" live_metrics "$jar" auth-service
