@@ -8,7 +8,8 @@
 #      required sections and is indexed
 #   5. install-monitoring.sh against a recording kubectl: every ConfigMap/Secret the manifest
 #      mounts is created; kubeconform -strict of the manifest when the charts' tools are in .tools/
-#   6. when services/auth-service/target/auth-service.jar exists (bin/test builds it first): the
+#   6. for each of services/{auth-service,influencer-api}/target/<name>.jar that exists (bin/test
+#      builds them first), started without Redis/PostgreSQL: the
 #      real /metrics parses (promtool check metrics) and has every service metric of metrics.tsv
 #   7. the PostgreSQL restore drill (runbooks/scripts/pg-restore-drill.sh) on a throwaway server
 #   8. every Mermaid diagram in the Markdown parses (the real Mermaid parser in jsdom)
@@ -154,18 +155,29 @@ live_metrics() { # the real /metrics of a built service: parses, and has the cat
       echo "  FAIL $service does not emit $name (metrics.tsv says it does)"; bad=$((bad + 1))
     fi
   done
+  # started while its dependencies are unreachable: still serving, and naming them DOWN
+  local dep
+  for dep in $([[ $service == influencer-api ]] && echo postgres) redis; do
+    if grep -Eq "^twist_readiness_check_up\{check=\"$dep\"[^}]*\} 0(\.0)?$" "$out/metrics"; then
+      echo "  ok   $service started without $dep and reports it down (twist_readiness_check_up 0)"; ok=$((ok + 1))
+    else
+      echo "  FAIL $service does not report $dep down"; bad=$((bad + 1))
+    fi
+  done
   rm -rf "$out"
   echo "live-metrics: $ok passed, $bad failed"
   [[ $bad -eq 0 ]]
 }
-# auth-service stands in for both: the metrics come from the shared runtime (services/common),
-# and, like influencer-api, it starts without its dependencies (both report them DOWN on /ready).
-jar="$root/services/auth-service/target/auth-service.jar"
-if [[ -f "$jar" ]]; then
-  step "live /metrics of auth-service (built jar)" live_metrics "$jar" auth-service
-else
-  echo "== live /metrics: skipped (no $jar; bin/test builds it in its java part)"
-fi
+# Both services start without their dependencies (Redis and PostgreSQL point at port 1) and
+# report them DOWN on /ready; influencer-api must not exit while PostgreSQL is unreachable.
+for service in auth-service influencer-api; do
+  jar="$root/services/$service/target/$service.jar"
+  if [[ -f "$jar" ]]; then
+    step "live /metrics of $service (built jar)" live_metrics "$jar" "$service"
+  else
+    echo "== live /metrics of $service: skipped (no $jar; bin/test builds it in its java part)"
+  fi
+done
 
 drill_started=$(date +%s)
 step "PostgreSQL restore drill" bash "$root/runbooks/scripts/pg-restore-drill.sh"
