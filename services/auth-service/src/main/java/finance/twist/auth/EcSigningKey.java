@@ -1,8 +1,8 @@
 package finance.twist.auth;
 
+import finance.twist.common.crypto.P256;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -11,7 +11,6 @@ import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPrivateKeySpec;
 import java.security.spec.ECPublicKeySpec;
@@ -32,7 +31,6 @@ import java.util.Map;
  */
 public record EcSigningKey(String kid, ECPublicKey publicKey, ECPrivateKey privateKey) {
 
-    private static final ECParameterSpec P256 = p256();
     private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder B64URL_DECODER = Base64.getUrlDecoder();
 
@@ -72,11 +70,11 @@ public record EcSigningKey(String kid, ECPublicKey publicKey, ECPrivateKey priva
         try {
             KeyFactory factory = KeyFactory.getInstance("EC");
             ECPoint point = new ECPoint(coordinate(jwk, "x", id), coordinate(jwk, "y", id));
-            ECPublicKey publicKey = (ECPublicKey) factory.generatePublic(new ECPublicKeySpec(point, P256));
+            ECPublicKey publicKey = (ECPublicKey) factory.generatePublic(new ECPublicKeySpec(point, P256.SPEC));
             ECPrivateKey privateKey = null;
             if (jwk.get("d") != null) {
-                privateKey =
-                        (ECPrivateKey) factory.generatePrivate(new ECPrivateKeySpec(coordinate(jwk, "d", id), P256));
+                privateKey = (ECPrivateKey)
+                        factory.generatePrivate(new ECPrivateKeySpec(coordinate(jwk, "d", id), P256.SPEC));
             }
             EcSigningKey key = new EcSigningKey(id, publicKey, privateKey);
             if (key.canSign() && !key.verify(key.sign(probe()), probe())) {
@@ -174,15 +172,5 @@ public record EcSigningKey(String kid, ECPublicKey publicKey, ECPrivateKey priva
         byte[] padded = new byte[32];
         System.arraycopy(bytes, 0, padded, 32 - bytes.length, bytes.length);
         return padded;
-    }
-
-    private static ECParameterSpec p256() {
-        try {
-            AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
-            parameters.init(new ECGenParameterSpec("secp256r1"));
-            return parameters.getParameterSpec(ECParameterSpec.class);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK lacks P-256", e);
-        }
     }
 }

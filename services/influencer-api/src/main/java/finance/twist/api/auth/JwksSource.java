@@ -1,6 +1,7 @@
 package finance.twist.api.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import finance.twist.common.crypto.P256;
 import finance.twist.common.json.Json;
 import finance.twist.common.logging.StructuredLog;
 import java.io.IOException;
@@ -11,12 +12,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.time.Clock;
@@ -37,7 +35,6 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class JwksSource {
 
     private static final StructuredLog LOG = StructuredLog.of(JwksSource.class);
-    private static final ECParameterSpec P256 = p256();
     /** How long a request with an unknown kid waits for a fetch in flight. */
     private static final Duration FETCH_WAIT = Duration.ofSeconds(3);
 
@@ -174,21 +171,11 @@ public final class JwksSource {
                 }
                 ECPoint point = new ECPoint(new BigInteger(1, x), new BigInteger(1, y));
                 parsed.put(kid, (ECPublicKey)
-                        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, P256)));
+                        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, P256.SPEC)));
             }
             return Map.copyOf(parsed);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new IllegalStateException("invalid JWKS document: " + e.getMessage(), e);
-        }
-    }
-
-    private static ECParameterSpec p256() {
-        try {
-            AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
-            parameters.init(new ECGenParameterSpec("secp256r1"));
-            return parameters.getParameterSpec(ECParameterSpec.class);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("P-256 is not available in this JDK", e);
         }
     }
 }
