@@ -8,14 +8,17 @@
 //
 // Usage: node scripts/e2e-vau-reward.mjs [--secrets .local/edge-dev.env]
 import crypto from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const AUTH = "http://127.0.0.1:3001";
 const API = "http://127.0.0.1:3003";
 const EDGE = "http://127.0.0.1:8787";
-const secretsFile = process.argv.includes("--secrets")
-  ? process.argv[process.argv.indexOf("--secrets") + 1]
-  : ".local/edge-dev.env";
+const argument = (name, fallback) =>
+  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback;
+const secretsFile = argument("--secrets", ".local/edge-dev.env");
+// --record FILE: write every credential this run used, one per line, so bin/e2e can prove that
+// none of them reached any log line of the stack.
+const recordFile = argument("--record", null);
 const secrets = Object.fromEntries(
   readFileSync(secretsFile, "utf8").split("\n").filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2)),
 );
@@ -110,4 +113,8 @@ console.log(`balance after delivery: ${after} base units`);
 
 await call("replayed VAU", `${EDGE}/api/v1/vau`, submit(), 409);
 console.log("replaying the same VAU: 409 Duplicate VAU submission");
+if (recordFile) {
+  const used = [session.accessToken, session.refreshToken, signature, vau.signature, secrets.EDGE_CLIENT_KEY];
+  writeFileSync(recordFile, used.join("\n") + "\n", { mode: 0o600 });
+}
 console.log("e2e: 1 passed, 0 failed");
