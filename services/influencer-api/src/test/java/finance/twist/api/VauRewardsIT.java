@@ -59,6 +59,9 @@ class VauRewardsIT {
         String token = api.token(wallet);
         assertThat(ApiHarness.field(api.get("/me/balance", token), "available")).isEqualTo("7500000000");
         api.assertLedgerConsistent();
+        assertThat(api.get("/metrics", null).body())
+                .containsPattern("twist_vau_rewards_total\\{result=\"credited\"[^}]*} [1-9]")
+                .containsPattern("twist_vau_rewards_total\\{result=\"duplicate\"[^}]*} [1-9]");
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.Caller;
 import finance.twist.api.db.Sql;
 import finance.twist.api.ledger.Amounts;
+import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.staking.StakingReads;
 import finance.twist.api.staking.StakingService;
 import finance.twist.api.staking.Tier;
@@ -118,6 +119,7 @@ public final class StakingHttpService implements HttpService {
                                                 key.orElse(null))),
                         false)));
         Http.send(res, outcome);
+        MoneyMetrics.staking(stake ? "stake" : "unstake", outcome.replayed());
     }
 
     private void claim(ServerRequest req, ServerResponse res) {
@@ -138,6 +140,7 @@ public final class StakingHttpService implements HttpService {
                         Http.json(staking.claim(c, caller.userId(), caller.wallet(), influencerId, key.orElse(null))),
                         false)));
         Http.send(res, outcome);
+        MoneyMetrics.staking("claim", outcome.replayed());
     }
 
     private void search(ServerRequest req, ServerResponse res) {

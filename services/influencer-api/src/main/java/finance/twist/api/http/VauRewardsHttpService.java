@@ -1,5 +1,6 @@
 package finance.twist.api.http;
 
+import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.rewards.VauReward;
 import finance.twist.api.rewards.VauRewardService;
 import finance.twist.common.crypto.RequestHmac;
@@ -18,7 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -81,8 +81,9 @@ public final class VauRewardsHttpService implements HttpService {
             throw ProblemException.badRequest("'rewards' items must be objects.");
         }
         VauRewardService.Outcome outcome = rewards.credit(batch.rewards());
+        MoneyMetrics.vauRewards(outcome.credited(), outcome.duplicates());
         LOG.info("vau_rewards.delivered", "credited", outcome.credited(), "duplicates", outcome.duplicates());
-        Responses.ok(res, Map.of("credited", outcome.credited(), "duplicates", outcome.duplicates()));
+        Responses.ok(res, outcome);
     }
 
     /** 401 for anything but a fresh, correct signature by the edge; the reason goes to the log only. */
