@@ -54,7 +54,8 @@ class InfluencerApiServerIT {
         assertThat(metrics.body())
                 .containsPattern("twist_readiness_check_up\\{check=\"postgres\"[^}]*} 1.0")
                 .containsPattern("twist_readiness_check_up\\{check=\"redis\"[^}]*} 1.0")
-                .contains("route=\"GET /metrics\"");
+                .contains("route=\"GET /metrics\"")
+                .containsPattern("twist_db_pool_connections\\{[^}]*state=\"total\"[^}]*} [1-9]");
     }
 
     @Test

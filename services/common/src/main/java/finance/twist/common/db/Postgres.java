@@ -10,6 +10,8 @@ import java.util.Map;
 /** Builds the Helidon DbClient over a HikariCP pool from {@link DatabaseSettings}. */
 public final class Postgres {
 
+    private static final String POOL_NAME = "twist-postgres";
+
     private Postgres() {}
 
     public static DbClient client(DatabaseSettings settings) {
@@ -21,10 +23,13 @@ public final class Postgres {
                 "maximumPoolSize", String.valueOf(settings.poolSize()),
                 "minimumIdle", String.valueOf(Math.min(2, settings.poolSize())),
                 "connectionTimeout", String.valueOf(settings.connectTimeout().toMillis()),
-                "poolName", "twist-postgres",
+                "poolName", POOL_NAME,
+                // the JMX bean PostgresPoolMetrics reads
+                "registerMbeans", "true",
                 // Start even while PostgreSQL is down: /ready reports it, and the pool connects once
                 // the database is back, instead of the pod crash-looping.
                 "initializationFailTimeout", "-1")));
+        PostgresPoolMetrics.register(POOL_NAME);
         return JdbcClientBuilder.create()
                 .connectionPool(JdbcConnectionPool.create(pool))
                 .build();
