@@ -61,7 +61,8 @@ class VauRewardsIT {
         api.assertLedgerConsistent();
         assertThat(api.get("/metrics", null).body())
                 .containsPattern("twist_vau_rewards_total\\{result=\"credited\"[^}]*} [1-9]")
-                .containsPattern("twist_vau_rewards_total\\{result=\"duplicate\"[^}]*} [1-9]");
+                .containsPattern("twist_vau_rewards_total\\{result=\"duplicate\"[^}]*} [1-9]")
+                .containsPattern("twist_ledger_transactions_total\\{kind=\"vau_reward\"[^}]*} [1-9]");
     }
 
     @Test

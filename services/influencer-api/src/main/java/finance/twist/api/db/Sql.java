@@ -1,5 +1,6 @@
 package finance.twist.api.db;
 
+import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import finance.twist.common.logging.StructuredLog;
@@ -55,8 +56,10 @@ public final class Sql {
                 try {
                     T result = work.run(c);
                     c.commit();
+                    MoneyMetrics.committed();
                     return result;
                 } catch (SQLException | RuntimeException e) {
+                    MoneyMetrics.rolledBack();
                     rollbackQuietly(c);
                     throw e;
                 } finally {

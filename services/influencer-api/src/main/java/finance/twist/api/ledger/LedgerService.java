@@ -130,6 +130,7 @@ public final class LedgerService {
             params.add(leg.amount());
         }
         Sql.update(c, insert.toString(), params.toArray());
+        MoneyMetrics.posted(posting.kind());
         return txId;
     }
 

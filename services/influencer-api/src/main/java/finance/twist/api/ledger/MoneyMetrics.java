@@ -2,6 +2,8 @@ package finance.twist.api.ledger;
 
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Counters of money movements that completed (committed), for dashboards and alerts. Failures are
@@ -9,7 +11,30 @@ import io.helidon.metrics.api.Metrics;
  */
 public final class MoneyMetrics {
 
+    /** Kinds of ledger transactions posted in the current database transaction, not yet committed. */
+    private static final ThreadLocal<List<String>> PENDING = ThreadLocal.withInitial(ArrayList::new);
+
     private MoneyMetrics() {}
+
+    /** Notes a posting; it is counted only if its database transaction commits ({@link #committed}). */
+    public static void posted(String kind) {
+        PENDING.get().add(kind);
+    }
+
+    /** The current database transaction committed: count its ledger transactions by kind. */
+    public static void committed() {
+        List<String> kinds = PENDING.get();
+        for (String kind : kinds) {
+            counter("twist_ledger_transactions_total", "Committed ledger transactions", "kind", kind)
+                    .increment();
+        }
+        kinds.clear();
+    }
+
+    /** The current database transaction rolled back: its postings never happened. */
+    public static void rolledBack() {
+        PENDING.get().clear();
+    }
 
     /**
      * One committed stake, unstake or claim.
