@@ -55,7 +55,8 @@ class InfluencerApiServerIT {
                 .containsPattern("twist_readiness_check_up\\{check=\"postgres\"[^}]*} 1.0")
                 .containsPattern("twist_readiness_check_up\\{check=\"redis\"[^}]*} 1.0")
                 .contains("route=\"GET /metrics\"")
-                .containsPattern("twist_db_pool_connections\\{[^}]*state=\"total\"[^}]*} [1-9]");
+                .containsPattern("twist_db_pool_connections\\{[^}]*state=\"total\"[^}]*} [1-9]")
+                .containsPattern("twist_redis_pool_connections\\{[^}]*state=\"idle\"[^}]*} [0-9]");
     }
 
     @Test

@@ -62,11 +62,12 @@ public record Redis(UnifiedJedis client, String prefix) implements AutoCloseable
         pool.setMinIdle(Math.min(4, size));
         pool.setMaxWait(Duration.ofMillis(timeoutMillis));
         pool.setTestWhileIdle(true);
-        UnifiedJedis jedis = RedisClient.builder()
+        RedisClient jedis = RedisClient.builder()
                 .hostAndPort(new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379))
                 .clientConfig(client.build())
                 .poolConfig(pool)
                 .build();
+        RedisPoolMetrics.register(jedis.getPool());
         return new Redis(jedis, config.get("key-prefix").asString().orElse("twist:"));
     }
 
