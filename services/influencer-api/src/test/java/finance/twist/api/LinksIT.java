@@ -35,7 +35,8 @@ class LinksIT {
                         "links.default.destination", "https://store.example",
                         "links.public.base", "https://go.twist.example",
                         "links.ip.pepper", "test-pepper",
-                        "links.click.limit", "5"));
+                        "links.click.limit", "5",
+                        "links.trusted.proxies", "127.0.0.1/32"));
     }
 
     @AfterAll
@@ -76,7 +77,7 @@ class LinksIT {
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body())
                 .contains("\"clicks\":2")
-                .contains("\"uniqueVisitors\":1")
+                .contains("\"uniqueVisitors\":2")
                 .contains("\"conversions\":0")
                 .contains("\"earned\":\"0\"");
 
@@ -84,6 +85,11 @@ class LinksIT {
         HttpResponse<String> analytics = api.get("/links/" + id + "/analytics?from=" + today + "&to=" + today, owner);
         assertThat(analytics.statusCode()).isEqualTo(200);
         assertThat(analytics.body()).contains("{\"date\":\"" + today + "\",\"clicks\":2}");
+        assertThat(api.get("/links/" + id + "/analytics?from=" + today + "&to=2000-01-01", owner)
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(api.get("/links/" + id + "/analytics?from=yesterday", owner).statusCode())
+                .isEqualTo(400);
 
         HttpResponse<String> mine = api.get("/links/me?limit=10", owner);
         assertThat(mine.statusCode()).isEqualTo(200);
@@ -146,6 +152,28 @@ class LinksIT {
         // reactivating the deactivated one would make eleven
         HttpResponse<String> reactivate = api.put("/links/" + first, owner, "{\"isActive\":true}");
         assertThat(reactivate.statusCode()).isEqualTo(409);
+    }
+
+    @Test
+    void concurrentGenerationsNeverExceedTheTierLimit() throws Exception {
+        String owner = influencer();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(15)) {
+            var results = new java.util.ArrayList<java.util.concurrent.Future<Integer>>();
+            for (int i = 0; i < 15; i++) {
+                int n = i;
+                results.add(pool.submit(
+                        () -> generate(owner, "{\"productId\":\"c" + n + "\"}").statusCode()));
+            }
+            int created = 0;
+            int refused = 0;
+            for (var result : results) {
+                int status = result.get();
+                created += status == 201 ? 1 : 0;
+                refused += status == 409 ? 1 : 0;
+            }
+            assertThat(created).isEqualTo(10);
+            assertThat(refused).isEqualTo(5);
+        }
     }
 
     @Test
@@ -234,10 +262,7 @@ class LinksIT {
         return api.post("/links/generate", token, body);
     }
 
-    /**
-     * Follows a link from one client. The harness has no trusted proxy, so every request comes from
-     * 127.0.0.1 whatever {@code forwardedFor} says; the limit is per link, so tests stay apart.
-     */
+    /** Follows a link as the client {@code forwardedFor} behind the trusted proxy 127.0.0.1. */
     private HttpResponse<String> follow(String code, String forwardedFor) {
         return ApiHarness.send(HttpRequest.newBuilder(URI.create(api.base + "/r/" + code))
                 .header("User-Agent", BROWSER)
