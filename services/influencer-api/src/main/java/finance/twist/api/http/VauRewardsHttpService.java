@@ -17,6 +17,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,7 +83,10 @@ public final class VauRewardsHttpService implements HttpService {
         }
         VauRewardService.Outcome outcome = rewards.credit(batch.rewards());
         LOG.info("vau_rewards.delivered", "credited", outcome.credited(), "duplicates", outcome.duplicates());
-        Responses.ok(res, Map.of("credited", outcome.credited(), "duplicates", outcome.duplicates()));
+        Map<String, Object> answer = new LinkedHashMap<>(); // fixed member order: clients and tests compare it
+        answer.put("credited", outcome.credited());
+        answer.put("duplicates", outcome.duplicates());
+        Responses.ok(res, answer);
     }
 
     /** 401 for anything but a fresh, correct signature by the edge; the reason goes to the log only. */
