@@ -10,7 +10,9 @@ import finance.twist.api.auth.UserDirectory;
 import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
 import finance.twist.api.http.InfluencerHttpService;
+import finance.twist.api.http.LinksHttpService;
 import finance.twist.api.http.MeHttpService;
+import finance.twist.api.http.RedirectHttpService;
 import finance.twist.api.http.StakingHttpService;
 import finance.twist.api.http.VauRewardsHttpService;
 import finance.twist.api.influencers.DevOutbox;
@@ -18,6 +20,9 @@ import finance.twist.api.influencers.EmailSender;
 import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.influencers.RegistrationLimits;
 import finance.twist.api.influencers.SmtpEmailSender;
+import finance.twist.api.links.ClickRecorder;
+import finance.twist.api.links.LinkService;
+import finance.twist.api.links.LinkSettings;
 import finance.twist.api.rewards.VauRewardService;
 import finance.twist.api.staking.SimulatedChainClient;
 import finance.twist.api.staking.StakingReads;
@@ -26,6 +31,7 @@ import finance.twist.common.db.DatabaseSettings;
 import finance.twist.common.db.Postgres;
 import finance.twist.common.db.PostgresReadinessCheck;
 import finance.twist.common.health.ReadinessCheck;
+import finance.twist.common.http.ClientIp;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.redis.Redis;
 import finance.twist.common.redis.RedisReadinessCheck;
@@ -47,7 +53,8 @@ import java.util.Optional;
  * {@code auth.*} (see {@link AuthSettings}); {@code smtp.host|port|username|password|from}
  * [SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM]; {@code app.url} [APP_URL], the web
  * app base for verification links; {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
- * signs reward deliveries with; {@code db.*} and {@code redis.*}.
+ * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code db.*} and
+ * {@code redis.*}.
  */
 public final class InfluencerApiDefinition implements ServiceDefinition {
 
@@ -61,6 +68,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final StakingHttpService staking;
     private final AdminHttpService admin;
     private final VauRewardsHttpService vauRewards;
+    private final LinksHttpService links;
+    private final RedirectHttpService redirect;
 
     InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock) {
         this.db = db;
@@ -86,6 +95,15 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.admin = new AdminHttpService(sql, stakingService, outbox);
         this.vauRewards = new VauRewardsHttpService(
                 config.get("edge.service.key").asString().asOptional(), new VauRewardService(sql), clock);
+        LinkSettings linkSettings = LinkSettings.from(config.get("links"));
+        LinkService linkService = new LinkService(sql, linkSettings, clock);
+        this.links = new LinksHttpService(linkService);
+        this.redirect = new RedirectHttpService(
+                sql,
+                linkService,
+                new ClickRecorder(redis, linkSettings),
+                ClientIp.trusting(linkSettings.trustedProxies()),
+                clock);
     }
 
     public static InfluencerApiDefinition create(Config config) {
@@ -111,6 +129,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 .rule(Method.GET, "/staking/influencer/{influencerId}", Access.PUBLIC)
                 .rule(null, "/admin/**", Access.ADMIN)
                 .rule(Method.POST, "/internal/vau-rewards", Access.SERVICE)
+                .rule(Method.GET, "/r/{code}", Access.PUBLIC)
+                .rule(null, "/links/**", Access.USER)
                 .build();
     }
 
@@ -121,7 +141,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void routing(HttpRouting.Builder routing) {
-        routing.addFilter(authFilter).register(me, influencers, staking, admin, vauRewards);
+        routing.addFilter(authFilter).register(me, influencers, staking, admin, vauRewards, links, redirect);
     }
 
     @Override

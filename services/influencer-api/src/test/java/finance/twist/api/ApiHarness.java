@@ -164,6 +164,15 @@ final class ApiHarness implements AutoCloseable {
         return send(request.build());
     }
 
+    HttpResponse<String> delete(String path, String token) {
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(base + path)).DELETE();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return send(request.build());
+    }
+
     HttpResponse<String> post(String path, String token, String body, String... headers) {
         return write("POST", path, token, body, headers);
     }

@@ -1,0 +1,113 @@
+package finance.twist.api.http;
+
+import finance.twist.api.auth.Caller;
+import finance.twist.api.links.LinkService;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Responses;
+import finance.twist.common.http.Routes;
+import finance.twist.common.json.Json;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Referral links of the calling influencer. Generating needs an influencer; every other route is
+ * the link owner's or an admin's, and anyone else gets 404.
+ *
+ * <pre>
+ * curl -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+ *   -d '{"productId":"sku-42","promoCode":"ALICE10","expiresInDays":30}' \
+ *   http://127.0.0.1:3003/links/generate      # 201 {"id":…,"code":"aB3_x9Qz","url":"…/r/aB3_x9Qz",…}
+ * curl -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:3003/links/me?limit=20&amp;offset=0'
+ * curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3003/links/$LINK_ID
+ * curl -X PUT … -d '{"isActive":false}' http://127.0.0.1:3003/links/$LINK_ID
+ * curl -X DELETE -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3003/links/$LINK_ID
+ * curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3003/links/$LINK_ID/metrics
+ * curl -H "Authorization: Bearer $TOKEN" \
+ *   'http://127.0.0.1:3003/links/$LINK_ID/analytics?from=2026-11-01&amp;to=2026-11-30'
+ * </pre>
+ */
+public final class LinksHttpService implements HttpService {
+
+    private final LinkService links;
+
+    public LinksHttpService(LinkService links) {
+        this.links = links;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        Routes.on(rules)
+                .post("/links/generate", this::generate)
+                .get("/links/me", this::mine)
+                .get("/links/{id}", this::get)
+                .put("/links/{id}", this::update)
+                .delete("/links/{id}", this::deactivate)
+                .get("/links/{id}/metrics", this::metrics)
+                .get("/links/{id}/analytics", this::analytics);
+    }
+
+    private void generate(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        LinkService.GenerateRequest body = Json.parse(Http.rawBody(req), LinkService.GenerateRequest.class);
+        Responses.json(res, 201, links.generate(caller.userId(), body));
+    }
+
+    private void mine(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        int limit = Http.intParam(req, "limit", 20, 1, 100);
+        int offset = Http.intParam(req, "offset", 0, 0, 100_000);
+        Responses.ok(res, links.mine(caller.userId(), limit, offset));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        Responses.ok(res, links.get(caller.userId(), caller.isAdmin(), id(req)));
+    }
+
+    private void update(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        UUID id = id(req);
+        LinkService.UpdateRequest body = Json.parse(Http.rawBody(req), LinkService.UpdateRequest.class);
+        Responses.ok(res, links.update(caller.userId(), caller.isAdmin(), id, body));
+    }
+
+    private void deactivate(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        Responses.ok(res, links.deactivate(caller.userId(), caller.isAdmin(), id(req)));
+    }
+
+    private void metrics(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        Responses.ok(res, links.metrics(caller.userId(), caller.isAdmin(), id(req)));
+    }
+
+    private void analytics(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        UUID id = id(req);
+        LocalDate to = date(req, "to").orElse(LocalDate.now(ZoneOffset.UTC));
+        LocalDate from = date(req, "from").orElse(to.minusDays(29));
+        Responses.ok(res, links.analytics(caller.userId(), caller.isAdmin(), id, from, to));
+    }
+
+    private static UUID id(ServerRequest req) {
+        return Http.uuid("link", req.path().pathParameters().get("id"), true);
+    }
+
+    private static Optional<LocalDate> date(ServerRequest req, String name) {
+        Optional<String> value = req.query().first(name).asOptional();
+        try {
+            return value.map(LocalDate::parse);
+        } catch (DateTimeParseException e) {
+            throw new ProblemException(Problem.badRequest("'" + name + "' must be a date (YYYY-MM-DD).")
+                    .with("field", name));
+        }
+    }
+}

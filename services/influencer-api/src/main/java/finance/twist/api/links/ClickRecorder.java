@@ -1,0 +1,106 @@
+package finance.twist.api.links;
+
+import finance.twist.api.db.Sql;
+import finance.twist.common.logging.StructuredLog;
+import finance.twist.common.ratelimit.RedisRateLimiter;
+import finance.twist.common.ratelimit.RedisRateLimiter.Limit;
+import finance.twist.common.redis.Redis;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Records followed redirects. The client IP and user agent are stored only as SHA-256 of the
+ * configured pepper and the value. Every click is recorded; {@code counted} is false when the
+ * per-link, per-IP rate limit in Redis is exceeded, or when Redis cannot be asked (fail safe for
+ * metrics, never for the visitor: the redirect happens regardless).
+ */
+public final class ClickRecorder {
+
+    private static final StructuredLog LOG = StructuredLog.of(ClickRecorder.class);
+    private static final Pattern BOT = Pattern.compile(
+            "bot|crawl|spider|slurp|curl|wget|python-requests|httpclient|headless|facebookexternalhit|preview");
+    private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
+
+    private final Redis redis;
+    private final RedisRateLimiter limiter;
+    private final LinkSettings settings;
+
+    public ClickRecorder(Redis redis, LinkSettings settings) {
+        this.redis = redis;
+        this.limiter = new RedisRateLimiter(redis);
+        this.settings = settings;
+    }
+
+    /** A visit as the redirect saw it. */
+    public record Visit(String ip, String userAgent, String referrer, String country) {}
+
+    /** Inserts the click and returns its id. */
+    public UUID record(Sql sql, UUID linkId, Visit visit) {
+        byte[] ipHash = hash(visit.ip() == null ? "" : visit.ip());
+        boolean counted = withinLimit(linkId, ipHash);
+        String ua = visit.userAgent();
+        String referrer = visit.referrer() == null || visit.referrer().isBlank()
+                ? null
+                : visit.referrer().substring(0, Math.min(512, visit.referrer().length()));
+        String country = visit.country() != null
+                        && COUNTRY.matcher(visit.country()).matches()
+                        && !visit.country().equals("XX")
+                ? visit.country()
+                : null;
+        return sql.read(c -> Sql.queryOne(
+                        c,
+                        "INSERT INTO link_clicks (link_id, ip_hash, ua_hash, referrer, country, is_bot, counted)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                        rs -> rs.getObject(1, UUID.class),
+                        linkId,
+                        ipHash,
+                        ua == null ? null : hash(ua),
+                        referrer,
+                        country,
+                        isBot(ua),
+                        counted)
+                .orElseThrow());
+    }
+
+    /** A missing or empty user agent, or one naming a crawler or a scripted client. */
+    static boolean isBot(String userAgent) {
+        return userAgent == null
+                || userAgent.isBlank()
+                || BOT.matcher(userAgent.toLowerCase(Locale.ROOT)).find();
+    }
+
+    private boolean withinLimit(UUID linkId, byte[] ipHash) {
+        try {
+            return limiter.acquire(List.of(new Limit(
+                            redis.key(
+                                    "rl",
+                                    "click",
+                                    linkId.toString(),
+                                    HexFormat.of().formatHex(ipHash)),
+                            settings.clicksPerMinute(),
+                            Duration.ofMinutes(1))))
+                    .allowed();
+        } catch (RuntimeException e) {
+            LOG.warn("links.click_limit_unavailable", "reason", e.getClass().getSimpleName());
+            return false;
+        }
+    }
+
+    private byte[] hash(String value) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update(settings.ipPepper());
+            digest.update((byte) 0);
+            return digest.digest(value.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

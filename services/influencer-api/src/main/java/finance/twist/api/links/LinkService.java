@@ -1,0 +1,386 @@
+package finance.twist.api.links;
+
+import finance.twist.api.db.Sql;
+import finance.twist.api.staking.Tier;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Referral links: generation under the tier's active-link limit (counted with the influencer row
+ * locked, so concurrent generations cannot exceed it), owner-or-admin reads and updates, metrics
+ * and the daily click series. Conversions do not exist yet: metrics report 0 conversions and 0
+ * earned.
+ */
+public final class LinkService {
+
+    private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    private static final int CODE_ATTEMPTS = 5;
+    private static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+    private static final Pattern PROMO_CODE = Pattern.compile("[A-Za-z0-9_-]{1,50}");
+    private static final String ACTIVE = "is_active AND (expires_at IS NULL OR expires_at > now())";
+
+    private final Sql sql;
+    private final LinkSettings settings;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public LinkService(Sql sql, LinkSettings settings, Clock clock) {
+        this.sql = sql;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Generate body. */
+    public record GenerateRequest(String productId, String promoCode, String destinationUrl, Integer expiresInDays) {}
+
+    /** Update body; absent members stay as they are. */
+    public record UpdateRequest(String promoCode, String destinationUrl, String expiresAt, Boolean isActive) {}
+
+    /** A link row with its owner's user. */
+    private record Row(Map<String, Object> body, UUID userId, UUID influencerId) {}
+
+    public Map<String, Object> generate(UUID userId, GenerateRequest request) {
+        String productId = productId(request.productId());
+        String promoCode = promoCode(request.promoCode());
+        String destination = request.destinationUrl() == null
+                ? settings.defaultDestination().toString().replaceAll("/+$", "") + "/products/"
+                        + URLEncoder.encode(productId, StandardCharsets.UTF_8)
+                : destination(request.destinationUrl());
+        Timestamp expiresAt = null;
+        if (request.expiresInDays() != null) {
+            int days = request.expiresInDays();
+            if (days < 1 || days > 3650) {
+                throw new ProblemException(Problem.badRequest("'expiresInDays' must be from 1 to 3650.")
+                        .with("field", "expiresInDays"));
+            }
+            expiresAt = Timestamp.from(clock.instant().plus(days, ChronoUnit.DAYS));
+        }
+        Timestamp expires = expiresAt;
+        return sql.inTransaction(c -> {
+            Influencer influencer = lockInfluencer(c, userId)
+                    .orElseThrow(() -> new ProblemException(Problem.of(
+                            403,
+                            "not-an-influencer",
+                            "Not an influencer",
+                            "Register as an influencer before generating referral links.")));
+            enforceLimit(c, influencer, 1);
+            for (int attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
+                Optional<Map<String, Object>> created = Sql.queryOne(
+                        c,
+                        "INSERT INTO links (influencer_id, product_id, code, promo_code, destination_url, expires_at)"
+                                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING RETURNING *",
+                        this::link,
+                        influencer.id(),
+                        productId,
+                        newCode(),
+                        promoCode,
+                        destination,
+                        expires);
+                if (created.isPresent()) {
+                    return created.get();
+                }
+            }
+            throw new IllegalStateException("no free link code after " + CODE_ATTEMPTS + " attempts");
+        });
+    }
+
+    public Map<String, Object> mine(UUID userId, int limit, int offset) {
+        return sql.read(c -> {
+            List<Map<String, Object>> items = Sql.query(
+                    c,
+                    "SELECT l.* FROM links l JOIN influencers i ON i.id = l.influencer_id WHERE i.user_id = ?"
+                            + " ORDER BY l.created_at DESC, l.id LIMIT ? OFFSET ?",
+                    this::link,
+                    userId,
+                    limit,
+                    offset);
+            long total = Sql.queryOne(
+                            c,
+                            "SELECT count(*) FROM links l JOIN influencers i ON i.id = l.influencer_id"
+                                    + " WHERE i.user_id = ?",
+                            rs -> rs.getLong(1),
+                            userId)
+                    .orElse(0L);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("items", items);
+            body.put("total", total);
+            body.put("limit", limit);
+            body.put("offset", offset);
+            return body;
+        });
+    }
+
+    /** The link when the caller owns it or is an admin; otherwise 404 (existence is not revealed). */
+    public Map<String, Object> get(UUID userId, boolean admin, UUID linkId) {
+        return sql.read(c -> visible(c, userId, admin, linkId, false).body());
+    }
+
+    public Map<String, Object> update(UUID userId, boolean admin, UUID linkId, UpdateRequest update) {
+        String promoCode = update.promoCode() == null ? null : promoCode(update.promoCode());
+        String destination = update.destinationUrl() == null ? null : destination(update.destinationUrl());
+        Timestamp expiresAt = null;
+        if (update.expiresAt() != null) {
+            try {
+                expiresAt =
+                        Timestamp.from(OffsetDateTime.parse(update.expiresAt()).toInstant());
+            } catch (RuntimeException e) {
+                throw new ProblemException(Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset.")
+                        .with("field", "expiresAt"));
+            }
+        }
+        Timestamp expires = expiresAt;
+        return sql.inTransaction(c -> {
+            Row row = visible(c, userId, admin, linkId, false);
+            Influencer influencer = lockInfluencerById(c, row.influencerId());
+            Sql.update(
+                    c,
+                    "UPDATE links SET promo_code = COALESCE(?, promo_code), destination_url = COALESCE(?, destination_url),"
+                            + " expires_at = COALESCE(?, expires_at), is_active = COALESCE(?, is_active),"
+                            + " updated_at = now() WHERE id = ?",
+                    promoCode,
+                    destination,
+                    expires,
+                    update.isActive(),
+                    linkId);
+            if (Boolean.TRUE.equals(update.isActive()) || expires != null) {
+                enforceLimit(c, influencer, 0);
+            }
+            return Sql.queryOne(c, "SELECT * FROM links WHERE id = ?", this::link, linkId)
+                    .orElseThrow();
+        });
+    }
+
+    /** Deactivates the link; the redirect answers 410 from the next request on. */
+    public Map<String, Object> deactivate(UUID userId, boolean admin, UUID linkId) {
+        return sql.inTransaction(c -> {
+            visible(c, userId, admin, linkId, true);
+            Sql.update(c, "UPDATE links SET is_active = false, updated_at = now() WHERE id = ?", linkId);
+            return Sql.queryOne(c, "SELECT * FROM links WHERE id = ?", this::link, linkId)
+                    .orElseThrow();
+        });
+    }
+
+    public Map<String, Object> metrics(UUID userId, boolean admin, UUID linkId) {
+        return sql.read(c -> {
+            visible(c, userId, admin, linkId, false);
+            return Sql.queryOne(
+                            c,
+                            "SELECT count(*) FILTER (WHERE counted AND NOT is_bot) AS clicks,"
+                                    + " count(DISTINCT ip_hash) FILTER (WHERE counted AND NOT is_bot) AS visitors,"
+                                    + " count(*) FILTER (WHERE is_bot) AS bots,"
+                                    + " count(*) FILTER (WHERE NOT counted) AS uncounted"
+                                    + " FROM link_clicks WHERE link_id = ?",
+                            rs -> {
+                                Map<String, Object> body = new LinkedHashMap<>();
+                                body.put("linkId", linkId.toString());
+                                body.put("clicks", rs.getLong("clicks"));
+                                body.put("uniqueVisitors", rs.getLong("visitors"));
+                                body.put("botClicks", rs.getLong("bots"));
+                                body.put("rateLimitedClicks", rs.getLong("uncounted"));
+                                body.put("conversions", 0);
+                                body.put("earned", "0");
+                                body.put("conversionRate", 0.0);
+                                return body;
+                            },
+                            linkId)
+                    .orElseThrow();
+        });
+    }
+
+    /** Counted, non-bot clicks per UTC day from {@code from} to {@code to} inclusive (at most 366 days). */
+    public Map<String, Object> analytics(UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
+        if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > 365) {
+            throw ProblemException.badRequest("'from' must not be after 'to', and the range at most 366 days.");
+        }
+        return sql.read(c -> {
+            visible(c, userId, admin, linkId, false);
+            List<Map<String, Object>> days = Sql.query(
+                    c,
+                    "SELECT d::date AS day, (SELECT count(*) FROM link_clicks k WHERE k.link_id = ?"
+                            + " AND k.counted AND NOT k.is_bot AND k.clicked_at >= d AND k.clicked_at < d + interval '1 day')"
+                            + " AS clicks FROM generate_series(?::timestamptz, ?::timestamptz, interval '1 day') d"
+                            + " ORDER BY d",
+                    rs -> {
+                        Map<String, Object> day = new LinkedHashMap<>();
+                        day.put("date", rs.getObject("day", LocalDate.class).toString());
+                        day.put("clicks", rs.getLong("clicks"));
+                        return day;
+                    },
+                    linkId,
+                    OffsetDateTime.of(from.atStartOfDay(), ZoneOffset.UTC),
+                    OffsetDateTime.of(to.atStartOfDay(), ZoneOffset.UTC));
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("linkId", linkId.toString());
+            body.put("from", from.toString());
+            body.put("to", to.toString());
+            body.put("days", days);
+            return body;
+        });
+    }
+
+    /** What the redirect needs of a link. */
+    public record Target(UUID linkId, String code, String destination, boolean active, Instant expiresAt) {}
+
+    /** The link by its public code, read from the database on every call (no cache). */
+    public Optional<Target> target(Connection c, String code) {
+        return Sql.queryOne(
+                c,
+                "SELECT id, code, destination_url, is_active, expires_at FROM links WHERE code = ?",
+                rs -> {
+                    Timestamp expires = rs.getTimestamp("expires_at");
+                    return new Target(
+                            rs.getObject("id", UUID.class),
+                            rs.getString("code"),
+                            rs.getString("destination_url"),
+                            rs.getBoolean("is_active"),
+                            expires == null ? null : expires.toInstant());
+                },
+                code);
+    }
+
+    private record Influencer(UUID id, Tier tier) {}
+
+    private static Optional<Influencer> lockInfluencer(Connection c, UUID userId) {
+        return Sql.queryOne(
+                c,
+                "SELECT id, tier FROM influencers WHERE user_id = ? FOR UPDATE",
+                rs -> new Influencer(rs.getObject("id", UUID.class), Tier.valueOf(rs.getString("tier"))),
+                userId);
+    }
+
+    private static Influencer lockInfluencerById(Connection c, UUID influencerId) {
+        return Sql.queryOne(
+                        c,
+                        "SELECT id, tier FROM influencers WHERE id = ? FOR UPDATE",
+                        rs -> new Influencer(rs.getObject("id", UUID.class), Tier.valueOf(rs.getString("tier"))),
+                        influencerId)
+                .orElseThrow();
+    }
+
+    /** Refuses when active links plus {@code adding} exceed the tier's limit (influencer row locked). */
+    private static void enforceLimit(Connection c, Influencer influencer, int adding) {
+        int limit = influencer.tier().activeLinkLimit();
+        if (limit == Integer.MAX_VALUE) {
+            return;
+        }
+        long active = Sql.queryOne(
+                        c,
+                        "SELECT count(*) FROM links WHERE influencer_id = ? AND " + ACTIVE,
+                        rs -> rs.getLong(1),
+                        influencer.id())
+                .orElse(0L);
+        if (active + adding > limit) {
+            throw new ProblemException(Problem.conflict(
+                            "link-limit-reached",
+                            "Active link limit reached",
+                            "The " + influencer.tier() + " tier allows " + limit
+                                    + " active links; deactivate one or move up a tier.")
+                    .with("tier", influencer.tier().name())
+                    .with("limit", limit));
+        }
+    }
+
+    private Row visible(Connection c, UUID userId, boolean admin, UUID linkId, boolean lock) {
+        Optional<Row> row = Sql.queryOne(
+                c,
+                "SELECT l.*, i.user_id AS owner_user_id FROM links l JOIN influencers i ON i.id = l.influencer_id"
+                        + " WHERE l.id = ?" + (lock ? " FOR UPDATE OF l" : ""),
+                rs -> new Row(
+                        link(rs), rs.getObject("owner_user_id", UUID.class), rs.getObject("influencer_id", UUID.class)),
+                linkId);
+        if (row.isEmpty() || !(admin || row.get().userId().equals(userId))) {
+            throw new ProblemException(Problem.of(404, "link-not-found", "Link not found", "No such link."));
+        }
+        return row.get();
+    }
+
+    private Map<String, Object> link(ResultSet rs) throws SQLException {
+        String code = rs.getString("code");
+        Timestamp expires = rs.getTimestamp("expires_at");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", rs.getObject("id", UUID.class).toString());
+        body.put("influencerId", rs.getObject("influencer_id", UUID.class).toString());
+        body.put("productId", rs.getString("product_id"));
+        body.put("code", code);
+        body.put("url", settings.publicBase() + "/r/" + code);
+        body.put("promoCode", rs.getString("promo_code"));
+        body.put("destinationUrl", rs.getString("destination_url"));
+        body.put("expiresAt", expires == null ? null : expires.toInstant().toString());
+        body.put("isActive", rs.getBoolean("is_active"));
+        body.put("createdAt", rs.getTimestamp("created_at").toInstant().toString());
+        body.put("updatedAt", rs.getTimestamp("updated_at").toInstant().toString());
+        return body;
+    }
+
+    private String newCode() {
+        char[] code = new char[8];
+        for (int i = 0; i < code.length; i++) {
+            code[i] = ALPHABET.charAt(random.nextInt(ALPHABET.length()));
+        }
+        return new String(code);
+    }
+
+    private static String productId(String value) {
+        if (value == null || !PRODUCT_ID.matcher(value).matches()) {
+            throw new ProblemException(Problem.badRequest("'productId' is required: 1-100 of A-Z a-z 0-9 . _ : -.")
+                    .with("field", "productId"));
+        }
+        return value;
+    }
+
+    private static String promoCode(String value) {
+        if (value != null && !PROMO_CODE.matcher(value).matches()) {
+            throw new ProblemException(Problem.badRequest("'promoCode' must be 1-50 of A-Z a-z 0-9 _ -.")
+                    .with("field", "promoCode"));
+        }
+        return value;
+    }
+
+    /** An absolute http(s) URL without user info whose host is allowed (no open redirect). */
+    private String destination(String value) {
+        URI uri;
+        try {
+            uri = value.length() <= 2048 ? new URI(value) : null;
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        String scheme = uri == null ? null : uri.getScheme();
+        if (uri == null
+                || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
+                || uri.getHost() == null
+                || uri.getRawUserInfo() != null) {
+            throw new ProblemException(Problem.badRequest("'destinationUrl' must be an absolute http(s) URL.")
+                    .with("field", "destinationUrl"));
+        }
+        if (!settings.allows(uri.getHost())) {
+            throw new ProblemException(Problem.of(
+                            400,
+                            "destination-not-allowed",
+                            "Destination host not allowed",
+                            "Links may only point at configured destination hosts.")
+                    .with("field", "destinationUrl"));
+        }
+        return uri.toString();
+    }
+}
