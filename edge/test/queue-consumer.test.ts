@@ -73,6 +73,7 @@ describe("reward queue consumer", () => {
     // Recompute the contract's signature independently of the worker's code.
     const timestamp = sent.headers["x-timestamp"]!;
     expect(Math.abs(Date.now() - Number(timestamp))).toBeLessThan(10_000);
+    expect(sent.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
     expect(sent.headers["x-signature"]).toBe(await clientHmac(TEST_SERVICE_KEY, "POST", "/internal/vau-rewards", timestamp, sent.body));
     // Never a user token towards the backend.
     expect(sent.headers.authorization).toBeUndefined();

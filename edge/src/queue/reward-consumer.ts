@@ -27,12 +27,16 @@ async function post(env: Env, backendUrl: string, rewards: RewardMessage[]): Pro
   const body = JSON.stringify({ rewards });
   const timestamp = String(Date.now());
   const signature = await signServiceRequest(env.SERVICE_KEY, "POST", REWARDS_PATH, timestamp, body);
+  // One id per delivery attempt: influencer-api logs it as its request id, so a failed delivery
+  // can be found on both sides.
+  const requestId = crypto.randomUUID();
   let response: Response;
   try {
     response = await fetch(`${backendUrl}${REWARDS_PATH}`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
+        "X-Request-ID": requestId,
         "X-Service-Id": SERVICE_ID,
         "X-Timestamp": timestamp,
         "X-Signature": signature,
@@ -41,7 +45,7 @@ async function post(env: Env, backendUrl: string, rewards: RewardMessage[]): Pro
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
-    console.error("reward delivery failed", String(err));
+    console.error("reward delivery failed", requestId, String(err));
     return { outcome: "network_error" };
   }
   if (response.ok) {
