@@ -15,9 +15,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -196,7 +193,7 @@ public final class LoginBenchmark {
 
         private final URI target;
         private final AtomicLong phase;
-        private final KeyPair wallet;
+        private final byte[] secretKey = new byte[32];
         private final String address;
         private long[] latencies = new long[1 << 16];
         private int count;
@@ -209,9 +206,12 @@ public final class LoginBenchmark {
         Client(URI target, AtomicLong phase) throws Exception {
             this.target = target;
             this.phase = phase;
-            this.wallet = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-            byte[] encoded = wallet.getPublic().getEncoded();
-            this.address = Base58.encode(Arrays.copyOfRange(encoded, encoded.length - 32, encoded.length));
+            // Client-side signing uses Bouncy Castle's Ed25519 (about 8x cheaper than the JDK's here),
+            // so the load generator, which shares the machine, takes less CPU from the server.
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePrivateKey(new java.security.SecureRandom(), secretKey);
+            byte[] publicKey = new byte[32];
+            org.bouncycastle.math.ec.rfc8032.Ed25519.generatePublicKey(secretKey, 0, publicKey, 0);
+            this.address = Base58.encode(publicKey);
         }
 
         void loop() {
@@ -226,12 +226,12 @@ public final class LoginBenchmark {
                     }
                     JsonNode json = Json.mapper().readTree(nonce.body);
                     String message = json.get("message").asText();
-                    Signature signer = Signature.getInstance("Ed25519");
-                    signer.initSign(wallet.getPrivate());
-                    signer.update(message.getBytes(StandardCharsets.UTF_8));
+                    byte[] text = message.getBytes(StandardCharsets.UTF_8);
+                    byte[] signature = new byte[64];
+                    org.bouncycastle.math.ec.rfc8032.Ed25519.sign(secretKey, 0, text, 0, text.length, signature, 0);
                     Map<String, String> verify = new LinkedHashMap<>();
                     verify.put("walletAddress", address);
-                    verify.put("signature", Base58.encode(signer.sign()));
+                    verify.put("signature", Base58.encode(signature));
                     verify.put("message", message);
                     Response tokens = post("/auth/verify", new String(Json.write(verify), StandardCharsets.UTF_8));
                     if (tokens.status != 200) {
