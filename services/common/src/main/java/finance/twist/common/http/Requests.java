@@ -11,6 +11,14 @@ public final class Requests {
 
     /** Parses the JSON body into {@code type}, answering 415/413/400 for any client mistake. */
     public static <T> T body(ServerRequest req, Class<T> type) {
+        return Json.parse(rawJson(req), type);
+    }
+
+    /**
+     * The raw JSON body, for handlers that must hash or verify the exact bytes before parsing
+     * (415 for another content type, 400 when empty, 413 when too large).
+     */
+    public static byte[] rawJson(ServerRequest req) {
         var contentType = req.headers().contentType();
         if (contentType.isPresent() && !contentType.get().test(MediaTypes.APPLICATION_JSON)) {
             throw new ProblemException(Problem.unsupportedMediaType("Send the body as application/json."));
@@ -18,7 +26,7 @@ public final class Requests {
         if (!req.content().hasEntity()) {
             throw ProblemException.badRequest("A JSON request body is required.");
         }
-        return Json.parse(Json.readLimited(req.content().inputStream(), Json.MAX_BODY_BYTES), type);
+        return Json.readLimited(req.content().inputStream(), Json.MAX_BODY_BYTES);
     }
 
     /** A required, non-blank header, or 400 naming it. */

@@ -11,6 +11,7 @@ import finance.twist.api.ledger.LedgerService;
 import finance.twist.api.staking.StakingService;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
 import finance.twist.common.json.Json;
@@ -76,7 +77,7 @@ public final class AdminHttpService implements HttpService {
         Caller admin = Caller.of(req);
         String key = Http.idempotencyKey(req)
                 .orElseThrow(() -> ProblemException.badRequest("Header 'Idempotency-Key' is required for credits."));
-        byte[] raw = Http.rawBody(req);
+        byte[] raw = Requests.rawJson(req);
         CreditRequest body = Json.parse(raw, CreditRequest.class);
         if (body.wallet() == null
                 || !AccessTokenVerifier.WALLET.matcher(body.wallet()).matches()) {
@@ -118,7 +119,7 @@ public final class AdminHttpService implements HttpService {
         Caller admin = Caller.of(req);
         UUID influencerId = Http.uuid("pool", req.path().pathParameters().get("influencerId"), true);
         Optional<String> key = Http.idempotencyKey(req);
-        byte[] raw = Http.rawBody(req);
+        byte[] raw = Requests.rawJson(req);
         FundRequest body = Json.parse(raw, FundRequest.class);
         long amount = Amounts.positive("amount", body.amount());
         byte[] hash = Idempotency.requestHash("POST", req.path().path(), raw);

@@ -4,7 +4,6 @@ import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Responses;
 import finance.twist.common.json.Json;
-import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.ServerRequest;
@@ -19,18 +18,6 @@ final class Http {
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
 
     private Http() {}
-
-    /** The raw JSON body (415 for another content type, 400 when empty, 413 when too large). */
-    static byte[] rawBody(ServerRequest req) {
-        var contentType = req.headers().contentType();
-        if (contentType.isPresent() && !contentType.get().test(MediaTypes.APPLICATION_JSON)) {
-            throw new ProblemException(Problem.unsupportedMediaType("Send the body as application/json."));
-        }
-        if (!req.content().hasEntity()) {
-            throw ProblemException.badRequest("A JSON request body is required.");
-        }
-        return Json.readLimited(req.content().inputStream(), Json.MAX_BODY_BYTES);
-    }
 
     static Optional<String> idempotencyKey(ServerRequest req) {
         Optional<String> key = req.headers().first(HeaderNames.create(IDEMPOTENCY_KEY));

@@ -4,6 +4,7 @@ import finance.twist.api.auth.Caller;
 import finance.twist.api.links.LinkService;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
 import finance.twist.common.json.Json;
@@ -56,7 +57,7 @@ public final class LinksHttpService implements HttpService {
 
     private void generate(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        LinkService.GenerateRequest body = Json.parse(Http.rawBody(req), LinkService.GenerateRequest.class);
+        LinkService.GenerateRequest body = Json.parse(Requests.rawJson(req), LinkService.GenerateRequest.class);
         Responses.json(res, 201, links.generate(caller.userId(), body));
     }
 
@@ -75,7 +76,7 @@ public final class LinksHttpService implements HttpService {
     private void update(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         UUID id = id(req);
-        LinkService.UpdateRequest body = Json.parse(Http.rawBody(req), LinkService.UpdateRequest.class);
+        LinkService.UpdateRequest body = Json.parse(Requests.rawJson(req), LinkService.UpdateRequest.class);
         Responses.ok(res, links.update(caller.userId(), caller.isAdmin(), id, body));
     }
 

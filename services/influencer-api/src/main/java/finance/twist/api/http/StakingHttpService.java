@@ -10,6 +10,7 @@ import finance.twist.api.staking.StakingService;
 import finance.twist.api.staking.Tier;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
 import finance.twist.common.json.Json;
@@ -88,7 +89,7 @@ public final class StakingHttpService implements HttpService {
     private void move(ServerRequest req, ServerResponse res, boolean stake) {
         Caller caller = Caller.of(req);
         Optional<String> key = Http.idempotencyKey(req);
-        byte[] raw = Http.rawBody(req);
+        byte[] raw = Requests.rawJson(req);
         AmountRequest body = Json.parse(raw, AmountRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
         long amount = Amounts.positive("amount", body.amount());
@@ -125,7 +126,7 @@ public final class StakingHttpService implements HttpService {
     private void claim(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         Optional<String> key = Http.idempotencyKey(req);
-        byte[] raw = Http.rawBody(req);
+        byte[] raw = Requests.rawJson(req);
         ClaimRequest body = Json.parse(raw, ClaimRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
         byte[] hash = Idempotency.requestHash(

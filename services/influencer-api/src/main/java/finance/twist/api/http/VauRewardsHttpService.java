@@ -6,6 +6,7 @@ import finance.twist.api.rewards.VauRewardService;
 import finance.twist.common.crypto.RequestHmac;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
 import finance.twist.common.json.Json;
@@ -69,7 +70,7 @@ public final class VauRewardsHttpService implements HttpService {
     }
 
     private void deliver(ServerRequest req, ServerResponse res) {
-        byte[] body = Http.rawBody(req);
+        byte[] body = Requests.rawJson(req);
         authenticate(req, body);
         Batch batch = Json.parse(body, Batch.class);
         if (batch.rewards() == null
