@@ -12,6 +12,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import finance.twist.common.server.TwistServer;
+import finance.twist.testing.HttpProbe;
 import finance.twist.testing.TestConfigs;
 import finance.twist.testing.TestDatabase;
 import finance.twist.testing.TestRedis;
@@ -20,7 +21,6 @@ import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +43,6 @@ final class ApiHarness implements AutoCloseable {
     static final String ISSUER = "twist-auth";
     static final String AUDIENCE = "twist-api";
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final HttpClient CLIENT =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     final ECKey signingKey;
     final HttpServer jwks;
@@ -290,13 +288,6 @@ final class ApiHarness implements AutoCloseable {
     }
 
     static HttpResponse<String> send(HttpRequest request) {
-        try {
-            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return HttpProbe.send(request);
     }
 }
