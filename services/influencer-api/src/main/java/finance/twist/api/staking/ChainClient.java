@@ -14,7 +14,8 @@ public interface ChainClient {
      * The settlement of one ledger transaction.
      *
      * @param mode {@code simulated} for the simulated client
-     * @param reference chain reference (transaction signature), or null when simulated
+     * @param reference chain reference (transaction signature); {@code simulated:<ledger transaction id>}
+     *     when simulated
      */
     record Settlement(String mode, String reference) {}
 
