@@ -12,6 +12,7 @@ import finance.twist.api.http.AdminHttpService;
 import finance.twist.api.http.InfluencerHttpService;
 import finance.twist.api.http.LinksHttpService;
 import finance.twist.api.http.MeHttpService;
+import finance.twist.api.http.PayoutsHttpService;
 import finance.twist.api.http.RedirectHttpService;
 import finance.twist.api.http.StakingHttpService;
 import finance.twist.api.http.VauRewardsHttpService;
@@ -23,7 +24,9 @@ import finance.twist.api.influencers.SmtpEmailSender;
 import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
+import finance.twist.api.payouts.PayoutService;
 import finance.twist.api.rewards.VauRewardService;
+import finance.twist.api.staking.ChainClient;
 import finance.twist.api.staking.SimulatedChainClient;
 import finance.twist.api.staking.StakingReads;
 import finance.twist.api.staking.StakingService;
@@ -70,8 +73,9 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final VauRewardsHttpService vauRewards;
     private final LinksHttpService links;
     private final RedirectHttpService redirect;
+    private final PayoutsHttpService payouts;
 
-    InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock) {
+    InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock, ChainClient chain) {
         this.db = db;
         this.redis = redis;
         String mode = config.get("twist.mode").asString().orElse("production");
@@ -87,7 +91,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
         InfluencerService influencerService = new InfluencerService(
                 sql, email, config.get("app.url").asString().orElse("http://localhost:3000"), clock);
-        StakingService stakingService = new StakingService(new SimulatedChainClient());
+        StakingService stakingService = new StakingService(chain);
         StakingReads reads = new StakingReads(sql);
         this.me = new MeHttpService(sql, influencerService, reads);
         this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
@@ -104,14 +108,21 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 new ClickRecorder(redis, linkSettings),
                 ClientIp.trusting(linkSettings.trustedProxies()),
                 clock);
+        this.payouts = new PayoutsHttpService(sql, new PayoutService(sql, chain));
     }
 
     public static InfluencerApiDefinition create(Config config) {
+        return create(config, new SimulatedChainClient());
+    }
+
+    /** With another chain client; tests count the transfers through it. */
+    static InfluencerApiDefinition create(Config config, ChainClient chain) {
         return new InfluencerApiDefinition(
                 config,
                 Postgres.client(DatabaseSettings.from(config.get("db"))),
                 Redis.create(config.get("redis")),
-                Clock.systemUTC());
+                Clock.systemUTC(),
+                chain);
     }
 
     /**
@@ -131,6 +142,9 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 .rule(Method.POST, "/internal/vau-rewards", Access.SERVICE)
                 .rule(Method.GET, "/r/{code}", Access.PUBLIC)
                 .rule(null, "/links/**", Access.USER)
+                .rule(Method.POST, "/payouts/{id}/approve", Access.ADMIN)
+                .rule(Method.POST, "/payouts/{id}/reject", Access.ADMIN)
+                .rule(null, "/payouts/**", Access.USER)
                 .build();
     }
 
@@ -141,7 +155,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void routing(HttpRouting.Builder routing) {
-        routing.addFilter(authFilter).register(me, influencers, staking, admin, vauRewards, links, redirect);
+        routing.addFilter(authFilter).register(me, influencers, staking, admin, vauRewards, links, redirect, payouts);
     }
 
     @Override

@@ -11,6 +11,8 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
+import finance.twist.api.staking.ChainClient;
+import finance.twist.api.staking.SimulatedChainClient;
 import finance.twist.common.server.TwistServer;
 import finance.twist.testing.HttpProbe;
 import finance.twist.testing.TestConfigs;
@@ -59,6 +61,10 @@ final class ApiHarness implements AutoCloseable {
     }
 
     ApiHarness(TestDatabase db, TestRedis redis, Map<String, String> overrides) {
+        this(db, redis, overrides, new SimulatedChainClient());
+    }
+
+    ApiHarness(TestDatabase db, TestRedis redis, Map<String, String> overrides, ChainClient chain) {
         this.db = db;
         try {
             signingKey = new ECKeyGenerator(Curve.P_256).keyID("test-key-1").generate();
@@ -83,7 +89,7 @@ final class ApiHarness implements AutoCloseable {
         values.put("auth.jwks.url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/.well-known/jwks.json");
         values.putAll(overrides);
         var config = TestConfigs.serviceConfig(values);
-        server = TwistServer.start(config, InfluencerApiDefinition.create(config));
+        server = TwistServer.start(config, InfluencerApiDefinition.create(config, chain));
         base = "http://127.0.0.1:" + server.port();
     }
 

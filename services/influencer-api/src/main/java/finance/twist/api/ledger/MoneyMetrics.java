@@ -53,6 +53,23 @@ public final class MoneyMetrics {
                 .increment();
     }
 
+    /**
+     * One committed payout step.
+     *
+     * @param action {@code request}, {@code approve} or {@code reject}
+     * @param replayed true when an Idempotency-Key replayed a stored response (nothing moved)
+     */
+    public static void payout(String action, boolean replayed) {
+        counter(
+                        "twist_payouts_total",
+                        "Committed payout requests and decisions",
+                        "action",
+                        action,
+                        "result",
+                        replayed ? "replayed" : "applied")
+                .increment();
+    }
+
     /** Edge reward items: credited now, or recognised as already credited. */
     public static void vauRewards(int credited, int duplicates) {
         counter("twist_vau_rewards_total", "Edge VAU reward items received", "result", "credited")

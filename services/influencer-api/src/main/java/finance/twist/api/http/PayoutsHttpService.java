@@ -1,0 +1,142 @@
+package finance.twist.api.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import finance.twist.api.auth.Caller;
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
+import finance.twist.api.ledger.MoneyMetrics;
+import finance.twist.api.payouts.PayoutService;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Requests;
+import finance.twist.common.http.Responses;
+import finance.twist.common.http.Routes;
+import finance.twist.common.json.Json;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Payouts of influencer earnings. Balance and request are the calling influencer's own (403
+ * {@code not-an-influencer} otherwise); history is the caller's own, or anyone's for an admin;
+ * approve and reject are admin-only (the access table says so). The payout goes to the wallet the
+ * influencer signed in with, never to an address in a body. Settlement is simulated.
+ *
+ * <pre>
+ * curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:3003/payouts/balance
+ *   # {"available":"…","pending":"…","completed":"…","currency":"TWIST","settlement":"simulated",…}
+ * curl -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+ *   -H 'Idempotency-Key: 3f0c…' -d '{"amount":"10000000000"}' http://127.0.0.1:3003/payouts/request
+ *   # 201 {"id":…,"status":"pending","amount":"10000000000","platformFee":"1000000000",
+ *   #      "processingFee":"100000000","netAmount":"8900000000",…}
+ * curl -H "Authorization: Bearer $TOKEN" 'http://127.0.0.1:3003/payouts/history?status=pending&amp;limit=20'
+ * curl -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:3003/payouts/history?influencerId=$INFLUENCER_ID"
+ * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:3003/payouts/$PAYOUT_ID/approve
+ * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
+ *   -d '{"reason":"earnings under review"}' http://127.0.0.1:3003/payouts/$PAYOUT_ID/reject
+ * </pre>
+ */
+public final class PayoutsHttpService implements HttpService {
+
+    private final Sql sql;
+    private final PayoutService payouts;
+
+    public PayoutsHttpService(Sql sql, PayoutService payouts) {
+        this.sql = sql;
+        this.payouts = payouts;
+    }
+
+    /**
+     * Payout request body.
+     *
+     * @param amount gross base units as a string (fees come out of it)
+     */
+    public record PayoutRequest(JsonNode amount) {}
+
+    /**
+     * Reject body.
+     *
+     * @param reason why, shown to the influencer (1-500 characters)
+     */
+    public record RejectRequest(String reason) {}
+
+    @Override
+    public void routing(HttpRules rules) {
+        Routes.on(rules)
+                .get("/payouts/balance", this::balance)
+                .post("/payouts/request", this::request)
+                .get("/payouts/history", this::history)
+                .post("/payouts/{id}/approve", this::approve)
+                .post("/payouts/{id}/reject", this::reject);
+    }
+
+    private void balance(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        Responses.ok(res, payouts.balance(caller.userId()));
+    }
+
+    private void request(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        String key = Http.idempotencyKey(req)
+                .orElseThrow(
+                        () -> ProblemException.badRequest("Header 'Idempotency-Key' is required for payout requests."));
+        byte[] raw = Requests.rawJson(req);
+        PayoutRequest body = Json.parse(raw, PayoutRequest.class);
+        long amount = Amounts.positive("amount", body.amount());
+        byte[] hash = Idempotency.requestHash(
+                req.prologue().method().text(), req.path().path(), raw);
+        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
+                c,
+                caller.userId(),
+                key,
+                hash,
+                () -> new Idempotency.Outcome(201, Http.json(payouts.request(c, caller.userId(), amount)), false)));
+        Http.send(res, outcome);
+        MoneyMetrics.payout("request", outcome.replayed());
+    }
+
+    private void history(ServerRequest req, ServerResponse res) {
+        Caller caller = Caller.of(req);
+        Optional<UUID> influencerId =
+                req.query().first("influencerId").asOptional().map(value -> Http.uuid("influencerId", value, false));
+        Optional<String> status = req.query().first("status").asOptional();
+        if (status.isPresent() && !PayoutService.STATUSES.contains(status.get())) {
+            throw new ProblemException(Problem.badRequest("'status' must be pending, completed or rejected.")
+                    .with("field", "status"));
+        }
+        int limit = Http.intParam(req, "limit", 20, 1, 100);
+        int offset = Http.intParam(req, "offset", 0, 0, 100_000);
+        Responses.ok(
+                res,
+                payouts.history(
+                        caller.userId(),
+                        caller.isAdmin(),
+                        new PayoutService.HistoryQuery(influencerId, status, limit, offset)));
+    }
+
+    private void approve(ServerRequest req, ServerResponse res) {
+        Caller admin = Caller.of(req);
+        Responses.ok(res, payouts.approve(id(req), admin.userId()));
+        MoneyMetrics.payout("approve", false);
+    }
+
+    private void reject(ServerRequest req, ServerResponse res) {
+        Caller admin = Caller.of(req);
+        UUID id = id(req);
+        RejectRequest body = Json.parse(Requests.rawJson(req), RejectRequest.class);
+        String reason = body.reason() == null ? "" : body.reason().strip();
+        if (reason.isEmpty() || reason.length() > 500) {
+            throw new ProblemException(
+                    Problem.badRequest("'reason' must be 1-500 characters.").with("field", "reason"));
+        }
+        Responses.ok(res, payouts.reject(id, admin.userId(), reason));
+        MoneyMetrics.payout("reject", false);
+    }
+
+    private static UUID id(ServerRequest req) {
+        return Http.uuid("payout", req.path().pathParameters().get("id"), true);
+    }
+}

@@ -1,0 +1,344 @@
+package finance.twist.api.payouts;
+
+import finance.twist.api.db.DataAccessException;
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
+import finance.twist.api.ledger.LedgerService;
+import finance.twist.api.staking.ChainClient;
+import finance.twist.api.staking.SimulatedChainClient;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Payouts of influencer earnings (issue 6). Money only moves on the ledger, one ledger transaction
+ * per step, in the same database transaction as the payout row it belongs to:
+ *
+ * <ul>
+ *   <li>request: {@code influencer_earnings → payout_reserved} (gross), so reserved money cannot be
+ *       requested again;
+ *   <li>approve: {@code payout_reserved → system:payout_settlement} (net) and {@code
+ *       system:payout_fees} (both fees), plus the chain transfer of the net amount;
+ *   <li>reject: {@code payout_reserved → influencer_earnings} (gross).
+ * </ul>
+ *
+ * <p>Locking: a request locks the influencer row (so one influencer's requests queue and the
+ * pending check is exact; the partial unique index {@code payouts_one_pending} backs it up); a
+ * decision locks the payout row and re-reads its status, so of concurrent decisions exactly one
+ * sees {@code pending} and the others get 409. Ledger accounts are locked after those rows by
+ * {@link LedgerService#post}, in id order, as everywhere else.
+ */
+public final class PayoutService {
+
+    /** Statuses a payout can have; {@code pending} is the only one that changes. */
+    public static final List<String> STATUSES = List.of("pending", "completed", "rejected");
+
+    private final Sql sql;
+    private final ChainClient chain;
+
+    public PayoutService(Sql sql, ChainClient chain) {
+        this.sql = sql;
+        this.chain = chain;
+    }
+
+    /** Filters of the payout history. */
+    public record HistoryQuery(Optional<UUID> influencerId, Optional<String> status, int limit, int offset) {}
+
+    private record Locked(UUID influencerId, String status, PayoutFees fees) {}
+
+    /**
+     * The caller's payout balances, read from the ledger: {@code available} is the earnings account
+     * (pending and completed payouts have already left it), {@code pending} the reserved account.
+     */
+    public Map<String, Object> balance(UUID userId) {
+        return sql.read(c -> {
+            UUID influencerId = influencerOf(c, userId, false);
+            long available = LedgerService.balance(c, LedgerService.influencerEarnings(c, influencerId));
+            long pending = LedgerService.balance(c, LedgerService.payoutReserved(c, influencerId));
+            long completed = Sql.queryOne(
+                            c,
+                            "SELECT COALESCE(SUM(gross_amount), 0) FROM payouts"
+                                    + " WHERE influencer_id = ? AND status = 'completed'",
+                            rs -> rs.getLong(1),
+                            influencerId)
+                    .orElse(0L);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("influencerId", influencerId.toString());
+            body.put("available", Amounts.format(available));
+            body.put("pending", Amounts.format(pending));
+            body.put("completed", Amounts.format(completed));
+            body.put("minimum", Amounts.format(PayoutFees.MINIMUM));
+            body.put("currency", "TWIST");
+            body.put("settlement", SimulatedChainClient.MODE);
+            return body;
+        });
+    }
+
+    /**
+     * Requests a payout of {@code gross} from the caller's earnings, inside the caller's transaction
+     * {@code c} (the HTTP layer wraps it in an Idempotency-Key record).
+     */
+    public Map<String, Object> request(Connection c, UUID userId, long gross) {
+        UUID influencerId = influencerOf(c, userId, true);
+        if (gross < PayoutFees.MINIMUM) {
+            throw new ProblemException(Problem.of(
+                            400,
+                            "below-minimum-payout",
+                            "Below minimum payout",
+                            "The minimum payout is 10 TWIST (" + PayoutFees.MINIMUM + " base units).")
+                    .with("minimum", Amounts.format(PayoutFees.MINIMUM)));
+        }
+        if (Sql.queryOne(
+                        c,
+                        "SELECT 1 FROM payouts WHERE influencer_id = ? AND status = 'pending'",
+                        rs -> rs.getInt(1),
+                        influencerId)
+                .isPresent()) {
+            throw pendingExists();
+        }
+        PayoutFees fees = PayoutFees.of(gross);
+        UUID payoutId = UUID.randomUUID();
+        UUID reserveTx = LedgerService.post(
+                c,
+                LedgerService.Posting.transfer(
+                        "payout_reserve",
+                        "payout:" + payoutId + ":reserve",
+                        userId,
+                        null,
+                        LedgerService.influencerEarnings(c, influencerId),
+                        LedgerService.payoutReserved(c, influencerId),
+                        gross));
+        try {
+            Sql.update(
+                    c,
+                    "INSERT INTO payouts (id, influencer_id, requested_by, gross_amount, platform_fee, processing_fee,"
+                            + " net_amount, reserve_tx_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    payoutId,
+                    influencerId,
+                    userId,
+                    fees.gross(),
+                    fees.platformFee(),
+                    fees.processingFee(),
+                    fees.net(),
+                    reserveTx);
+        } catch (DataAccessException e) {
+            if (e.isUniqueViolation("payouts_one_pending")) {
+                throw pendingExists();
+            }
+            throw e;
+        }
+        return read(c, payoutId).orElseThrow();
+    }
+
+    /**
+     * Approves a pending payout: the chain transfer of the net amount and its ledger settlement, in
+     * one database transaction after the payout row is locked, so concurrent approvals pay once.
+     *
+     * <p>The chain call happens before the commit. With the simulated client that is exact; a real
+     * client would need an outbox and confirmation instead (docs/known-incomplete.md).
+     */
+    public Map<String, Object> approve(UUID payoutId, UUID adminUserId) {
+        return sql.inTransaction(c -> {
+            Locked payout = lockPending(c, payoutId);
+            UUID settleTx = LedgerService.post(
+                    c,
+                    new LedgerService.Posting(
+                            "payout_settle",
+                            "payout:" + payoutId + ":settle",
+                            adminUserId,
+                            null,
+                            List.of(
+                                    new LedgerService.Leg(
+                                            LedgerService.payoutReserved(c, payout.influencerId()),
+                                            -payout.fees().gross()),
+                                    new LedgerService.Leg(
+                                            LedgerService.systemAccount(c, LedgerService.PAYOUT_SETTLEMENT),
+                                            payout.fees().net()),
+                                    new LedgerService.Leg(
+                                            LedgerService.systemAccount(c, LedgerService.PAYOUT_FEES),
+                                            payout.fees().totalFees()))));
+            String wallet = Sql.queryOne(
+                            c,
+                            "SELECT u.wallet FROM influencers i JOIN users u ON u.id = i.user_id WHERE i.id = ?",
+                            rs -> rs.getString(1),
+                            payout.influencerId())
+                    .orElseThrow();
+            ChainClient.Settlement settlement =
+                    chain.settle("payout", wallet, payout.fees().net(), settleTx);
+            int updated = Sql.update(
+                    c,
+                    "UPDATE payouts SET status = 'completed', settle_tx_id = ?, chain_tx_id = ?, chain_simulated = ?,"
+                            + " decided_by = ?, decided_at = now() WHERE id = ? AND status = 'pending'",
+                    settleTx,
+                    settlement.reference(),
+                    SimulatedChainClient.MODE.equals(settlement.mode()),
+                    adminUserId,
+                    payoutId);
+            if (updated != 1) {
+                throw new IllegalStateException("locked pending payout " + payoutId + " changed underneath");
+            }
+            return read(c, payoutId).orElseThrow();
+        });
+    }
+
+    /** Rejects a pending payout: the reserved gross amount returns to the influencer's earnings. */
+    public Map<String, Object> reject(UUID payoutId, UUID adminUserId, String reason) {
+        return sql.inTransaction(c -> {
+            Locked payout = lockPending(c, payoutId);
+            UUID releaseTx = LedgerService.post(
+                    c,
+                    LedgerService.Posting.transfer(
+                            "payout_release",
+                            "payout:" + payoutId + ":release",
+                            adminUserId,
+                            null,
+                            LedgerService.payoutReserved(c, payout.influencerId()),
+                            LedgerService.influencerEarnings(c, payout.influencerId()),
+                            payout.fees().gross()));
+            int updated = Sql.update(
+                    c,
+                    "UPDATE payouts SET status = 'rejected', release_tx_id = ?, reject_reason = ?, decided_by = ?,"
+                            + " decided_at = now() WHERE id = ? AND status = 'pending'",
+                    releaseTx,
+                    reason,
+                    adminUserId,
+                    payoutId);
+            if (updated != 1) {
+                throw new IllegalStateException("locked pending payout " + payoutId + " changed underneath");
+            }
+            return read(c, payoutId).orElseThrow();
+        });
+    }
+
+    /**
+     * Payouts newest first. A non-admin sees only their own influencer's payouts (403 when they are
+     * not an influencer, or when they name another influencer); an admin sees all, or one
+     * influencer's with {@code influencerId}.
+     */
+    public Map<String, Object> history(UUID userId, boolean admin, HistoryQuery query) {
+        return sql.read(c -> {
+            Optional<UUID> influencerId = query.influencerId();
+            if (!admin) {
+                UUID own = influencerOf(c, userId, false);
+                if (influencerId.isPresent() && !influencerId.get().equals(own)) {
+                    throw ProblemException.forbidden("Only admins may read another influencer's payouts.");
+                }
+                influencerId = Optional.of(own);
+            }
+            StringBuilder where = new StringBuilder(" WHERE true");
+            List<Object> params = new ArrayList<>();
+            influencerId.ifPresent(id -> {
+                where.append(" AND influencer_id = ?");
+                params.add(id);
+            });
+            query.status().ifPresent(status -> {
+                where.append(" AND status = ?");
+                params.add(status);
+            });
+            long total = Sql.queryOne(c, "SELECT count(*) FROM payouts" + where, rs -> rs.getLong(1), params.toArray())
+                    .orElse(0L);
+            params.add(query.limit());
+            params.add(query.offset());
+            List<Map<String, Object>> items = Sql.query(
+                    c,
+                    "SELECT * FROM payouts" + where + " ORDER BY requested_at DESC, id LIMIT ? OFFSET ?",
+                    PayoutService::payout,
+                    params.toArray());
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("items", items);
+            body.put("total", total);
+            body.put("limit", query.limit());
+            body.put("offset", query.offset());
+            return body;
+        });
+    }
+
+    /** The caller's influencer id, locking its row when {@code lock}; 403 when the user has none. */
+    private static UUID influencerOf(Connection c, UUID userId, boolean lock) {
+        return Sql.queryOne(
+                        c,
+                        "SELECT id FROM influencers WHERE user_id = ?" + (lock ? " FOR UPDATE" : ""),
+                        rs -> rs.getObject(1, UUID.class),
+                        userId)
+                .orElseThrow(() -> new ProblemException(
+                        Problem.of(403, "not-an-influencer", "Not an influencer", "Only influencers have payouts.")));
+    }
+
+    /**
+     * Locks the payout row and requires it to be pending. Under READ COMMITTED a waiter re-reads the
+     * row once the holder commits, so a second approval sees {@code completed} and is refused.
+     */
+    private static Locked lockPending(Connection c, UUID payoutId) {
+        Locked payout = Sql.queryOne(
+                        c,
+                        "SELECT influencer_id, status, gross_amount, platform_fee, processing_fee, net_amount"
+                                + " FROM payouts WHERE id = ? FOR UPDATE",
+                        rs -> new Locked(
+                                rs.getObject("influencer_id", UUID.class),
+                                rs.getString("status"),
+                                new PayoutFees(
+                                        rs.getLong("gross_amount"),
+                                        rs.getLong("platform_fee"),
+                                        rs.getLong("processing_fee"),
+                                        rs.getLong("net_amount"))),
+                        payoutId)
+                .orElseThrow(() -> new ProblemException(
+                        Problem.of(404, "payout-not-found", "Payout not found", "No payout with this id.")));
+        if (!payout.status().equals("pending")) {
+            throw new ProblemException(Problem.conflict(
+                            "payout-not-pending",
+                            "Payout already decided",
+                            "This payout is " + payout.status() + "; only pending payouts can be approved or rejected.")
+                    .with("status", payout.status()));
+        }
+        return payout;
+    }
+
+    private static Optional<Map<String, Object>> read(Connection c, UUID payoutId) {
+        return Sql.queryOne(c, "SELECT * FROM payouts WHERE id = ?", PayoutService::payout, payoutId);
+    }
+
+    private static Map<String, Object> payout(ResultSet rs) throws SQLException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", rs.getObject("id", UUID.class).toString());
+        body.put("influencerId", rs.getObject("influencer_id", UUID.class).toString());
+        body.put("status", rs.getString("status"));
+        body.put("amount", Amounts.format(rs.getLong("gross_amount")));
+        body.put("platformFee", Amounts.format(rs.getLong("platform_fee")));
+        body.put("processingFee", Amounts.format(rs.getLong("processing_fee")));
+        body.put("netAmount", Amounts.format(rs.getLong("net_amount")));
+        body.put("currency", "TWIST");
+        body.put("reserveTransactionId", uuidText(rs, "reserve_tx_id"));
+        body.put("settlementTransactionId", uuidText(rs, "settle_tx_id"));
+        body.put("releaseTransactionId", uuidText(rs, "release_tx_id"));
+        body.put("chainTransactionId", rs.getString("chain_tx_id"));
+        // every settlement is simulated today; a row settled by a real chain client says "chain"
+        body.put("settlement", Boolean.FALSE.equals(rs.getObject("chain_simulated")) ? "chain" : "simulated");
+        body.put("rejectReason", rs.getString("reject_reason"));
+        body.put("requestedAt", rs.getTimestamp("requested_at").toInstant().toString());
+        Timestamp decided = rs.getTimestamp("decided_at");
+        body.put("decidedAt", decided == null ? null : decided.toInstant().toString());
+        return body;
+    }
+
+    private static String uuidText(ResultSet rs, String column) throws SQLException {
+        UUID value = rs.getObject(column, UUID.class);
+        return value == null ? null : value.toString();
+    }
+
+    private static ProblemException pendingExists() {
+        return new ProblemException(Problem.conflict(
+                "payout-pending",
+                "Payout already pending",
+                "A payout request is already pending; wait until it is approved or rejected."));
+    }
+}
