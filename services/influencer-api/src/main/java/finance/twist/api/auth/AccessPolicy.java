@@ -24,7 +24,8 @@ public final class AccessPolicy {
         SERVICE
     }
 
-    private record Rule(Method method, Pattern path, Access access) {}
+    /** {@code prefix} is the template's literal start: a cheap test before the pattern runs. */
+    private record Rule(Method method, String prefix, Pattern path, Access access) {}
 
     private final List<Rule> rules;
 
@@ -40,6 +41,7 @@ public final class AccessPolicy {
     public Access access(Method method, String path) {
         for (Rule rule : rules) {
             if ((rule.method == null || rule.method.equals(method))
+                    && path.startsWith(rule.prefix)
                     && rule.path.matcher(path).matches()) {
                 return rule.access;
             }
@@ -56,12 +58,23 @@ public final class AccessPolicy {
 
         /** {@code method} null means any method. */
         public Builder rule(Method method, String template, Access access) {
-            rules.add(new Rule(method, compile(template), access));
+            rules.add(new Rule(method, literalPrefix(template), compile(template), access));
             return this;
         }
 
         public AccessPolicy build() {
             return new AccessPolicy(rules);
+        }
+
+        private static String literalPrefix(String template) {
+            int end = template.length();
+            for (String marker : new String[] {"{", "/**"}) {
+                int at = template.indexOf(marker);
+                if (at >= 0) {
+                    end = Math.min(end, at);
+                }
+            }
+            return template.substring(0, end);
         }
 
         private static Pattern compile(String template) {

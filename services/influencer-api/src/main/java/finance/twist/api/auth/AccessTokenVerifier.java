@@ -4,9 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.common.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.Signature;
-import java.security.interfaces.ECPublicKey;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Base64;
@@ -61,20 +58,13 @@ public final class AccessTokenVerifier {
         if (kid == null || kid.isEmpty()) {
             throw new InvalidTokenException("no kid");
         }
-        ECPublicKey key = keys.key(kid).orElseThrow(() -> new InvalidTokenException("unknown kid"));
+        Es256Key key = keys.key(kid).orElseThrow(() -> new InvalidTokenException("unknown kid"));
         byte[] signature = decode(token.substring(second + 1));
         if (signature.length != 64) {
             throw new InvalidTokenException("ES256 signature must be 64 bytes");
         }
-        try {
-            Signature verifier = Signature.getInstance("SHA256withECDSAinP1363Format");
-            verifier.initVerify(key);
-            verifier.update(token.substring(0, second).getBytes(StandardCharsets.US_ASCII));
-            if (!verifier.verify(signature)) {
-                throw new InvalidTokenException("bad signature");
-            }
-        } catch (GeneralSecurityException e) {
-            throw new InvalidTokenException("signature check failed: " + e.getMessage());
+        if (!key.verify(token.substring(0, second).getBytes(StandardCharsets.US_ASCII), signature)) {
+            throw new InvalidTokenException("bad signature");
         }
         return claims(json(token.substring(first + 1, second)));
     }

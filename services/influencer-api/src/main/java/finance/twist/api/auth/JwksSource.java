@@ -45,12 +45,12 @@ public final class JwksSource {
     private final HttpClient http;
     private final ReentrantLock fetchLock = new ReentrantLock();
 
-    private volatile Map<String, ECPublicKey> keys = Map.of();
+    private volatile Map<String, Es256Key> keys = Map.of();
     private volatile Instant fetchedAt = Instant.EPOCH;
     private volatile Instant lastAttempt = Instant.EPOCH;
 
     private JwksSource(
-            Optional<URI> url, Map<String, ECPublicKey> staticKeys, Duration ttl, Duration refetch, Clock clock) {
+            Optional<URI> url, Map<String, Es256Key> staticKeys, Duration ttl, Duration refetch, Clock clock) {
         this.url = url;
         this.keys = staticKeys;
         this.ttl = ttl;
@@ -86,11 +86,11 @@ public final class JwksSource {
      * waits for a fetch already in flight (a cold start answers every concurrent request once the
      * first fetch lands) and triggers a fetch of its own at most once per {@code refetchInterval}.
      */
-    public Optional<ECPublicKey> key(String kid) {
+    public Optional<Es256Key> key(String kid) {
         if (url.isEmpty()) {
             return Optional.ofNullable(keys.get(kid));
         }
-        ECPublicKey key = keys.get(kid);
+        Es256Key key = keys.get(kid);
         if (key != null) {
             if (!clock.instant().isBefore(fetchedAt.plus(ttl)) && fetchLock.tryLock()) {
                 try {
@@ -149,10 +149,10 @@ public final class JwksSource {
     }
 
     /** Parses a JWKS document, keeping only EC P-256 signing keys that carry a kid. */
-    static Map<String, ECPublicKey> parse(byte[] document) {
+    static Map<String, Es256Key> parse(byte[] document) {
         try {
             JsonNode root = Json.mapper().readTree(document);
-            Map<String, ECPublicKey> parsed = new HashMap<>();
+            Map<String, Es256Key> parsed = new HashMap<>();
             for (JsonNode jwk : root.path("keys")) {
                 String kid = jwk.path("kid").asText("");
                 boolean ec = "EC".equals(jwk.path("kty").asText())
@@ -170,8 +170,8 @@ public final class JwksSource {
                     continue;
                 }
                 ECPoint point = new ECPoint(new BigInteger(1, x), new BigInteger(1, y));
-                parsed.put(kid, (ECPublicKey)
-                        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, P256.SPEC)));
+                parsed.put(kid, new Es256Key((ECPublicKey)
+                        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, P256.SPEC))));
             }
             return Map.copyOf(parsed);
         } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
