@@ -9,62 +9,20 @@
 // Usage: node scripts/e2e-vau-reward.mjs [--secrets .local/edge-dev.env]
 import crypto from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
+import { API, EDGE, argument, bearer, call, json, rawPublicKey, readEnvFile, signIn } from "./lib/client.mjs";
 
-const AUTH = "http://127.0.0.1:3001";
-const API = "http://127.0.0.1:3003";
-const EDGE = "http://127.0.0.1:8787";
-const argument = (name, fallback) =>
-  process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback;
 const secretsFile = argument("--secrets", ".local/edge-dev.env");
 // --record FILE: write every credential this run used, one per line, so bin/e2e can prove that
 // none of them reached any log line of the stack.
 const recordFile = argument("--record", null);
-const secrets = Object.fromEntries(
-  readFileSync(secretsFile, "utf8").split("\n").filter(Boolean).map((line) => line.split(/=(.*)/s).slice(0, 2)),
-);
-
-const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-function base58(bytes) {
-  let n = BigInt("0x" + Buffer.from(bytes).toString("hex"));
-  let out = "";
-  while (n > 0n) {
-    out = B58[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  for (const b of bytes) {
-    if (b !== 0) break;
-    out = "1" + out;
-  }
-  return out;
-}
-const rawPublicKey = (key) => key.export({ format: "der", type: "spki" }).subarray(-32);
-
-function fail(step, response, body) {
-  console.error(`FAILED at ${step}: HTTP ${response.status} ${JSON.stringify(body)}`);
-  process.exit(1);
-}
-async function call(step, url, init, expected) {
-  const response = await fetch(url, init);
-  const body = await response.json().catch(() => null);
-  if (response.status !== expected) fail(step, response, body);
-  return body;
-}
-const json = (body, headers = {}) => ({
-  method: "POST",
-  headers: { "Content-Type": "application/json", ...headers },
-  body: typeof body === "string" ? body : JSON.stringify(body),
-});
+const secrets = readEnvFile(readFileSync(secretsFile, "utf8"));
 
 // 1. sign in with a fresh wallet
-const walletKeys = crypto.generateKeyPairSync("ed25519");
-const wallet = base58(rawPublicKey(walletKeys.publicKey));
-const nonce = await call("nonce", `${AUTH}/auth/nonce`, json({ walletAddress: wallet }), 200);
-const signature = crypto.sign(null, Buffer.from(nonce.message, "utf8"), walletKeys.privateKey).toString("base64");
-const session = await call("verify", `${AUTH}/auth/verify`, json({ walletAddress: wallet, signature }), 200);
+const { wallet, session, signature } = await signIn();
 console.log(`signed in as ${wallet} (token expires in ${session.expiresIn}s)`);
 
 const balance = async () =>
-  (await call("balance", `${API}/me/balance`, { headers: { Authorization: `Bearer ${session.accessToken}` } }, 200))
+  (await call("balance", `${API}/me/balance`, { headers: bearer(session.accessToken) }, 200))
     .available;
 const before = await balance();
 console.log(`balance before: ${before} base units`);

@@ -1,15 +1,21 @@
 package finance.twist.testing;
 
+import finance.twist.common.crypto.Base58;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -51,15 +57,30 @@ public final class LocalStack {
         String serviceKey = randomHex(32);
         String clientKey = randomHex(32);
         String metricsToken = randomHex(16);
+        // A per-run local admin wallet, so scripts/e2e-influencer-money.mjs can act as the operator
+        // (credit balances, read the dev outbox, create products, approve payouts).
+        String adminWallet = writeLocalAdmin(data.resolve("local-admin.env"));
+        String admins = System.getenv().getOrDefault("AUTH_ADMIN_WALLETS", "");
         Map<String, String> env = new HashMap<>(Map.of(
-                "DB_URL", "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + DATABASE,
-                "DB_USERNAME", "postgres",
-                "DB_PASSWORD", "",
-                "REDIS_URL", "redis://127.0.0.1:" + redisPort,
-                "TWIST_MODE", "development",
-                "EDGE_SERVICE_KEY", serviceKey,
+                "AUTH_ADMIN_WALLETS",
+                admins.isBlank() ? adminWallet : admins + "," + adminWallet,
+                "DB_URL",
+                "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + DATABASE,
+                "DB_USERNAME",
+                "postgres",
+                "DB_PASSWORD",
+                "",
+                "REDIS_URL",
+                "redis://127.0.0.1:" + redisPort,
+                "TWIST_MODE",
+                "development",
+                "EDGE_SERVICE_KEY",
+                serviceKey,
+                "CONVERSIONS_SECRET_KEY",
+                localKey(data.resolve("conversions-secret.key")),
                 // locally nothing routes traffic to us, so there is nothing to drain
-                "SERVER_DRAIN_DASH_DELAY", "PT0S"));
+                "SERVER_DRAIN_DASH_DELAY",
+                "PT0S"));
         Path api = root.resolve("services/influencer-api/target/influencer-api.jar");
         Path auth = root.resolve("services/auth-service/target/auth-service.jar");
 
@@ -154,12 +175,45 @@ public final class LocalStack {
 
     /** Keeps this run's edge client key out of the console and logs: only the owner may read it. */
     private static void writeEdgeSecrets(Path file, String clientKey, String metricsToken) throws IOException {
-        Files.deleteIfExists(file);
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(
+        writeOwnerOnly(
                 file,
                 "EDGE_CLIENT_ID=twist-local\nEDGE_CLIENT_KEY=" + clientKey + "\nEDGE_METRICS_TOKEN=" + metricsToken
                         + "\n");
+    }
+
+    /**
+     * Generates this run's local admin wallet (Ed25519) and writes its address and PKCS#8 private key
+     * (base64) to {@code file}, readable by the owner only; returns the address.
+     */
+    private static String writeLocalAdmin(Path file) throws GeneralSecurityException, IOException {
+        KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        byte[] spki = pair.getPublic().getEncoded();
+        String wallet = Base58.encode(Arrays.copyOfRange(spki, spki.length - 32, spki.length));
+        writeOwnerOnly(
+                file,
+                "ADMIN_WALLET=" + wallet + "\nADMIN_PRIVATE_KEY_PKCS8="
+                        + Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()) + "\n");
+        return wallet;
+    }
+
+    /**
+     * The key that seals merchant secrets, kept with the local data (unlike the per-run keys) because
+     * the products it seals live in the local database across runs.
+     */
+    private static String localKey(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            writeOwnerOnly(file, Base64.getEncoder().encodeToString(key));
+        }
+        return Files.readString(file).strip();
+    }
+
+    private static void writeOwnerOnly(Path file, String content) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content);
     }
 
     private static String randomHex(int bytes) {
