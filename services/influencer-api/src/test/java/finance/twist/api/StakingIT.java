@@ -233,6 +233,71 @@ class StakingIT {
         assertThat(api.get("/staking/influencer/not-a-uuid", null).statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void searchByApyAndTierPagesAcrossEarningAndIdlePools() {
+        // APY order: pools with recent rewards first (highest APY first), then the idle ones by
+        // total staked; pages must cut across that boundary correctly.
+        String high = api.registerInfluencer(api.token(ApiHarness.newWallet()), "apyrank_high");
+        String low = api.registerInfluencer(api.token(ApiHarness.newWallet()), "apyrank_low");
+        String idle = api.registerInfluencer(api.token(ApiHarness.newWallet()), "apyrank_idle");
+        api.registerInfluencer(api.token(ApiHarness.newWallet()), "apyrank_empty");
+        String wallet = ApiHarness.newWallet();
+        String user = api.token(wallet);
+        api.credit(wallet, 10_000 * TWIST);
+        stake(user, high, 10 * TWIST);
+        stake(user, low, 100 * TWIST);
+        stake(user, idle, 1_000 * TWIST); // SILVER
+        fund(high, TWIST);
+        fund(low, TWIST);
+
+        String all = api.get("/staking/search?query=apyrank_&sortBy=apy", null).body();
+        assertThat(all)
+                .contains("\"apy\":\"121.67\"") // 1 TWIST over 10 staked, annualised from 30 days
+                .contains("\"apy\":\"12.17\"");
+        assertThat(order(all, "apyrank_high", "apyrank_low", "apyrank_idle", "apyrank_empty"))
+                .isTrue();
+        String page = api.get("/staking/search?query=apyrank_&sortBy=apy&limit=2&offset=1", null)
+                .body();
+        assertThat(page).doesNotContain("apyrank_high").doesNotContain("apyrank_empty");
+        assertThat(order(page, "apyrank_low", "apyrank_idle")).isTrue();
+        assertThat(api.get("/staking/search?query=apyrank_&minApy=20", null).body())
+                .contains("apyrank_high")
+                .doesNotContain("apyrank_low")
+                .doesNotContain("apyrank_idle");
+
+        // tier order follows tier changes in both directions (the pool's copy of the rank)
+        assertThat(order(
+                        api.get("/staking/search?query=apyrank_&sortBy=tier", null)
+                                .body(),
+                        "apyrank_idle",
+                        "apyrank_low",
+                        "apyrank_high",
+                        "apyrank_empty"))
+                .isTrue();
+        api.post("/staking/unstake", user, "{\"influencerId\":\"" + idle + "\",\"amount\":\"" + 999 * TWIST + "\"}");
+        assertThat(order(
+                        api.get("/staking/search?query=apyrank_&sortBy=tier", null)
+                                .body(),
+                        "apyrank_low",
+                        "apyrank_high",
+                        "apyrank_idle",
+                        "apyrank_empty"))
+                .isTrue();
+    }
+
+    /** Whether every name occurs in {@code body}, in this order. */
+    private static boolean order(String body, String... names) {
+        int at = -1;
+        for (String name : names) {
+            int next = body.indexOf("\"" + name + "\"");
+            if (next <= at) {
+                return false;
+            }
+            at = next;
+        }
+        return true;
+    }
+
     private HttpResponse<String> stake(String token, String influencer, long amount) {
         return api.post(
                 "/staking/stake", token, "{\"influencerId\":\"" + influencer + "\",\"amount\":\"" + amount + "\"}");

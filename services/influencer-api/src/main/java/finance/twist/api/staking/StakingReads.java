@@ -54,10 +54,20 @@ public final class StakingReads {
 
     private static final String BASE = "(SELECT p.id AS pool_id, i.id AS influencer_id, i.username, i.display_name,"
             + " i.avatar, i.bio, i.tier, i.email_verified_at IS NOT NULL AS verified,"
-            + " CASE i.tier WHEN 'BRONZE' THEN 1 WHEN 'SILVER' THEN 2 WHEN 'GOLD' THEN 3 ELSE 4 END AS tier_rank,"
+            + " p.tier_rank,"
             + " p.total_staked, p.staker_count, p.revenue_share_bps, p.min_stake, p.total_rewards_distributed,"
             + " p.created_at AS pool_created_at"
             + " FROM staking_pools p JOIN influencers i ON i.id = p.influencer_id WHERE p.is_active) pools";
+
+    /**
+     * The pools whose APY may be above zero (something staked, a reward in the last 30 days), with
+     * the same APY as {@link #APY}, from one pass over the recent rewards.
+     */
+    private static final String EARNING =
+            "SELECT pools.*, round(recent.rewards::numeric * 36500 / (30 * total_staked), 2)"
+                    + " AS apy FROM " + BASE + " JOIN (SELECT pool_id, sum(amount) AS rewards FROM staking_events"
+                    + " WHERE action = 'reward' AND created_at > now() - interval '30 days' GROUP BY pool_id) recent"
+                    + " USING (pool_id) WHERE total_staked > 0";
 
     /** Every pool with its APY (for APY filters and sorting, and single-pool reads). */
     private static final String POOLS = "SELECT * FROM (SELECT pools.*, " + APY + " AS apy FROM " + BASE + ") pools";
@@ -97,7 +107,21 @@ public final class StakingReads {
         String order = " ORDER BY " + search.sortBy().orderBy + ", influencer_id";
         String query;
         if (search.minApy() != null || search.sortBy() == SortBy.apy) {
-            query = POOLS + where + order + " LIMIT ? OFFSET ?";
+            // Two parts, so that no query derives the APY of every pool: the pools earning a positive
+            // APY (only those with a reward in the last 30 days can), and the best pages of the rest
+            // (APY 0) straight from the total-staked index.
+            List<Object> parts = new ArrayList<>(params.subList(0, params.size() - 2));
+            parts.addAll(params.subList(0, params.size() - 2));
+            parts.add((long) search.limit() + search.offset());
+            parts.add(search.limit());
+            parts.add(search.offset());
+            params.clear();
+            params.addAll(parts);
+            query = "WITH earning AS MATERIALIZED (" + EARNING + ") SELECT * FROM ("
+                    + "(SELECT * FROM earning pools" + where + " AND apy > 0)"
+                    + " UNION ALL (" + POOLS + where + " AND pool_id NOT IN (SELECT pool_id FROM earning WHERE apy > 0)"
+                    + " ORDER BY total_staked DESC, influencer_id LIMIT ?)) pools"
+                    + order + " LIMIT ? OFFSET ?";
         } else {
             // Page first on plain columns, then derive APY for the page only.
             query = "SELECT pools.*, " + APY + " AS apy FROM (SELECT * FROM " + BASE + where + order
