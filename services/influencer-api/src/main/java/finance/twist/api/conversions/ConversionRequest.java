@@ -1,5 +1,6 @@
 package finance.twist.api.conversions;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import java.math.BigDecimal;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
  * @param clickId optional: the {@code click} query parameter the redirect added
  * @param linkCode optional: the {@code ref} query parameter (the link code)
  */
-public record ConversionRequest(String orderId, String amount, String currency, String clickId, String linkCode) {
+public record ConversionRequest(String orderId, JsonNode amount, String currency, String clickId, String linkCode) {
 
     private static final Pattern ORDER_ID = Pattern.compile("[\\x21-\\x7E]{1,128}");
     private static final Pattern AMOUNT = Pattern.compile("(0|[1-9][0-9]{0,14})(\\.[0-9]{1,9})?");
@@ -56,10 +57,13 @@ public record ConversionRequest(String orderId, String amount, String currency, 
                                 "No conversion rate is configured for " + currency + ".")
                         .with("field", "currency")));
         int digits = minorDigits(currency);
-        if (amount == null || !AMOUNT.matcher(amount).matches()) {
+        // a string, never a JSON number: numbers invite binary floating point on the sender's side
+        if (amount == null
+                || !amount.isTextual()
+                || !AMOUNT.matcher(amount.textValue()).matches()) {
             throw invalid("amount", "'amount' is required: a positive decimal string such as \"49.99\".");
         }
-        BigDecimal major = new BigDecimal(amount);
+        BigDecimal major = new BigDecimal(amount.textValue());
         if (major.scale() > digits || major.signum() <= 0) {
             throw invalid(
                     "amount", "'amount' must be above zero with at most " + digits + " decimals for " + currency + ".");
