@@ -2,6 +2,8 @@ package finance.twist.api.conversions;
 
 import finance.twist.api.db.Sql;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,7 +63,7 @@ final class Attribution {
                 linkCode);
     }
 
-    private static Click click(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Click click(ResultSet rs) throws SQLException {
         return new Click(
                 rs.getObject("id", UUID.class),
                 rs.getObject("link_id", UUID.class),

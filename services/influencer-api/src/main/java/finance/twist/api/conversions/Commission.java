@@ -1,6 +1,7 @@
 package finance.twist.api.conversions;
 
 import java.math.BigInteger;
+import java.util.OptionalLong;
 
 /**
  * Exact commission arithmetic, integers only (no floating point anywhere):
@@ -35,12 +36,12 @@ public final class Commission {
     public record Split(long total, long poolShare, long influencerShare) {}
 
     /** The commission in base units; empty when it would exceed 2^63−1. */
-    public static java.util.OptionalLong of(long amountMinor, int minorDigits, int commissionBps, BigInteger rate) {
+    public static OptionalLong of(long amountMinor, int minorDigits, int commissionBps, BigInteger rate) {
         BigInteger value = BigInteger.valueOf(amountMinor)
                 .multiply(BigInteger.valueOf(commissionBps))
                 .multiply(rate)
                 .divide(BigInteger.TEN.pow(minorDigits).multiply(BPS));
-        return value.compareTo(MAX) > 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(value.longValue());
+        return value.compareTo(MAX) > 0 ? OptionalLong.empty() : OptionalLong.of(value.longValue());
     }
 
     /** Splits {@code commission}; with {@code stakers} false the pool gets nothing. */

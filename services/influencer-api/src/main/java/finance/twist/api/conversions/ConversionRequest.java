@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.Currency;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -27,10 +28,13 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
     /**
      * A request whose fields are checked.
      *
+     * @param orderId the order id
      * @param amountMinor the amount in minor units
+     * @param currency the currency
      * @param minorDigits the currency's minor digits
      * @param click the click id, or null
      * @param linkCode the link code, or null
+     * @param rate TWIST base units per major unit of the currency
      */
     public record Valid(
             String orderId,
@@ -39,7 +43,7 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
             int minorDigits,
             UUID click,
             String linkCode,
-            java.math.BigInteger rate) {}
+            BigInteger rate) {}
 
     /** Checks every field (400 naming the first bad one); the currency must have a rate. */
     public Valid validate(ConversionSettings settings) {
@@ -49,7 +53,7 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
         if (currency == null || !currency.matches("[A-Z]{3}")) {
             throw invalid("currency", "'currency' is required: an ISO 4217 code such as \"USD\".");
         }
-        java.math.BigInteger rate = settings.rate(currency)
+        BigInteger rate = settings.rate(currency)
                 .orElseThrow(() -> new ProblemException(Problem.of(
                                 400,
                                 "unsupported-currency",

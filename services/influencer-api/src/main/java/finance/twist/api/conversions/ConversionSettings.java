@@ -6,6 +6,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +36,7 @@ public record ConversionSettings(Optional<byte[]> secretKey, Map<String, BigInte
 
     public static ConversionSettings from(Config conversions, boolean development) {
         Map<String, BigInteger> rates = new TreeMap<>();
-        for (Config node : conversions.get("rates").asNodeList().orElse(java.util.List.of())) {
+        for (Config node : conversions.get("rates").asNodeList().orElse(List.of())) {
             String currency = node.name().toUpperCase(Locale.ROOT);
             rates.put(currency, rate(currency, node.asString().orElse("")));
         }

@@ -5,6 +5,7 @@ import finance.twist.api.conversions.ConversionService;
 import finance.twist.api.conversions.ConversionSettings;
 import finance.twist.api.conversions.MerchantSignature;
 import finance.twist.api.conversions.ProductService;
+import finance.twist.common.http.AccessLogFilter;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Routes;
 import finance.twist.common.json.Json;
@@ -57,6 +58,8 @@ public final class ConversionsHttpService implements HttpService {
                 header(req, MerchantSignature.TIMESTAMP),
                 header(req, MerchantSignature.SIGNATURE),
                 body));
+        // the access log names the merchant as the caller, as it names the user for token routes
+        req.context().register(new AccessLogFilter.CallerId("product:" + key.productId()));
         ConversionRequest.Valid request =
                 Json.parse(body, ConversionRequest.class).validate(settings);
         ConversionService.Result result = conversions.record(key, request);

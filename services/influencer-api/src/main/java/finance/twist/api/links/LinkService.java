@@ -6,6 +6,8 @@ import finance.twist.api.ledger.Amounts;
 import finance.twist.api.staking.Tier;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -364,8 +366,8 @@ public final class LinkService {
         if (clicks == 0) {
             return 0.0;
         }
-        return java.math.BigDecimal.valueOf(conversions * 100)
-                .divide(java.math.BigDecimal.valueOf(clicks), 2, java.math.RoundingMode.HALF_UP)
+        return BigDecimal.valueOf(conversions * 100)
+                .divide(BigDecimal.valueOf(clicks), 2, RoundingMode.HALF_UP)
                 .doubleValue();
     }
 
