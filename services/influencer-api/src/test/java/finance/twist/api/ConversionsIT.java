@@ -403,6 +403,12 @@ class ConversionsIT {
                         .statusCode())
                 .isEqualTo(200);
         assertRefused(api.conversion(other, fresh), 401);
+        // a secret sealed under another CONVERSIONS_SECRET_KEY (say, a development key of an earlier
+        // start) cannot verify anything: 401, not a server error
+        MerchantKey unreadable = api.createProduct("shop-guard-3", 1000);
+        api.queryLong("WITH u AS (UPDATE product_keys SET secret_ciphertext = decode(repeat('00', 92), 'hex')"
+                + " WHERE key_id = '" + unreadable.keyId() + "' RETURNING 1) SELECT count(*) FROM u");
+        assertRefused(api.conversion(unreadable, fresh), 401);
 
         assertThat(api.queryLong("SELECT count(*) FROM ledger_transactions")).isEqualTo(transactions);
         assertThat(merchantBalance()).isEqualTo(paid);

@@ -4,6 +4,7 @@ import finance.twist.api.db.DataAccessException;
 import finance.twist.api.db.Sql;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import finance.twist.common.logging.StructuredLog;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -31,6 +32,8 @@ public final class ProductService {
 
     /** How long the previous keys stay valid after a rotation. */
     public static final Duration ROTATION_GRACE = Duration.ofHours(24);
+
+    private static final StructuredLog LOG = StructuredLog.of(ProductService.class);
 
     static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
@@ -150,11 +153,20 @@ public final class ProductService {
                 rs -> new Stored(rs.getString(1), rs.getInt(2), rs.getBytes(3)),
                 keyId,
                 Timestamp.from(clock.instant())));
-        return stored.map(s -> new SigningKey(
-                keyId,
-                s.productId(),
-                s.bps(),
-                cipher.get().open(keyId, s.sealed()).getBytes(StandardCharsets.US_ASCII)));
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        String secret;
+        try {
+            secret = cipher.get().open(keyId, stored.get().sealed());
+        } catch (IllegalStateException e) {
+            // sealed under another CONVERSIONS_SECRET_KEY (e.g. a development key of an earlier
+            // start): the merchant cannot be verified, which is a 401, not a server error
+            LOG.error("conversions.secret_unreadable", null, "keyId", keyId, "action", "rotate the product's secret");
+            return Optional.empty();
+        }
+        return Optional.of(new SigningKey(
+                keyId, stored.get().productId(), stored.get().bps(), secret.getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** Whether {@code id} names an active product (links may only be generated for those). */
