@@ -71,6 +71,8 @@ public final class ConversionService {
                                         "Invalid amount",
                                         "The commission on this amount exceeds the largest ledger amount.")
                                 .with("field", "amount")));
+        // Inserted with the whole commission as the influencer's share (the shares must always sum
+        // to the commission); pay() splits it once the pool is locked.
         Optional<UUID> inserted = Sql.queryOne(
                 c,
                 "INSERT INTO conversions (product_id, order_id, amount_minor, currency, status, click_id, link_id,"
