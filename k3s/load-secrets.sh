@@ -8,7 +8,8 @@
 # The env file: KEY=value per line, no quotes (kubectl takes the rest of the line literally),
 # mode 600. Required keys: DB_PASSWORD REDIS_PASSWORD AUTH_JWT_KEYS EDGE_SERVICE_KEY
 # BACKUP_S3_ACCESS_KEY_ID BACKUP_S3_SECRET_ACCESS_KEY; optional: CLOUDFLARED_TUNNEL_TOKEN
-# (required with the tunnel), SMTP_USERNAME, SMTP_PASSWORD. Running pods keep the old values
+# (required with the tunnel), SMTP_USERNAME, SMTP_PASSWORD, CONVERSIONS_SECRET_KEY (without it
+# merchant conversions are refused). Running pods keep the old values
 # until restarted: kubectl -n <ns> rollout restart deployment -l app.kubernetes.io/part-of=twist
 set -euo pipefail
 
@@ -22,7 +23,7 @@ if ! command -v "$kubectl" >/dev/null && [[ -x /usr/local/bin/k3s ]]; then
 fi
 
 REQUIRED=(DB_PASSWORD REDIS_PASSWORD AUTH_JWT_KEYS EDGE_SERVICE_KEY BACKUP_S3_ACCESS_KEY_ID BACKUP_S3_SECRET_ACCESS_KEY)
-OPTIONAL=(CLOUDFLARED_TUNNEL_TOKEN SMTP_USERNAME SMTP_PASSWORD)
+OPTIONAL=(CLOUDFLARED_TUNNEL_TOKEN SMTP_USERNAME SMTP_PASSWORD CONVERSIONS_SECRET_KEY)
 
 [[ -f "$file" ]] || { echo "no such file: $file" >&2; exit 1; }
 mode="$(stat -c %a "$file")"

@@ -7,12 +7,18 @@ import finance.twist.api.auth.AuthFilter;
 import finance.twist.api.auth.AuthSettings;
 import finance.twist.api.auth.JwksSource;
 import finance.twist.api.auth.UserDirectory;
+import finance.twist.api.conversions.ConversionService;
+import finance.twist.api.conversions.ConversionSettings;
+import finance.twist.api.conversions.MerchantSignature;
+import finance.twist.api.conversions.ProductService;
 import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
+import finance.twist.api.http.ConversionsHttpService;
 import finance.twist.api.http.InfluencerHttpService;
 import finance.twist.api.http.LinksHttpService;
 import finance.twist.api.http.MeHttpService;
 import finance.twist.api.http.PayoutsHttpService;
+import finance.twist.api.http.ProductsAdminHttpService;
 import finance.twist.api.http.RedirectHttpService;
 import finance.twist.api.http.StakingHttpService;
 import finance.twist.api.http.VauRewardsHttpService;
@@ -56,8 +62,8 @@ import java.util.Optional;
  * {@code auth.*} (see {@link AuthSettings}); {@code smtp.host|port|username|password|from}
  * [SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM]; {@code app.url} [APP_URL], the web
  * app base for verification links; {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
- * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code db.*} and
- * {@code redis.*}.
+ * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code conversions.*}
+ * (see {@link ConversionSettings}); {@code db.*} and {@code redis.*}.
  */
 public final class InfluencerApiDefinition implements ServiceDefinition {
 
@@ -74,6 +80,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final LinksHttpService links;
     private final RedirectHttpService redirect;
     private final PayoutsHttpService payouts;
+    private final ProductsAdminHttpService products;
+    private final ConversionsHttpService conversions;
 
     InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock, ChainClient chain) {
         this.db = db;
@@ -101,6 +109,14 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 config.get("edge.service.key").asString().asOptional(), new VauRewardService(sql), clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
         LinkService linkService = new LinkService(sql, linkSettings, clock);
+        ConversionSettings conversionSettings =
+                ConversionSettings.from(config.get("conversions"), mode.equals("development"));
+        ProductService productService = new ProductService(sql, conversionSettings, clock);
+        this.products = new ProductsAdminHttpService(productService);
+        this.conversions = new ConversionsHttpService(
+                new MerchantSignature(productService, redis, clock),
+                new ConversionService(sql, clock),
+                conversionSettings);
         this.links = new LinksHttpService(linkService);
         this.redirect = new RedirectHttpService(
                 sql,
@@ -140,6 +156,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 .rule(Method.GET, "/staking/influencer/{influencerId}", Access.PUBLIC)
                 .rule(null, "/admin/**", Access.ADMIN)
                 .rule(Method.POST, "/internal/vau-rewards", Access.SERVICE)
+                .rule(Method.POST, "/conversions", Access.SERVICE)
                 .rule(Method.GET, "/r/{code}", Access.PUBLIC)
                 .rule(null, "/links/**", Access.USER)
                 .rule(Method.POST, "/payouts/{id}/approve", Access.ADMIN)
@@ -155,7 +172,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void routing(HttpRouting.Builder routing) {
-        routing.addFilter(authFilter).register(me, influencers, staking, admin, vauRewards, links, redirect, payouts);
+        routing.addFilter(authFilter)
+                .register(me, influencers, staking, admin, vauRewards, links, redirect, payouts, products, conversions);
     }
 
     @Override

@@ -224,6 +224,52 @@ final class ApiHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * A merchant product's signing key as the admin endpoint returned it once.
+     *
+     * @param productId the product
+     * @param keyId {@code X-Twist-Key-Id}
+     * @param secret the HMAC secret (64 hex characters; the key is their ASCII bytes)
+     */
+    record MerchantKey(String productId, String keyId, String secret) {}
+
+    /** Creates an active product with {@code commissionBps} as an admin. */
+    MerchantKey createProduct(String id, int commissionBps) {
+        HttpResponse<String> response = post(
+                "/admin/products",
+                adminToken(),
+                "{\"id\":\"" + id + "\",\"name\":\"Product " + id + "\",\"commissionBps\":" + commissionBps + "}");
+        if (response.statusCode() != 201) {
+            throw new IllegalStateException("product failed: " + response.statusCode() + " " + response.body());
+        }
+        return new MerchantKey(id, field(response, "keyId"), field(response, "secret"));
+    }
+
+    /** {@code POST /conversions} signed by {@code key} at {@code timestamp} (milliseconds). */
+    HttpResponse<String> conversion(MerchantKey key, String body, long timestamp) {
+        String ts = Long.toString(timestamp);
+        return post(
+                "/conversions",
+                null,
+                body,
+                "X-Twist-Key-Id",
+                key.keyId(),
+                "X-Twist-Timestamp",
+                ts,
+                "X-Twist-Signature",
+                finance.twist.common.crypto.RequestHmac.sign(
+                        key.secret().getBytes(StandardCharsets.US_ASCII),
+                        "POST",
+                        "/conversions",
+                        ts,
+                        body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** {@code POST /conversions} signed by {@code key} now. */
+    HttpResponse<String> conversion(MerchantKey key, String body) {
+        return conversion(key, body, System.currentTimeMillis());
+    }
+
     private String admin;
 
     synchronized String adminToken() {

@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -37,6 +38,14 @@ class LinksIT {
                         "links.ip.pepper", "test-pepper",
                         "links.click.limit", "5",
                         "links.trusted.proxies", "127.0.0.1/32"));
+        // links may only name active merchant products
+        for (String product : List.of("sku-42", "sku-7", "p", "q")) {
+            api.createProduct(product, 1000);
+        }
+        for (int i = 0; i < 15; i++) {
+            api.createProduct("p" + i, 1000);
+            api.createProduct("c" + i, 1000);
+        }
     }
 
     @AfterAll
@@ -84,7 +93,8 @@ class LinksIT {
         String today = LocalDate.now(ZoneOffset.UTC).toString();
         HttpResponse<String> analytics = api.get("/links/" + id + "/analytics?from=" + today + "&to=" + today, owner);
         assertThat(analytics.statusCode()).isEqualTo(200);
-        assertThat(analytics.body()).contains("{\"date\":\"" + today + "\",\"clicks\":2}");
+        assertThat(analytics.body())
+                .contains("{\"date\":\"" + today + "\",\"clicks\":2,\"conversions\":0,\"earned\":\"0\"}");
         assertThat(api.get("/links/" + id + "/analytics?from=" + today + "&to=2000-01-01", owner)
                         .statusCode())
                 .isEqualTo(400);
@@ -123,6 +133,19 @@ class LinksIT {
         assertThat(generate(owner, "{\"productId\":\"p\",\"destinationUrl\":\"https://WWW.shop.example/x\"}")
                         .statusCode())
                 .isEqualTo(201);
+    }
+
+    @Test
+    void linksNameOnlyActiveProducts() {
+        String owner = influencer();
+        HttpResponse<String> unknown = generate(owner, "{\"productId\":\"no-such-product\"}");
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(unknown.body()).contains("unknown-product").contains("\"field\":\"productId\"");
+        api.createProduct("retired", 500);
+        assertThat(api.put("/admin/products/retired", api.adminToken(), "{\"isActive\":false}")
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(generate(owner, "{\"productId\":\"retired\"}").body()).contains("unknown-product");
     }
 
     @Test

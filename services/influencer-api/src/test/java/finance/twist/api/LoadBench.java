@@ -28,13 +28,15 @@ import java.util.concurrent.locks.LockSupport;
  * mvn -B -o -pl services/influencer-api -am test-compile
  * mvn -B -o -q -pl services/influencer-api dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench.cp
  * java -cp services/influencer-api/target/test-classes:services/influencer-api/target/classes:$(cat services/influencer-api/target/bench.cp) \
- *     finance.twist.api.LoadBench 20 [all|search] &gt; /tmp/bench-access.log
+ *     finance.twist.api.LoadBench 20 [all|me|stake|conversions|redirect|search] &gt; /tmp/bench-access.log
  * </pre>
  *
  * Phases: {@code GET /me} at a fixed arrival rate of 1,000 requests/s (latency measured from the
  * intended send time, so queueing is not hidden); {@code POST /staking/stake} by 16 closed-loop
- * clients; {@code GET /staking/search} over 10,000 pools. The ledger invariants are checked after
- * the stake phase.
+ * clients; {@code POST /conversions} by 16 closed-loop merchants (one product and signing key
+ * each), with the ledger totals checked exactly afterwards; {@code GET /r/{code}} at a fixed
+ * arrival rate of 1,000 requests/s; {@code GET /staking/search} over 10,000 pools. The ledger
+ * invariants are checked after the stake and conversion phases.
  */
 public final class LoadBench {
 
@@ -63,15 +65,29 @@ public final class LoadBench {
                     .connectTimeout(Duration.ofSeconds(5))
                     .executor(Executors.newFixedThreadPool(4))
                     .build();
-            if (!phases.equals("search")) {
+            boolean all = phases.equals("all");
+            if (all || phases.equals("me")) {
                 meAtFixedRate(api, client, 500, 5, "warm-up");
                 meAtFixedRate(api, client, 1000, seconds, "GET /me");
+            }
+            if (all || phases.equals("stake")) {
                 stakeClosedLoop(api, 16, 5, "warm-up");
                 stakeClosedLoop(api, 16, seconds, "POST /staking/stake");
                 api.assertLedgerConsistent();
                 System.err.println("ledger invariants hold after the stake phase");
             }
-            search(api, seconds);
+            if (all || phases.equals("conversions")) {
+                ConversionBench.run(api, 16, seconds);
+            }
+            if (all || phases.equals("redirect")) {
+                List<String> codes = ConversionBench.links(api, 64);
+                atFixedRate(client, 500, 5, "warm-up", i -> redirect(api, codes.get(i % codes.size())), 302);
+                atFixedRate(
+                        client, 1000, seconds, "GET /r/{code}", i -> redirect(api, codes.get(i % codes.size())), 302);
+            }
+            if (all || phases.equals("search")) {
+                search(api, seconds);
+            }
         }
     }
 
@@ -83,6 +99,27 @@ public final class LoadBench {
                 .timeout(Duration.ofSeconds(10))
                 .GET()
                 .build();
+        atFixedRate(client, rate, seconds, label, i -> request, 200);
+    }
+
+    /** A browser following the referral link {@code code} (the redirect is not followed). */
+    private static HttpRequest redirect(ApiHarness api, String code) {
+        return HttpRequest.newBuilder(URI.create(api.base + "/r/" + code))
+                .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build();
+    }
+
+    /** Sends request {@code i} at its intended time {@code start + i / rate}; {@code expected} is success. */
+    private static void atFixedRate(
+            HttpClient client,
+            int rate,
+            int seconds,
+            String label,
+            java.util.function.IntFunction<HttpRequest> requests,
+            int expected)
+            throws Exception {
         int total = rate * seconds;
         long[] latencies = new long[total];
         AtomicLong errors = new AtomicLong();
@@ -102,8 +139,9 @@ public final class LoadBench {
                         LockSupport.parkNanos(wait);
                     }
                     try {
-                        HttpResponse<Void> response = client.send(request, HttpResponse.BodyHandlers.discarding());
-                        if (response.statusCode() != 200) {
+                        HttpResponse<Void> response =
+                                client.send(requests.apply(i), HttpResponse.BodyHandlers.discarding());
+                        if (response.statusCode() != expected) {
                             errors.incrementAndGet();
                         }
                     } catch (Exception e) {
@@ -224,7 +262,7 @@ public final class LoadBench {
         }
     }
 
-    private static void report(String label, long[] nanos, double rate, long errors) {
+    static void report(String label, long[] nanos, double rate, long errors) {
         long[] sorted = nanos.clone();
         Arrays.sort(sorted);
         System.err.printf(

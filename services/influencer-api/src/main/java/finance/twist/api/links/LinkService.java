@@ -1,9 +1,13 @@
 package finance.twist.api.links;
 
+import finance.twist.api.conversions.ProductService;
 import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
 import finance.twist.api.staking.Tier;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
@@ -29,8 +33,8 @@ import java.util.regex.Pattern;
 /**
  * Referral links: generation under the tier's active-link limit (counted with the influencer row
  * locked, so concurrent generations cannot exceed it), owner-or-admin reads and updates, metrics
- * and the daily click series. Conversions do not exist yet: metrics report 0 conversions and 0
- * earned.
+ * and the daily series. Links can only be generated for an active merchant product (admin-managed,
+ * {@code /admin/products}); conversion counts and earnings come from the {@code conversions} table.
  */
 public final class LinkService {
 
@@ -84,6 +88,14 @@ public final class LinkService {
                             "not-an-influencer",
                             "Not an influencer",
                             "Register as an influencer before generating referral links.")));
+            if (!ProductService.isActive(c, productId)) {
+                throw new ProblemException(Problem.of(
+                                400,
+                                "unknown-product",
+                                "Unknown product",
+                                "'productId' must name an active merchant product.")
+                        .with("field", "productId"));
+            }
             enforceLimit(c, influencer, 1);
             for (int attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
                 Optional<Map<String, Object>> created = Sql.queryOne(
@@ -184,6 +196,14 @@ public final class LinkService {
     public Map<String, Object> metrics(UUID userId, boolean admin, UUID linkId) {
         return sql.read(c -> {
             visible(c, userId, admin, linkId, false);
+            record Converted(long count, long earned, long commission) {}
+            Converted converted = Sql.queryOne(
+                            c,
+                            "SELECT count(*), COALESCE(SUM(influencer_share), 0), COALESCE(SUM(commission), 0)"
+                                    + " FROM conversions WHERE link_id = ?",
+                            rs -> new Converted(rs.getLong(1), rs.getLong(2), rs.getLong(3)),
+                            linkId)
+                    .orElseThrow();
             return Sql.queryOne(
                             c,
                             "SELECT count(*) FILTER (WHERE counted AND NOT is_bot) AS clicks,"
@@ -198,9 +218,11 @@ public final class LinkService {
                                 body.put("uniqueVisitors", rs.getLong("visitors"));
                                 body.put("botClicks", rs.getLong("bots"));
                                 body.put("rateLimitedClicks", rs.getLong("uncounted"));
-                                body.put("conversions", 0);
-                                body.put("earned", "0");
-                                body.put("conversionRate", 0.0);
+                                long clicks = rs.getLong("clicks");
+                                body.put("conversions", converted.count());
+                                body.put("earned", Amounts.format(converted.earned()));
+                                body.put("commission", Amounts.format(converted.commission()));
+                                body.put("conversionRate", conversionRate(converted.count(), clicks));
                                 return body;
                             },
                             linkId)
@@ -219,17 +241,23 @@ public final class LinkService {
                     c,
                     "SELECT d::date AS day, (SELECT count(*) FROM link_clicks k WHERE k.link_id = ?"
                             + " AND k.counted AND NOT k.is_bot AND k.clicked_at >= d AND k.clicked_at < d + interval '1 day')"
-                            + " AS clicks FROM generate_series(?::timestamptz, ?::timestamptz, interval '1 day') d"
-                            + " ORDER BY d",
+                            + " AS clicks, v.conversions, v.earned"
+                            + " FROM generate_series(?::timestamptz, ?::timestamptz, interval '1 day') d"
+                            + " CROSS JOIN LATERAL (SELECT count(*) AS conversions, COALESCE(SUM(influencer_share), 0)"
+                            + " AS earned FROM conversions cv WHERE cv.link_id = ? AND cv.created_at >= d"
+                            + " AND cv.created_at < d + interval '1 day') v ORDER BY d",
                     rs -> {
                         Map<String, Object> day = new LinkedHashMap<>();
                         day.put("date", rs.getObject("day", LocalDate.class).toString());
                         day.put("clicks", rs.getLong("clicks"));
+                        day.put("conversions", rs.getLong("conversions"));
+                        day.put("earned", Amounts.format(rs.getLong("earned")));
                         return day;
                     },
                     linkId,
                     OffsetDateTime.of(from.atStartOfDay(), ZoneOffset.UTC),
-                    OffsetDateTime.of(to.atStartOfDay(), ZoneOffset.UTC));
+                    OffsetDateTime.of(to.atStartOfDay(), ZoneOffset.UTC),
+                    linkId);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("linkId", linkId.toString());
             body.put("from", from.toString());
@@ -331,6 +359,16 @@ public final class LinkService {
         body.put("createdAt", rs.getTimestamp("created_at").toInstant().toString());
         body.put("updatedAt", rs.getTimestamp("updated_at").toInstant().toString());
         return body;
+    }
+
+    /** Percentage of counted human clicks that converted, two decimals (0 without clicks). */
+    static double conversionRate(long conversions, long clicks) {
+        if (clicks == 0) {
+            return 0.0;
+        }
+        return BigDecimal.valueOf(conversions * 100)
+                .divide(BigDecimal.valueOf(clicks), 2, RoundingMode.HALF_UP)
+                .doubleValue();
     }
 
     private String newCode() {

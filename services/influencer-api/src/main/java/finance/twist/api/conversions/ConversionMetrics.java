@@ -1,0 +1,29 @@
+package finance.twist.api.conversions;
+
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+
+/**
+ * {@code twist_conversions_total{result}}: conversions recorded ({@code attributed},
+ * {@code unattributed}), repeats answered with the first result ({@code duplicate}), and
+ * requests refused for their signature ({@code rejected}). Counted after the commit.
+ */
+final class ConversionMetrics {
+
+    private ConversionMetrics() {}
+
+    static void recorded(String status, boolean duplicate) {
+        counter(duplicate ? "duplicate" : status).increment();
+    }
+
+    static void rejected() {
+        counter("rejected").increment();
+    }
+
+    private static Counter counter(String result) {
+        return Metrics.globalRegistry()
+                .getOrCreate(Counter.builder("twist_conversions_total")
+                        .description("Merchant conversions received, by result")
+                        .tags(Metrics.tags("result", result)));
+    }
+}

@@ -1,0 +1,174 @@
+package finance.twist.api.conversions;
+
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
+import finance.twist.api.ledger.LedgerService;
+import finance.twist.api.staking.StakingService;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Records a verified conversion and pays its commission, all in one database transaction:
+ *
+ * <ol>
+ *   <li>attribute it ({@link Attribution});
+ *   <li>insert the row, {@code ON CONFLICT (product_id, order_id) DO NOTHING}: a repeat, also a
+ *       concurrent one (it waits on the first one's unique index entry), gets the first row back and
+ *       changes nothing;
+ *   <li>if attributed with a commission above zero: lock the influencer's pool, split the
+ *       commission ({@link Commission}), post one ledger transaction from
+ *       {@code system:merchant_commissions} to the pool's reward pot and the influencer's earnings,
+ *       and add the pool share to the reward-per-share accumulator so stakers can claim it.
+ * </ol>
+ *
+ * A pool nobody stakes in gets no share (there is nobody to accrue it to, as admin funding refuses
+ * with {@code no-stakers}): the whole commission goes to the influencer.
+ */
+public final class ConversionService {
+
+    private final Sql sql;
+    private final Clock clock;
+
+    public ConversionService(Sql sql, Clock clock) {
+        this.sql = sql;
+        this.clock = clock;
+    }
+
+    /**
+     * What a request did.
+     *
+     * @param body the conversion as first recorded
+     * @param duplicate true when the order was recorded before (nothing changed now)
+     */
+    public record Result(Map<String, Object> body, boolean duplicate) {}
+
+    public Result record(ProductService.SigningKey key, ConversionRequest.Valid request) {
+        Result result = sql.inTransaction(c -> record(c, key, request));
+        ConversionMetrics.recorded((String) result.body().get("status"), result.duplicate());
+        return result;
+    }
+
+    private Result record(Connection c, ProductService.SigningKey key, ConversionRequest.Valid request) {
+        Optional<Attribution.Click> click =
+                Attribution.find(c, key.productId(), request.click(), request.linkCode(), clock.instant());
+        long commission = click.isEmpty()
+                ? 0
+                : Commission.of(request.amountMinor(), request.minorDigits(), key.commissionBps(), request.rate())
+                        .orElseThrow(() -> new ProblemException(Problem.of(
+                                        400,
+                                        "invalid-amount",
+                                        "Invalid amount",
+                                        "The commission on this amount exceeds the largest ledger amount.")
+                                .with("field", "amount")));
+        // Inserted with the whole commission as the influencer's share (the shares must always sum
+        // to the commission); pay() splits it once the pool is locked.
+        Optional<UUID> inserted = Sql.queryOne(
+                c,
+                "INSERT INTO conversions (product_id, order_id, amount_minor, currency, status, click_id, link_id,"
+                        + " influencer_id, commission_bps, commission, influencer_share)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        + " ON CONFLICT (product_id, order_id) DO NOTHING RETURNING id",
+                rs -> rs.getObject(1, UUID.class),
+                key.productId(),
+                request.orderId(),
+                request.amountMinor(),
+                request.currency(),
+                click.isPresent() ? "attributed" : "unattributed",
+                click.map(Attribution.Click::clickId).orElse(null),
+                click.map(Attribution.Click::linkId).orElse(null),
+                click.map(Attribution.Click::influencerId).orElse(null),
+                key.commissionBps(),
+                commission,
+                commission);
+        if (inserted.isEmpty()) {
+            return new Result(load(c, "c.product_id = ? AND c.order_id = ?", key.productId(), request.orderId()), true);
+        }
+        UUID id = inserted.get();
+        if (commission > 0) {
+            pay(c, id, click.get().influencerId(), commission, key.productId() + "/" + request.orderId());
+        }
+        return new Result(load(c, "c.id = ?", id), false);
+    }
+
+    private static void pay(Connection c, UUID conversionId, UUID influencerId, long commission, String order) {
+        StakingService.Pool pool = StakingService.lockPool(c, influencerId);
+        int revenueShareBps = Sql.queryOne(
+                        c, "SELECT revenue_share_bps FROM staking_pools WHERE id = ?", rs -> rs.getInt(1), pool.id())
+                .orElseThrow();
+        Commission.Split split = Commission.split(commission, revenueShareBps, pool.totalStaked() > 0);
+        List<LedgerService.Leg> legs = new ArrayList<>();
+        legs.add(
+                new LedgerService.Leg(LedgerService.systemAccount(c, LedgerService.MERCHANT_COMMISSIONS), -commission));
+        if (split.poolShare() > 0) {
+            legs.add(new LedgerService.Leg(pool.rewardsAccountId(), split.poolShare()));
+        }
+        if (split.influencerShare() > 0) {
+            legs.add(new LedgerService.Leg(LedgerService.influencerEarnings(c, influencerId), split.influencerShare()));
+        }
+        UUID txId = LedgerService.post(
+                c,
+                new LedgerService.Posting(
+                        "commission",
+                        "conversion:" + conversionId,
+                        null,
+                        "commission on " + order.substring(0, Math.min(order.length(), 300)),
+                        legs));
+        if (split.poolShare() > 0) {
+            StakingService.accrue(c, pool, split.poolShare(), txId);
+        }
+        Sql.update(
+                c,
+                "UPDATE conversions SET pool_share = ?, influencer_share = ?, transaction_id = ? WHERE id = ?",
+                split.poolShare(),
+                split.influencerShare(),
+                txId,
+                conversionId);
+    }
+
+    private static Map<String, Object> load(Connection c, String where, Object... params) {
+        return Sql.queryOne(
+                        c,
+                        "SELECT c.*, l.code FROM conversions c LEFT JOIN links l ON l.id = c.link_id WHERE " + where,
+                        ConversionService::body,
+                        params)
+                .orElseThrow();
+    }
+
+    private static Map<String, Object> body(ResultSet rs) throws SQLException {
+        String currency = rs.getString("currency");
+        UUID click = rs.getObject("click_id", UUID.class);
+        UUID tx = rs.getObject("transaction_id", UUID.class);
+        String code = rs.getString("code");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", rs.getObject("id", UUID.class).toString());
+        body.put("productId", rs.getString("product_id"));
+        body.put("orderId", rs.getString("order_id"));
+        body.put(
+                "amount",
+                BigDecimal.valueOf(rs.getLong("amount_minor"), ConversionRequest.minorDigits(currency))
+                        .toPlainString());
+        body.put("currency", currency);
+        body.put("status", rs.getString("status"));
+        body.put("linkCode", code == null ? null : code.strip());
+        body.put("clickId", click == null ? null : click.toString());
+        body.put("commissionBps", rs.getInt("commission_bps"));
+        body.put("commission", Amounts.format(rs.getLong("commission")));
+        body.put("poolShare", Amounts.format(rs.getLong("pool_share")));
+        body.put("influencerShare", Amounts.format(rs.getLong("influencer_share")));
+        body.put("transactionId", tx == null ? null : tx.toString());
+        body.put("settlement", "simulated");
+        body.put("createdAt", rs.getTimestamp("created_at").toInstant().toString());
+        return body;
+    }
+}

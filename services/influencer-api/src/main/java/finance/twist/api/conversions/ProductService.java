@@ -1,0 +1,281 @@
+package finance.twist.api.conversions;
+
+import finance.twist.api.db.DataAccessException;
+import finance.twist.api.db.Sql;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
+import finance.twist.common.logging.StructuredLog;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Merchant products (admin-managed): commission rate, active flag and the keys that sign their
+ * conversions. A secret is 32 random bytes as 64 lowercase hex characters; the HMAC key is those
+ * 64 ASCII characters. It is shown once, in the response that creates it, and stored only sealed
+ * ({@link ProductSecretCipher}). Rotation issues a new key; older keys of the product keep working
+ * for {@link #ROTATION_GRACE} so the merchant can redeploy without losing conversions.
+ */
+public final class ProductService {
+
+    /** How long the previous keys stay valid after a rotation. */
+    public static final Duration ROTATION_GRACE = Duration.ofHours(24);
+
+    private static final StructuredLog LOG = StructuredLog.of(ProductService.class);
+
+    static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+
+    private final Sql sql;
+    private final Optional<ProductSecretCipher> cipher;
+    private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
+
+    public ProductService(Sql sql, ConversionSettings settings, Clock clock) {
+        this.sql = sql;
+        this.cipher = settings.secretKey().map(ProductSecretCipher::new);
+        this.clock = clock;
+    }
+
+    /** Create body: {@code id} optional (generated {@code prod-<12 hex>} when absent). */
+    public record CreateRequest(String id, String name, Integer commissionBps) {}
+
+    /** Update body; absent members stay as they are. */
+    public record UpdateRequest(String name, Integer commissionBps, Boolean isActive) {}
+
+    /**
+     * A key that may verify a conversion now.
+     *
+     * @param keyId the public key id
+     * @param productId its product
+     * @param commissionBps the product's commission rate
+     * @param secret the HMAC key bytes
+     */
+    public record SigningKey(String keyId, String productId, int commissionBps, byte[] secret) {}
+
+    public Map<String, Object> create(CreateRequest request) {
+        String id = request.id() == null ? "prod-" + hex(6) : productId(request.id());
+        String name = name(request.name(), true);
+        int bps = commissionBps(request.commissionBps(), true);
+        ProductSecretCipher sealer = sealer();
+        return sql.inTransaction(c -> {
+            int inserted = Sql.update(
+                    c,
+                    "INSERT INTO products (id, name, commission_bps) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    id,
+                    name,
+                    bps);
+            if (inserted == 0) {
+                throw new ProblemException(
+                        Problem.conflict("product-exists", "Product exists", "A product with this id already exists.")
+                                .with("field", "id"));
+            }
+            Map<String, Object> body = product(c, id);
+            body.putAll(newKey(c, sealer, id));
+            return body;
+        });
+    }
+
+    public Map<String, Object> list() {
+        return sql.read(c -> {
+            List<Map<String, Object>> items = new ArrayList<>();
+            for (String id : Sql.query(c, "SELECT id FROM products ORDER BY created_at, id", rs -> rs.getString(1))) {
+                items.add(product(c, id));
+            }
+            return Map.of("items", items);
+        });
+    }
+
+    public Map<String, Object> get(String id) {
+        return sql.read(c -> product(c, existing(c, id)));
+    }
+
+    public Map<String, Object> update(String id, UpdateRequest update) {
+        String name = name(update.name(), false);
+        Integer bps = update.commissionBps() == null ? null : commissionBps(update.commissionBps(), false);
+        return sql.inTransaction(c -> {
+            existing(c, id);
+            Sql.update(
+                    c,
+                    "UPDATE products SET name = COALESCE(?, name), commission_bps = COALESCE(?, commission_bps),"
+                            + " is_active = COALESCE(?, is_active), updated_at = now() WHERE id = ?",
+                    name,
+                    bps,
+                    update.isActive(),
+                    id);
+            return product(c, id);
+        });
+    }
+
+    /** A new key for the product; its current keys expire after the grace period. */
+    public Map<String, Object> rotate(String id) {
+        ProductSecretCipher sealer = sealer();
+        return sql.inTransaction(c -> {
+            Sql.queryOne(c, "SELECT id FROM products WHERE id = ? FOR UPDATE", rs -> rs.getString(1), id)
+                    .orElseThrow(ProductService::notFound);
+            Timestamp graceEnd = Timestamp.from(clock.instant().plus(ROTATION_GRACE));
+            Sql.update(
+                    c,
+                    "UPDATE product_keys SET expires_at = ? WHERE product_id = ? AND (expires_at IS NULL OR expires_at > ?)",
+                    graceEnd,
+                    id,
+                    graceEnd);
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("productId", id);
+            body.putAll(newKey(c, sealer, id));
+            body.put("previousKeysValidUntil", graceEnd.toInstant().toString());
+            return body;
+        });
+    }
+
+    /** The key {@code keyId} if it is unexpired and its product active. */
+    public Optional<SigningKey> signingKey(String keyId) {
+        if (cipher.isEmpty() || keyId == null || !keyId.matches("mk_[0-9a-f]{24}")) {
+            return Optional.empty();
+        }
+        record Stored(String productId, int bps, byte[] sealed) {}
+        Optional<Stored> stored = sql.read(c -> Sql.queryOne(
+                c,
+                "SELECT k.product_id, p.commission_bps, k.secret_ciphertext FROM product_keys k"
+                        + " JOIN products p ON p.id = k.product_id"
+                        + " WHERE k.key_id = ? AND p.is_active AND (k.expires_at IS NULL OR k.expires_at > ?)",
+                rs -> new Stored(rs.getString(1), rs.getInt(2), rs.getBytes(3)),
+                keyId,
+                Timestamp.from(clock.instant())));
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        String secret;
+        try {
+            secret = cipher.get().open(keyId, stored.get().sealed());
+        } catch (IllegalStateException e) {
+            // sealed under another CONVERSIONS_SECRET_KEY (e.g. a development key of an earlier
+            // start): the merchant cannot be verified, which is a 401, not a server error
+            LOG.error("conversions.secret_unreadable", null, "keyId", keyId, "action", "rotate the product's secret");
+            return Optional.empty();
+        }
+        return Optional.of(new SigningKey(
+                keyId, stored.get().productId(), stored.get().bps(), secret.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** Whether {@code id} names an active product (links may only be generated for those). */
+    public static boolean isActive(Connection c, String id) {
+        return Sql.queryOne(c, "SELECT is_active FROM products WHERE id = ?", rs -> rs.getBoolean(1), id)
+                .orElse(false);
+    }
+
+    private Map<String, Object> newKey(Connection c, ProductSecretCipher sealer, String productId) {
+        String keyId = "mk_" + hex(12);
+        String secret = hex(32);
+        try {
+            Sql.update(
+                    c,
+                    "INSERT INTO product_keys (key_id, product_id, secret_ciphertext) VALUES (?, ?, ?)",
+                    keyId,
+                    productId,
+                    sealer.seal(keyId, secret));
+        } catch (DataAccessException e) {
+            throw new IllegalStateException("key id collision", e);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("keyId", keyId);
+        body.put("secret", secret);
+        return body;
+    }
+
+    private static Map<String, Object> product(Connection c, String id) {
+        Map<String, Object> body = Sql.queryOne(c, "SELECT * FROM products WHERE id = ?", ProductService::row, id)
+                .orElseThrow(ProductService::notFound);
+        body.put(
+                "keys",
+                Sql.query(
+                        c,
+                        "SELECT key_id, created_at, expires_at FROM product_keys WHERE product_id = ?"
+                                + " ORDER BY created_at DESC, key_id",
+                        rs -> {
+                            Map<String, Object> key = new LinkedHashMap<>();
+                            key.put("keyId", rs.getString("key_id"));
+                            key.put(
+                                    "createdAt",
+                                    rs.getTimestamp("created_at").toInstant().toString());
+                            Timestamp expires = rs.getTimestamp("expires_at");
+                            key.put(
+                                    "expiresAt",
+                                    expires == null ? null : expires.toInstant().toString());
+                            return key;
+                        },
+                        id));
+        return body;
+    }
+
+    private static Map<String, Object> row(ResultSet rs) throws SQLException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", rs.getString("id"));
+        body.put("name", rs.getString("name"));
+        body.put("commissionBps", rs.getInt("commission_bps"));
+        body.put("isActive", rs.getBoolean("is_active"));
+        body.put("createdAt", rs.getTimestamp("created_at").toInstant().toString());
+        body.put("updatedAt", rs.getTimestamp("updated_at").toInstant().toString());
+        return body;
+    }
+
+    private static String existing(Connection c, String id) {
+        return Sql.queryOne(c, "SELECT id FROM products WHERE id = ?", rs -> rs.getString(1), id)
+                .orElseThrow(ProductService::notFound);
+    }
+
+    private ProductSecretCipher sealer() {
+        return cipher.orElseThrow(() -> new ProblemException(Problem.serviceUnavailable(
+                "Merchant secrets cannot be stored: CONVERSIONS_SECRET_KEY is not configured.")));
+    }
+
+    private String hex(int bytes) {
+        byte[] value = new byte[bytes];
+        random.nextBytes(value);
+        return HexFormat.of().formatHex(value);
+    }
+
+    static String productId(String value) {
+        if (value == null || !PRODUCT_ID.matcher(value).matches()) {
+            throw new ProblemException(Problem.badRequest("'id' must be 1-100 of A-Z a-z 0-9 . _ : -.")
+                    .with("field", "id"));
+        }
+        return value;
+    }
+
+    private static String name(String value, boolean required) {
+        if (value == null && !required) {
+            return null;
+        }
+        if (value == null || value.isBlank() || value.length() > 200) {
+            throw new ProblemException(
+                    Problem.badRequest("'name' must be 1-200 characters.").with("field", "name"));
+        }
+        return value.strip();
+    }
+
+    private static int commissionBps(Integer value, boolean required) {
+        if (value == null || value < 0 || value > 10_000) {
+            throw new ProblemException(Problem.badRequest(
+                            "'commissionBps' must be an integer from 0 to 10000 (basis points of the order amount)"
+                                    + (required ? " and is required." : "."))
+                    .with("field", "commissionBps"));
+        }
+        return value;
+    }
+
+    private static ProblemException notFound() {
+        return new ProblemException(Problem.of(404, "product-not-found", "Product not found", "No such product."));
+    }
+}
