@@ -29,6 +29,7 @@ const ROUTES: Record<string, { route: RouteName; method: "GET" | "POST" }> = {
 
 async function route(request: Request, env: Env, config: Config, rc: RequestContext): Promise<Response> {
   const path = new URL(request.url).pathname;
+  rc.path = path;
   if (request.method === "OPTIONS") {
     rc.route = "preflight";
     if (!isOriginAllowed(request.headers.get("Origin"), config.allowedOrigins)) {
@@ -71,7 +72,7 @@ function finalize(request: Request, response: Response, env: Env, ctx: Execution
     time: new Date(rc.startedAt).toISOString(),
     requestId: rc.requestId,
     method: request.method,
-    path: new URL(request.url).pathname.slice(0, 256),
+    path: (rc.path ?? new URL(request.url).pathname).slice(0, 256),
     route: rc.route,
     status: response.status,
     ...(rc.errorCode !== undefined ? { errorCode: rc.errorCode } : {}),

@@ -47,24 +47,33 @@ export class DeviceLedger extends DurableObject<Env> {
     this.alarms = new AlarmKeeper(ctx.storage);
   }
 
-  /** Replay → rate limit → dedupe → trust → capped reward, all in one synchronous section. */
+  /**
+   * Replay → rate limit → dedupe → trust → capped reward, all in one synchronous section (no
+   * await before the last write), so concurrent calls cannot interleave. Replay and dedupe are
+   * one INSERT … ON CONFLICT DO NOTHING each: "0 rows written" means "seen before", which saves
+   * the separate SELECT per check (this method runs once per VAU, so every statement counts).
+   */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const now = Date.now();
     const sql = this.schema.ensure();
     if (request.replay) {
       const { signature, expiresAt } = request.replay;
-      if (sql.exec("SELECT 1 FROM seen_signatures WHERE signature = ?", signature).toArray().length > 0) {
-        return { kind: "replayed" };
-      }
-      sql.exec("INSERT INTO seen_signatures (signature, expires_at) VALUES (?, ?)", signature, expiresAt);
+      const claimed = sql.exec(
+        "INSERT INTO seen_signatures (signature, expires_at) VALUES (?, ?) ON CONFLICT(signature) DO NOTHING",
+        signature,
+        expiresAt,
+      ).rowsWritten;
+      if (claimed === 0) return { kind: "replayed" };
     }
     const decision = new SlidingWindowTable(sql).hit("vau", request.ratePerMinute, MINUTE_MS, now);
     if (!decision.allowed) return { kind: "rate_limited", decision };
 
-    if (sql.exec("SELECT 1 FROM seen_vaus WHERE vau_id = ?", request.vauId).toArray().length > 0) {
-      return { kind: "duplicate", decision };
-    }
-    sql.exec("INSERT INTO seen_vaus (vau_id, expires_at) VALUES (?, ?)", request.vauId, now + DEDUPE_RETENTION_MS);
+    const fresh = sql.exec(
+      "INSERT INTO seen_vaus (vau_id, expires_at) VALUES (?, ?) ON CONFLICT(vau_id) DO NOTHING",
+      request.vauId,
+      now + DEDUPE_RETENTION_MS,
+    ).rowsWritten;
+    if (fresh === 0) return { kind: "duplicate", decision };
 
     const stats = sql
       .exec<{ last_seen: number; vau_count: number }>("SELECT last_seen, vau_count FROM stats WHERE id = 1")

@@ -83,8 +83,15 @@ export class SlidingWindowTable {
     prev INTEGER NOT NULL, curr INTEGER NOT NULL)`;
 
   hit(name: string, limit: number, windowMs: number, now: number): LimitDecision {
-    const row = this.load().find((r) => r.name === name && r.windowMs === windowMs);
-    const { state, decision } = slidingWindowHit(row?.state ?? null, now, limit, windowMs);
+    const row = this.sql
+      .exec<{ window_start: number; prev: number; curr: number }>(
+        "SELECT window_start, prev, curr FROM rate_windows WHERE name = ? AND window_ms = ?",
+        name,
+        windowMs,
+      )
+      .toArray()[0];
+    const current = row ? { windowStart: row.window_start, prev: row.prev, curr: row.curr } : null;
+    const { state, decision } = slidingWindowHit(current, now, limit, windowMs);
     this.put(name, windowMs, state);
     return decision;
   }

@@ -8,6 +8,8 @@ export interface RequestContext {
   requestId: string;
   startedAt: number;
   route: RouteName;
+  /** URL path, parsed once by the router (audit log). */
+  path?: string;
   clientId?: string;
   clientVerified: boolean;
   errorCode?: string;

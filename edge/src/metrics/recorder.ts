@@ -16,14 +16,40 @@ export function count(name: MetricName, labels: Record<string, string> = {}, del
   if (delta !== 0) add(seriesKey(name, labels), delta);
 }
 
-export function observeDuration(name: MetricName, labels: Record<string, string>, seconds: number): void {
-  // Buckets are stored cumulatively, as Prometheus expects them.
-  for (const le of DURATION_BUCKETS_S) {
-    if (seconds <= le) add(seriesKey(`${name}_bucket`, { ...labels, le: String(le) }), 1);
+interface HistogramKeys {
+  /** One series per bucket, in DURATION_BUCKETS_S order, then "+Inf". */
+  buckets: string[];
+  sum: string;
+  count: string;
+}
+
+// Every request observes one duration; building its 13 series names each time was a visible
+// part of the per-request CPU. Label sets come from fixed lists, so this map stays small.
+const histogramKeys = new Map<string, HistogramKeys>();
+
+function keysFor(name: MetricName, labels: Record<string, string>): HistogramKeys {
+  const id = seriesKey(name, labels);
+  let keys = histogramKeys.get(id);
+  if (!keys) {
+    keys = {
+      buckets: [...DURATION_BUCKETS_S.map(String), "+Inf"].map((le) => seriesKey(`${name}_bucket`, { ...labels, le })),
+      sum: seriesKey(`${name}_sum`, labels),
+      count: seriesKey(`${name}_count`, labels),
+    };
+    histogramKeys.set(id, keys);
   }
-  add(seriesKey(`${name}_bucket`, { ...labels, le: "+Inf" }), 1);
-  add(seriesKey(`${name}_sum`, labels), seconds);
-  add(seriesKey(`${name}_count`, labels), 1);
+  return keys;
+}
+
+export function observeDuration(name: MetricName, labels: Record<string, string>, seconds: number): void {
+  const keys = keysFor(name, labels);
+  // Buckets are stored cumulatively, as Prometheus expects them.
+  DURATION_BUCKETS_S.forEach((le, i) => {
+    if (seconds <= le) add(keys.buckets[i]!, 1);
+  });
+  add(keys.buckets[DURATION_BUCKETS_S.length]!, 1);
+  add(keys.sum, seconds);
+  add(keys.count, 1);
 }
 
 /** Pushes buffered deltas now. On failure they are put back and retried on the next flush. */
