@@ -1,5 +1,6 @@
 package finance.twist.api;
 
+import finance.twist.common.crypto.RequestHmac;
 import finance.twist.testing.TestDatabase;
 import finance.twist.testing.TestInfrastructure;
 import finance.twist.testing.TestRedis;
@@ -19,13 +20,18 @@ import java.util.Random;
  * load generator (bench/run-api-bench.sh drives it with vegeta, so client and server no longer
  * share one JVM's heap and GC). Writes vegeta JSON target files into the directory named by its
  * first argument, prints {@code bench-server: ready} on stderr, and on end of stdin checks the
- * ledger invariants and exits (status 1 if they do not hold). Not run by the test suite.
+ * ledger invariants and the conversion totals and exits (status 1 if they do not hold). Not run by
+ * the test suite.
  */
 public final class BenchServer {
 
     private static final long TWIST = 1_000_000_000L;
     private static final int USERS = 128;
     private static final int POOLS = 64;
+    /** Enough signed conversions for 20 s at 2,000/s. */
+    private static final int CONVERSIONS = 40_000;
+
+    private static final String BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0";
 
     private BenchServer() {}
 
@@ -36,12 +42,17 @@ public final class BenchServer {
         TestDatabase db = TestInfrastructure.newDatabase("bench");
         TestRedis redis = TestInfrastructure.newRedis("bench");
         int status = 0;
-        try (ApiHarness api = new ApiHarness(db, redis, Map.of("db.pool-size", "24"))) {
-            writeTargets(api, out);
+        // Loopback is the trusted proxy, as the ingress is in production: redirects carry the
+        // visitor's address in X-Forwarded-For, so per-IP click limits see many visitors.
+        Map<String, String> config = Map.of("db.pool-size", "24", "links.trusted.proxies", "127.0.0.1/32");
+        try (ApiHarness api = new ApiHarness(db, redis, config)) {
+            ConversionBench.Merchants merchants = writeTargets(api, out);
+            long merchantBalanceBefore = ConversionBench.merchantBalance(api);
             System.err.println("bench-server: ready at " + api.base);
             while (System.in.read() >= 0) {
                 // wait until the driver closes stdin
             }
+            verifyConversions(api, merchants, merchantBalanceBefore);
             api.assertLedgerConsistent();
             System.err.println("bench-server: ledger invariants hold");
         } catch (AssertionError e) {
@@ -51,7 +62,7 @@ public final class BenchServer {
         System.exit(status);
     }
 
-    private static void writeTargets(ApiHarness api, Path out) throws Exception {
+    private static ConversionBench.Merchants writeTargets(ApiHarness api, Path out) throws Exception {
         Random random = new Random(42);
         List<String> wallets = new ArrayList<>();
         List<String> tokens = new ArrayList<>();
@@ -76,21 +87,96 @@ public final class BenchServer {
                 stake.println(target("POST", api.base + "/staking/stake", tokens.get(i % USERS), body));
             }
         }
+        List<String> codes = ConversionBench.links(api, 64);
+        try (PrintWriter redirect = writer(out.resolve("redirect.targets"))) {
+            for (int i = 0; i < 4096; i++) {
+                String visitor = "198.51.100." + (1 + i % 250) + ", 127.0.0.1";
+                redirect.println(target(
+                        "GET",
+                        api.base + "/r/" + codes.get(i % codes.size()),
+                        null,
+                        null,
+                        Map.of("User-Agent", BROWSER, "X-Forwarded-For", visitor)));
+            }
+        }
+        ConversionBench.Merchants merchants = ConversionBench.setUp(api, 16);
+        writeConversions(api, merchants, out.resolve("conversions-warmup.targets"), "warm", 5_000);
+        writeConversions(api, merchants, out.resolve("conversions.targets"), "run", CONVERSIONS);
         LoadBench.seedSearchPools(api);
         for (int i = 0; i < LoadBench.SEARCH_QUERIES.length; i++) {
             try (PrintWriter search = writer(out.resolve("search-" + i + ".targets"))) {
                 search.println(target("GET", api.base + LoadBench.SEARCH_QUERIES[i], null, null));
             }
         }
+        return merchants;
     }
 
-    /** One vegeta target in its JSON format (body base64-encoded). */
+    /**
+     * Signed conversions, round robin over the merchants, each signed now with a unique order id:
+     * the driver must send them within the ±5 minute window, and never more than it has (a second
+     * pass would be refused as replays).
+     */
+    private static void writeConversions(
+            ApiHarness api, ConversionBench.Merchants merchants, Path file, String prefix, int count)
+            throws IOException {
+        Random random = new Random(7);
+        int merchantCount = merchants.keys().size();
+        try (PrintWriter out = writer(file)) {
+            for (int i = 1; i <= count; i++) {
+                int m = i % merchantCount;
+                ApiHarness.MerchantKey key = merchants.keys().get(m);
+                String body = ConversionBench.orderBody(merchants, m, prefix, i, random);
+                String timestamp = Long.toString(System.currentTimeMillis());
+                String signature = RequestHmac.sign(
+                        key.secret().getBytes(StandardCharsets.US_ASCII),
+                        "POST",
+                        "/conversions",
+                        timestamp,
+                        body.getBytes(StandardCharsets.UTF_8));
+                out.println(target(
+                        "POST",
+                        api.base + "/conversions",
+                        null,
+                        body,
+                        Map.of(
+                                "X-Twist-Key-Id", key.keyId(),
+                                "X-Twist-Timestamp", timestamp,
+                                "X-Twist-Signature", signature)));
+            }
+        }
+    }
+
+    /**
+     * After the conversions phase: every stored conversion is attributed exactly when its order
+     * carried a click id (order number not divisible by ten), and the ledger totals match.
+     */
+    private static void verifyConversions(ApiHarness api, ConversionBench.Merchants merchants, long before) {
+        String ofRun = " FROM conversions WHERE product_id LIKE 'bench-" + merchants.run() + "-%'";
+        long stored = api.queryLong("SELECT count(*)" + ofRun);
+        long withClick =
+                api.queryLong("SELECT count(*)" + ofRun + " AND split_part(order_id, '-', 2)::bigint % 10 <> 0");
+        long attributed = api.queryLong("SELECT count(*)" + ofRun + " AND status = 'attributed'");
+        if (withClick != attributed) {
+            throw new AssertionError(
+                    withClick + " conversions carried a click id but " + attributed + " are attributed");
+        }
+        ConversionBench.verifyTotals(api, merchants.run(), before, attributed);
+        System.err.println("bench-server: " + stored + " conversions stored (compare with the 201s above)");
+    }
+
     private static String target(String method, String url, String token, String body) {
+        return target(method, url, token, body, Map.of());
+    }
+
+    /** One vegeta target in its JSON format (body base64-encoded; header values need no escaping). */
+    private static String target(String method, String url, String token, String body, Map<String, String> headers) {
         StringBuilder json = new StringBuilder("{\"method\":\"" + method + "\",\"url\":\"" + url + "\",\"header\":{");
         json.append("\"Content-Type\":[\"application/json\"]");
         if (token != null) {
             json.append(",\"Authorization\":[\"Bearer ").append(token).append("\"]");
         }
+        headers.forEach((name, value) ->
+                json.append(",\"").append(name).append("\":[\"").append(value).append("\"]"));
         json.append('}');
         if (body != null) {
             json.append(",\"body\":\"")

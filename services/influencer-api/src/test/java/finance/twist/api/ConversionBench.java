@@ -33,7 +33,13 @@ final class ConversionBench {
 
     private ConversionBench() {}
 
-    static void run(ApiHarness api, int merchants, int seconds) throws Exception {
+    /**
+     * The merchants of one benchmark run: product keys and, per product, click ids of real
+     * redirects on links of two influencers (each with a staker).
+     */
+    record Merchants(String run, List<MerchantKey> keys, List<List<String>> clicks) {}
+
+    static Merchants setUp(ApiHarness api, int merchants) {
         List<MerchantKey> keys = new ArrayList<>();
         List<List<String>> clicks = new ArrayList<>();
         String run = UUID.randomUUID().toString().substring(0, 6);
@@ -55,24 +61,48 @@ final class ConversionBench {
             }
             clicks.add(productClicks);
         }
+        return new Merchants(run, keys, clicks);
+    }
+
+    /** Order {@code order} of merchant {@code m}: one in ten carries no click id (unattributed). */
+    static String orderBody(Merchants merchants, int m, String orderPrefix, long order, java.util.Random random) {
+        List<String> productClicks = merchants.clicks().get(m);
+        String click = order % 10 == 0
+                ? ""
+                : ",\"clickId\":\"" + productClicks.get(random.nextInt(productClicks.size())) + "\"";
+        return "{\"orderId\":\"" + orderPrefix + "-" + order + "\",\"amount\":\"" + AMOUNT + "\",\"currency\":\"USD\""
+                + click + "}";
+    }
+
+    static void run(ApiHarness api, int merchantCount, int seconds) throws Exception {
+        Merchants merchants = setUp(api, merchantCount);
         long before = merchantBalance(api);
         AtomicLong attributed = new AtomicLong();
-        loop(api, keys, clicks, 5, "warm-up", attributed);
-        loop(api, keys, clicks, seconds, "POST /conversions", attributed);
+        loop(api, merchants, 5, "warm-up", attributed);
+        loop(api, merchants, seconds, "POST /conversions", attributed);
+        verifyTotals(api, merchants.run(), before, attributed.get());
+    }
+
+    /**
+     * The ledger matches the responses exactly: the merchant-commission account fell by exactly
+     * {@code attributed} commissions, the conversions record the same, their shares sum to it, and
+     * the invariants of {@link ApiHarness#assertLedgerConsistent} hold.
+     */
+    static void verifyTotals(ApiHarness api, String run, long before, long attributed) {
         long paid = before - merchantBalance(api);
-        long expected = attributed.get() * COMMISSION;
+        long expected = attributed * COMMISSION;
         long recorded = api.queryLong(
                 "SELECT COALESCE(SUM(commission), 0) FROM conversions WHERE product_id LIKE 'bench-" + run + "-%'");
         long shares = api.queryLong("SELECT COALESCE(SUM(pool_share + influencer_share), 0) FROM conversions"
                 + " WHERE product_id LIKE 'bench-" + run + "-%'");
         if (paid != expected || recorded != expected || shares != expected) {
-            throw new AssertionError("ledger totals differ: " + attributed.get() + " attributed conversions should"
+            throw new AssertionError("ledger totals differ: " + attributed + " attributed conversions should"
                     + " pay " + expected + ", merchant account paid " + paid + ", conversions record " + recorded
                     + ", shares sum to " + shares);
         }
         api.assertLedgerConsistent();
-        System.err.println("ledger totals exact after the conversion phase: " + attributed.get()
-                + " attributed conversions, " + paid + " base units of commission");
+        System.err.println("ledger totals exact after the conversion phase: " + attributed + " attributed conversions, "
+                + paid + " base units of commission");
     }
 
     /** {@code count} active links of one product, ten per influencer (the BRONZE limit). */
@@ -92,33 +122,23 @@ final class ConversionBench {
         return codes;
     }
 
-    private static void loop(
-            ApiHarness api,
-            List<MerchantKey> keys,
-            List<List<String>> clicks,
-            int seconds,
-            String label,
-            AtomicLong attributed)
+    private static void loop(ApiHarness api, Merchants merchants, int seconds, String label, AtomicLong attributed)
             throws Exception {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong errors = new AtomicLong();
         AtomicLong orders = new AtomicLong();
-        ExecutorService executor = Executors.newFixedThreadPool(keys.size());
+        int count = merchants.keys().size();
+        ExecutorService executor = Executors.newFixedThreadPool(count);
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         long start = System.nanoTime();
-        String run = UUID.randomUUID().toString().substring(0, 6);
-        for (int m = 0; m < keys.size(); m++) {
-            MerchantKey key = keys.get(m);
-            List<String> productClicks = clicks.get(m);
+        String prefix = UUID.randomUUID().toString().substring(0, 6);
+        for (int m = 0; m < count; m++) {
+            int merchant = m;
+            MerchantKey key = merchants.keys().get(m);
             executor.submit(() -> {
-                ThreadLocalRandom random = ThreadLocalRandom.current();
+                java.util.Random random = ThreadLocalRandom.current();
                 while (System.nanoTime() < deadline) {
-                    long order = orders.incrementAndGet();
-                    String click = order % 10 == 0
-                            ? ""
-                            : ",\"clickId\":\"" + productClicks.get(random.nextInt(productClicks.size())) + "\"";
-                    String body = "{\"orderId\":\"" + run + "-" + order + "\",\"amount\":\"" + AMOUNT
-                            + "\",\"currency\":\"USD\"" + click + "}";
+                    String body = orderBody(merchants, merchant, prefix, orders.incrementAndGet(), random);
                     long t0 = System.nanoTime();
                     HttpResponse<String> response = api.conversion(key, body);
                     latencies.add(System.nanoTime() - t0);
@@ -135,7 +155,7 @@ final class ConversionBench {
         executor.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - start) / 1e9;
         long[] values = latencies.stream().mapToLong(Long::longValue).toArray();
-        LoadBench.report(label + " (" + keys.size() + " merchants)", values, values.length / elapsed, errors.get());
+        LoadBench.report(label + " (" + count + " merchants)", values, values.length / elapsed, errors.get());
     }
 
     private static void stake(ApiHarness api, String influencer) {
@@ -161,7 +181,7 @@ final class ConversionBench {
         return location.substring(at, at + 36);
     }
 
-    private static long merchantBalance(ApiHarness api) {
+    static long merchantBalance(ApiHarness api) {
         return api.queryLong("SELECT balance FROM ledger_accounts WHERE account_key = 'system:merchant_commissions'");
     }
 }

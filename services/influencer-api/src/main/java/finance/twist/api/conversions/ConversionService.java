@@ -103,10 +103,7 @@ public final class ConversionService {
 
     private static void pay(Connection c, UUID conversionId, UUID influencerId, long commission, String order) {
         StakingService.Pool pool = StakingService.lockPool(c, influencerId);
-        int revenueShareBps = Sql.queryOne(
-                        c, "SELECT revenue_share_bps FROM staking_pools WHERE id = ?", rs -> rs.getInt(1), pool.id())
-                .orElseThrow();
-        Commission.Split split = Commission.split(commission, revenueShareBps, pool.totalStaked() > 0);
+        Commission.Split split = Commission.split(commission, pool.revenueShareBps(), pool.totalStaked() > 0);
         List<LedgerService.Leg> legs = new ArrayList<>();
         legs.add(
                 new LedgerService.Leg(LedgerService.systemAccount(c, LedgerService.MERCHANT_COMMISSIONS), -commission));

@@ -5,13 +5,14 @@ import finance.twist.api.db.Sql;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Posts balanced transactions to the double-entry ledger. Every method takes the caller's open
@@ -82,17 +83,19 @@ public final class LedgerService {
         if (sum != 0 || posting.legs().size() < 2) {
             throw new IllegalArgumentException("unbalanced posting " + posting);
         }
-        List<Long> ids = new ArrayList<>(deltas.keySet());
-        ids.sort(Comparator.naturalOrder());
-        for (long id : ids) {
-            record Locked(String kind, long balance) {}
-            Locked account = Sql.queryOne(
-                            c,
-                            "SELECT kind, balance FROM ledger_accounts WHERE id = ? FOR UPDATE",
-                            rs -> new Locked(rs.getString(1), rs.getLong(2)),
-                            id)
-                    .orElseThrow(() -> new IllegalStateException("no ledger account " + id));
-            long delta = deltas.get(id);
+        // One statement locks every account, in id order (rows are locked as the sorted scan returns
+        // them), so concurrent postings over the same accounts queue instead of deadlocking.
+        record Locked(long id, String kind, long balance) {}
+        List<Locked> accounts = Sql.query(
+                c,
+                "SELECT id, kind, balance FROM ledger_accounts WHERE id = ANY (?) ORDER BY id FOR UPDATE",
+                rs -> new Locked(rs.getLong(1), rs.getString(2), rs.getLong(3)),
+                (Object) deltas.keySet().toArray(Long[]::new));
+        if (accounts.size() != deltas.size()) {
+            throw new IllegalStateException("missing ledger account among " + deltas.keySet());
+        }
+        for (Locked account : accounts) {
+            long delta = deltas.get(account.id());
             if (!"system".equals(account.kind())) {
                 if (delta < 0 && account.balance() + delta < 0) {
                     throw insufficient(account.kind());
@@ -143,11 +146,26 @@ public final class LedgerService {
                 idempotencyKey);
     }
 
-    /** The id of a system account ({@link #MINT}, ...). */
+    /**
+     * The id of a system account ({@link #MINT}, ...). System accounts are created by the migrations
+     * and never change id, so each is looked up once per database (keyed by its name, because tests
+     * run many databases in one JVM) instead of once per posting.
+     */
     public static long systemAccount(Connection c, String key) {
-        return Sql.queryOne(c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key)
-                .orElseThrow(() -> new IllegalStateException("missing system account " + key));
+        String database;
+        try {
+            database = c.getCatalog();
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+        return SYSTEM_ACCOUNTS.computeIfAbsent(
+                database + "/" + key,
+                ignored -> Sql.queryOne(
+                                c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key)
+                        .orElseThrow(() -> new IllegalStateException("missing system account " + key)));
     }
+
+    private static final ConcurrentHashMap<String, Long> SYSTEM_ACCOUNTS = new ConcurrentHashMap<>();
 
     /** The user's available-balance account, created on first use. */
     public static long userAvailable(Connection c, UUID userId) {

@@ -38,6 +38,7 @@ public final class StakingService {
      * @param minStake minimum per stake
      * @param totalStaked sum of positions
      * @param stakerCount positions above zero
+     * @param revenueShareBps the stakers' share of the influencer's commissions
      * @param acc reward-per-share accumulator (scaled by 10^18)
      * @param remainder carried division remainder
      * @param active whether the pool accepts stakes
@@ -49,6 +50,7 @@ public final class StakingService {
             long minStake,
             long totalStaked,
             int stakerCount,
+            int revenueShareBps,
             BigInteger acc,
             BigInteger remainder,
             boolean active) {}
@@ -60,7 +62,7 @@ public final class StakingService {
         return Sql.queryOne(
                         c,
                         "SELECT id, influencer_id, rewards_account_id, min_stake, total_staked, staker_count,"
-                                + " acc_reward_per_share, reward_remainder, is_active"
+                                + " revenue_share_bps, acc_reward_per_share, reward_remainder, is_active"
                                 + " FROM staking_pools WHERE influencer_id = ? FOR UPDATE",
                         StakingService::pool,
                         influencerId)
@@ -301,6 +303,7 @@ public final class StakingService {
                 rs.getLong("min_stake"),
                 rs.getLong("total_staked"),
                 rs.getInt("staker_count"),
+                rs.getInt("revenue_share_bps"),
                 Sql.bigInteger(rs, "acc_reward_per_share"),
                 Sql.bigInteger(rs, "reward_remainder"),
                 rs.getBoolean("is_active"));
