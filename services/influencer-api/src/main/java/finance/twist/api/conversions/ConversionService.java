@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,13 +74,14 @@ public final class ConversionService {
                                 .with("field", "amount")));
         // Inserted with the whole commission as the influencer's share (the shares must always sum
         // to the commission); pay() splits it once the pool is locked.
-        Optional<UUID> inserted = Sql.queryOne(
+        record Inserted(UUID id, Timestamp createdAt) {}
+        Optional<Inserted> inserted = Sql.queryOne(
                 c,
                 "INSERT INTO conversions (product_id, order_id, amount_minor, currency, status, click_id, link_id,"
                         + " influencer_id, commission_bps, commission, influencer_share)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                        + " ON CONFLICT (product_id, order_id) DO NOTHING RETURNING id",
-                rs -> rs.getObject(1, UUID.class),
+                        + " ON CONFLICT (product_id, order_id) DO NOTHING RETURNING id, created_at",
+                rs -> new Inserted(rs.getObject(1, UUID.class), rs.getTimestamp(2)),
                 key.productId(),
                 request.orderId(),
                 request.amountMinor(),
@@ -94,14 +96,39 @@ public final class ConversionService {
         if (inserted.isEmpty()) {
             return new Result(load(c, "c.product_id = ? AND c.order_id = ?", key.productId(), request.orderId()), true);
         }
-        UUID id = inserted.get();
+        UUID id = inserted.get().id();
+        long poolShare = 0;
+        long influencerShare = commission;
+        UUID txId = null;
         if (commission > 0) {
-            pay(c, id, click.get().influencerId(), commission, key.productId() + "/" + request.orderId());
+            Paid paid = pay(c, id, click.get().influencerId(), commission, key.productId() + "/" + request.orderId());
+            poolShare = paid.split().poolShare();
+            influencerShare = paid.split().influencerShare();
+            txId = paid.transactionId();
         }
-        return new Result(load(c, "c.id = ?", id), false);
+        // The response is built from what was just written (no second read of the row).
+        return new Result(
+                body(new Row(
+                        id,
+                        key.productId(),
+                        request.orderId(),
+                        request.amountMinor(),
+                        request.currency(),
+                        click.isPresent() ? "attributed" : "unattributed",
+                        click.map(Attribution.Click::linkCode).orElse(null),
+                        click.map(Attribution.Click::clickId).orElse(null),
+                        key.commissionBps(),
+                        commission,
+                        poolShare,
+                        influencerShare,
+                        txId,
+                        inserted.get().createdAt())),
+                false);
     }
 
-    private static void pay(Connection c, UUID conversionId, UUID influencerId, long commission, String order) {
+    private record Paid(Commission.Split split, UUID transactionId) {}
+
+    private static Paid pay(Connection c, UUID conversionId, UUID influencerId, long commission, String order) {
         StakingService.Pool pool = StakingService.lockPool(c, influencerId);
         Commission.Split split = Commission.split(commission, pool.revenueShareBps(), pool.totalStaked() > 0);
         List<LedgerService.Leg> legs = new ArrayList<>();
@@ -131,41 +158,77 @@ public final class ConversionService {
                 split.influencerShare(),
                 txId,
                 conversionId);
+        return new Paid(split, txId);
     }
 
     private static Map<String, Object> load(Connection c, String where, Object... params) {
         return Sql.queryOne(
                         c,
                         "SELECT c.*, l.code FROM conversions c LEFT JOIN links l ON l.id = c.link_id WHERE " + where,
-                        ConversionService::body,
+                        ConversionService::row,
                         params)
+                .map(ConversionService::body)
                 .orElseThrow();
     }
 
-    private static Map<String, Object> body(ResultSet rs) throws SQLException {
-        String currency = rs.getString("currency");
-        UUID click = rs.getObject("click_id", UUID.class);
-        UUID tx = rs.getObject("transaction_id", UUID.class);
+    /** A stored conversion, as the response shows it. */
+    private record Row(
+            UUID id,
+            String productId,
+            String orderId,
+            long amountMinor,
+            String currency,
+            String status,
+            String linkCode,
+            UUID clickId,
+            int commissionBps,
+            long commission,
+            long poolShare,
+            long influencerShare,
+            UUID transactionId,
+            Timestamp createdAt) {}
+
+    private static Row row(ResultSet rs) throws SQLException {
         String code = rs.getString("code");
+        return new Row(
+                rs.getObject("id", UUID.class),
+                rs.getString("product_id"),
+                rs.getString("order_id"),
+                rs.getLong("amount_minor"),
+                rs.getString("currency"),
+                rs.getString("status"),
+                code == null ? null : code.strip(),
+                rs.getObject("click_id", UUID.class),
+                rs.getInt("commission_bps"),
+                rs.getLong("commission"),
+                rs.getLong("pool_share"),
+                rs.getLong("influencer_share"),
+                rs.getObject("transaction_id", UUID.class),
+                rs.getTimestamp("created_at"));
+    }
+
+    private static Map<String, Object> body(Row row) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", rs.getObject("id", UUID.class).toString());
-        body.put("productId", rs.getString("product_id"));
-        body.put("orderId", rs.getString("order_id"));
+        body.put("id", row.id().toString());
+        body.put("productId", row.productId());
+        body.put("orderId", row.orderId());
         body.put(
                 "amount",
-                BigDecimal.valueOf(rs.getLong("amount_minor"), ConversionRequest.minorDigits(currency))
+                BigDecimal.valueOf(row.amountMinor(), ConversionRequest.minorDigits(row.currency()))
                         .toPlainString());
-        body.put("currency", currency);
-        body.put("status", rs.getString("status"));
-        body.put("linkCode", code == null ? null : code.strip());
-        body.put("clickId", click == null ? null : click.toString());
-        body.put("commissionBps", rs.getInt("commission_bps"));
-        body.put("commission", Amounts.format(rs.getLong("commission")));
-        body.put("poolShare", Amounts.format(rs.getLong("pool_share")));
-        body.put("influencerShare", Amounts.format(rs.getLong("influencer_share")));
-        body.put("transactionId", tx == null ? null : tx.toString());
+        body.put("currency", row.currency());
+        body.put("status", row.status());
+        body.put("linkCode", row.linkCode());
+        body.put("clickId", row.clickId() == null ? null : row.clickId().toString());
+        body.put("commissionBps", row.commissionBps());
+        body.put("commission", Amounts.format(row.commission()));
+        body.put("poolShare", Amounts.format(row.poolShare()));
+        body.put("influencerShare", Amounts.format(row.influencerShare()));
+        body.put(
+                "transactionId",
+                row.transactionId() == null ? null : row.transactionId().toString());
         body.put("settlement", "simulated");
-        body.put("createdAt", rs.getTimestamp("created_at").toInstant().toString());
+        body.put("createdAt", row.createdAt().toInstant().toString());
         return body;
     }
 }
