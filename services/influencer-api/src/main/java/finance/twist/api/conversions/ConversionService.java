@@ -24,13 +24,14 @@ import java.util.UUID;
  *
  * <ol>
  *   <li>attribute it ({@link Attribution});
- *   <li>insert the row, {@code ON CONFLICT (product_id, order_id) DO NOTHING}: a repeat, also a
- *       concurrent one (it waits on the first one's unique index entry), gets the first row back and
- *       changes nothing;
- *   <li>if attributed with a commission above zero: lock the influencer's pool, split the
- *       commission ({@link Commission}), post one ledger transaction from
- *       {@code system:merchant_commissions} to the pool's reward pot and the influencer's earnings,
- *       and add the pool share to the reward-per-share accumulator so stakers can claim it.
+ *   <li>with a commission above zero: lock the influencer's pool and split the commission
+ *       ({@link Commission});
+ *   <li>insert the row with its final shares, {@code ON CONFLICT (product_id, order_id) DO
+ *       NOTHING}: a repeat, also a concurrent one (it waits on the first one's unique index entry),
+ *       gets the first row back and changes nothing;
+ *   <li>post one ledger transaction from {@code system:merchant_commissions} to the pool's reward
+ *       pot and the influencer's earnings, and add the pool share to the reward-per-share
+ *       accumulator so stakers can claim it.
  * </ol>
  *
  * A pool nobody stakes in gets no share (there is nobody to accrue it to, as admin funding refuses
@@ -72,14 +73,23 @@ public final class ConversionService {
                                         "Invalid amount",
                                         "The commission on this amount exceeds the largest ledger amount.")
                                 .with("field", "amount")));
-        // Inserted with the whole commission as the influencer's share (the shares must always sum
-        // to the commission); pay() splits it once the pool is locked.
+        // With a commission to pay, lock the pool first: the split depends on its stakers, and the
+        // row is written once with its final shares and the id of the ledger transaction posted
+        // right after it (V11 checks that reference at commit).
+        StakingService.Pool pool = null;
+        Commission.Split split = new Commission.Split(0, 0, 0);
+        UUID txId = null;
+        if (commission > 0) {
+            pool = StakingService.lockPool(c, click.get().influencerId());
+            split = Commission.split(commission, pool.revenueShareBps(), pool.totalStaked() > 0);
+            txId = UUID.randomUUID();
+        }
         record Inserted(UUID id, Timestamp createdAt) {}
         Optional<Inserted> inserted = Sql.queryOne(
                 c,
                 "INSERT INTO conversions (product_id, order_id, amount_minor, currency, status, click_id, link_id,"
-                        + " influencer_id, commission_bps, commission, influencer_share)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        + " influencer_id, commission_bps, commission, pool_share, influencer_share, transaction_id)"
+                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                         + " ON CONFLICT (product_id, order_id) DO NOTHING RETURNING id, created_at",
                 rs -> new Inserted(rs.getObject(1, UUID.class), rs.getTimestamp(2)),
                 key.productId(),
@@ -92,19 +102,16 @@ public final class ConversionService {
                 click.map(Attribution.Click::influencerId).orElse(null),
                 key.commissionBps(),
                 commission,
-                commission);
+                split.poolShare(),
+                commission - split.poolShare(),
+                txId);
         if (inserted.isEmpty()) {
+            // a repeat (also a concurrent one: it waited on the first one's index entry) moves nothing
             return new Result(load(c, "c.product_id = ? AND c.order_id = ?", key.productId(), request.orderId()), true);
         }
         UUID id = inserted.get().id();
-        long poolShare = 0;
-        long influencerShare = commission;
-        UUID txId = null;
         if (commission > 0) {
-            Paid paid = pay(c, id, click.get().influencerId(), commission, key.productId() + "/" + request.orderId());
-            poolShare = paid.split().poolShare();
-            influencerShare = paid.split().influencerShare();
-            txId = paid.transactionId();
+            pay(c, id, pool, click.get().influencerId(), split, txId, key.productId() + "/" + request.orderId());
         }
         // The response is built from what was just written (no second read of the row).
         return new Result(
@@ -119,46 +126,43 @@ public final class ConversionService {
                         click.map(Attribution.Click::clickId).orElse(null),
                         key.commissionBps(),
                         commission,
-                        poolShare,
-                        influencerShare,
+                        split.poolShare(),
+                        commission - split.poolShare(),
                         txId,
                         inserted.get().createdAt())),
                 false);
     }
 
-    private record Paid(Commission.Split split, UUID transactionId) {}
-
-    private static Paid pay(Connection c, UUID conversionId, UUID influencerId, long commission, String order) {
-        StakingService.Pool pool = StakingService.lockPool(c, influencerId);
-        Commission.Split split = Commission.split(commission, pool.revenueShareBps(), pool.totalStaked() > 0);
+    /** One ledger transaction from the merchant commissions to the pool's pot and the influencer. */
+    private static void pay(
+            Connection c,
+            UUID conversionId,
+            StakingService.Pool pool,
+            UUID influencerId,
+            Commission.Split split,
+            UUID txId,
+            String order) {
         List<LedgerService.Leg> legs = new ArrayList<>();
-        legs.add(
-                new LedgerService.Leg(LedgerService.systemAccount(c, LedgerService.MERCHANT_COMMISSIONS), -commission));
+        legs.add(new LedgerService.Leg(
+                LedgerService.systemAccount(c, LedgerService.MERCHANT_COMMISSIONS), -split.total()));
         if (split.poolShare() > 0) {
             legs.add(new LedgerService.Leg(pool.rewardsAccountId(), split.poolShare()));
         }
         if (split.influencerShare() > 0) {
             legs.add(new LedgerService.Leg(LedgerService.influencerEarnings(c, influencerId), split.influencerShare()));
         }
-        UUID txId = LedgerService.post(
+        LedgerService.post(
                 c,
                 new LedgerService.Posting(
                         "commission",
                         "conversion:" + conversionId,
                         null,
                         "commission on " + order.substring(0, Math.min(order.length(), 300)),
-                        legs));
+                        legs),
+                txId);
         if (split.poolShare() > 0) {
             StakingService.accrue(c, pool, split.poolShare(), txId);
         }
-        Sql.update(
-                c,
-                "UPDATE conversions SET pool_share = ?, influencer_share = ?, transaction_id = ? WHERE id = ?",
-                split.poolShare(),
-                split.influencerShare(),
-                txId,
-                conversionId);
-        return new Paid(split, txId);
     }
 
     private static Map<String, Object> load(Connection c, String where, Object... params) {

@@ -71,6 +71,14 @@ public final class LedgerService {
 
     /** Posts {@code posting}; 409 {@code insufficient-balance} when a non-system account would go negative. */
     public static UUID post(Connection c, Posting posting) {
+        return post(c, posting, UUID.randomUUID());
+    }
+
+    /**
+     * Posts {@code posting} as transaction {@code txId}, for callers that must reference the
+     * transaction in rows written before it (through a deferred foreign key).
+     */
+    public static UUID post(Connection c, Posting posting, UUID txId) {
         Map<Long, Long> deltas = new LinkedHashMap<>();
         long sum = 0;
         for (Leg leg : posting.legs()) {
@@ -106,7 +114,6 @@ public final class LedgerService {
                 }
             }
         }
-        UUID txId = UUID.randomUUID();
         try {
             Sql.update(
                     c,
