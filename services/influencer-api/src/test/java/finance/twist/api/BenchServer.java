@@ -103,10 +103,10 @@ public final class BenchServer {
         ConversionBench.Merchants merchants = ConversionBench.setUp(api, 16);
         writeConversions(api, merchants, out.resolve("conversions-warmup.targets"), "warm", 5_000);
         writeConversions(api, merchants, out.resolve("conversions.targets"), "run", CONVERSIONS);
-        LoadBench.seedSearchPools(api);
-        for (int i = 0; i < LoadBench.SEARCH_QUERIES.length; i++) {
+        seedSearchPools(api);
+        for (int i = 0; i < SEARCH_QUERIES.length; i++) {
             try (PrintWriter search = writer(out.resolve("search-" + i + ".targets"))) {
-                search.println(target("GET", api.base + LoadBench.SEARCH_QUERIES[i], null, null));
+                search.println(target("GET", api.base + SEARCH_QUERIES[i], null, null));
             }
         }
         return merchants;
@@ -178,6 +178,40 @@ public final class BenchServer {
         }
         ConversionBench.verifyTotals(api, merchants.run(), before, attributed);
         System.err.println("bench-server: " + stored + " conversions stored (compare with the 201s above)");
+    }
+
+    /** The search shapes the benchmarks measure (docs/performance-api.md). */
+    static final String[] SEARCH_QUERIES = {
+        "/staking/search",
+        "/staking/search?sortBy=tier",
+        "/staking/search?sortBy=apy&limit=50",
+        "/staking/search?query=seed_12&tiers=GOLD,SILVER",
+        "/staking/search?sortBy=stakerCount&offset=500"
+    };
+
+    /** 10,000 extra pools written directly with SQL, for the search benchmarks. */
+    static void seedSearchPools(ApiHarness api) throws java.sql.SQLException {
+        try (var c = api.db.connect();
+                var st = c.createStatement()) {
+            // 10,000 extra pools written directly (HTTP registration of 10k influencers would dominate the run);
+            // one transaction, because a pool and its reward account reference each other
+            c.setAutoCommit(false);
+            st.execute("CREATE TEMP TABLE seed AS SELECT g, gen_random_uuid() AS user_id, gen_random_uuid() AS inf_id,"
+                    + " gen_random_uuid() AS pool_id FROM generate_series(1, 10000) g");
+            st.execute(
+                    "INSERT INTO users (id, wallet) SELECT user_id, 'Seed' || lpad(translate(g::text, '0', 'z'), 40, 'x') FROM seed");
+            st.execute("INSERT INTO influencers (id, user_id, username, email, display_name, bio, tier)"
+                    + " SELECT inf_id, user_id, 'seed_' || g, 'seed' || g || '@example.com', 'Seed ' || g,"
+                    + " 'bio ' || g, (ARRAY['BRONZE','SILVER','GOLD','PLATINUM'])[1 + g % 4] FROM seed");
+            st.execute("INSERT INTO ledger_accounts (account_key, kind, pool_id)"
+                    + " SELECT 'pool:' || pool_id || ':rewards', 'pool_rewards', pool_id FROM seed");
+            st.execute("INSERT INTO staking_pools (id, influencer_id, rewards_account_id, total_staked, staker_count)"
+                    + " SELECT s.pool_id, s.inf_id, a.id, 0, 0 FROM seed s"
+                    + " JOIN ledger_accounts a ON a.account_key = 'pool:' || s.pool_id || ':rewards'");
+            c.commit();
+            c.setAutoCommit(true);
+            st.execute("ANALYZE");
+        }
     }
 
     private static String target(String method, String url, String token, String body) {

@@ -7,21 +7,13 @@ import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The {@code conversions} phase of {@link LoadBench}: closed-loop merchants, each with its own
- * product and signing key, post signed conversions with fresh order ids; nine in ten carry the
- * click id of a real redirect (attributed to one of two influencers per product, each with a
- * staker, so the pool accumulator runs too), one in ten none (unattributed). Afterwards the ledger
- * must match the responses exactly: the merchant-commission account fell by exactly the number of
- * attributed conversions times the commission of one, and the invariants of
- * {@link ApiHarness#assertLedgerConsistent} hold.
+ * Data of the {@code conversions} and {@code redirect} benchmarks ({@link BenchServer}): merchants,
+ * each with its own product and signing key, whose orders carry the click id of a real redirect
+ * nine times in ten (attributed to one of two influencers per product, each with a staker, so the
+ * pool accumulator runs too) and none one time in ten (unattributed); and the check that the ledger
+ * matches exactly afterwards.
  */
 final class ConversionBench {
 
@@ -74,15 +66,6 @@ final class ConversionBench {
                 + click + "}";
     }
 
-    static void run(ApiHarness api, int merchantCount, int seconds) throws Exception {
-        Merchants merchants = setUp(api, merchantCount);
-        long before = merchantBalance(api);
-        AtomicLong attributed = new AtomicLong();
-        loop(api, merchants, 5, "warm-up", attributed);
-        loop(api, merchants, seconds, "POST /conversions", attributed);
-        verifyTotals(api, merchants.run(), before, attributed.get());
-    }
-
     /**
      * The ledger matches the responses exactly: the merchant-commission account fell by exactly
      * {@code attributed} commissions, the conversions record the same, their shares sum to it, and
@@ -120,42 +103,6 @@ final class ConversionBench {
                     api.post("/links/generate", token, "{\"productId\":\"" + product.productId() + "\"}"), "code"));
         }
         return codes;
-    }
-
-    private static void loop(ApiHarness api, Merchants merchants, int seconds, String label, AtomicLong attributed)
-            throws Exception {
-        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
-        AtomicLong errors = new AtomicLong();
-        AtomicLong orders = new AtomicLong();
-        int count = merchants.keys().size();
-        ExecutorService executor = Executors.newFixedThreadPool(count);
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        long start = System.nanoTime();
-        String prefix = UUID.randomUUID().toString().substring(0, 6);
-        for (int m = 0; m < count; m++) {
-            int merchant = m;
-            MerchantKey key = merchants.keys().get(m);
-            executor.submit(() -> {
-                java.util.Random random = ThreadLocalRandom.current();
-                while (System.nanoTime() < deadline) {
-                    String body = orderBody(merchants, merchant, prefix, orders.incrementAndGet(), random);
-                    long t0 = System.nanoTime();
-                    HttpResponse<String> response = api.conversion(key, body);
-                    latencies.add(System.nanoTime() - t0);
-                    if (response.statusCode() != 201) {
-                        errors.incrementAndGet();
-                    } else if (response.body().contains("\"status\":\"attributed\"")) {
-                        attributed.incrementAndGet();
-                    }
-                }
-                return null;
-            });
-        }
-        executor.shutdown();
-        executor.awaitTermination(seconds + 60L, TimeUnit.SECONDS);
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        long[] values = latencies.stream().mapToLong(Long::longValue).toArray();
-        LoadBench.report(label + " (" + count + " merchants)", values, values.length / elapsed, errors.get());
     }
 
     private static void stake(ApiHarness api, String influencer) {
