@@ -119,11 +119,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 conversionSettings);
         this.links = new LinksHttpService(linkService);
         this.redirect = new RedirectHttpService(
-                sql,
-                linkService,
-                new ClickRecorder(redis, linkSettings),
-                ClientIp.trusting(linkSettings.trustedProxies()),
-                clock);
+                sql, new ClickRecorder(redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
         this.payouts = new PayoutsHttpService(sql, new PayoutService(sql, chain));
     }
 

@@ -14,6 +14,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -32,14 +33,12 @@ public final class RedirectHttpService implements HttpService {
     private static final Pattern CODE = Pattern.compile("[A-Za-z0-9_-]{8}");
 
     private final Sql sql;
-    private final LinkService links;
     private final ClickRecorder clicks;
     private final ClientIp clientIp;
     private final Clock clock;
 
-    public RedirectHttpService(Sql sql, LinkService links, ClickRecorder clicks, ClientIp clientIp, Clock clock) {
+    public RedirectHttpService(Sql sql, ClickRecorder clicks, ClientIp clientIp, Clock clock) {
         this.sql = sql;
-        this.links = links;
         this.clicks = clicks;
         this.clientIp = clientIp;
         this.clock = clock;
@@ -55,21 +54,27 @@ public final class RedirectHttpService implements HttpService {
         if (code == null || !CODE.matcher(code).matches()) {
             throw notFound();
         }
-        LinkService.Target target = sql.read(c -> links.target(c, code)).orElseThrow(RedirectHttpService::notFound);
+        Instant now = clock.instant();
+        ClickRecorder.Followed followed = clicks.follow(
+                        sql,
+                        code,
+                        new ClickRecorder.Visit(
+                                clientIp.of(req),
+                                req.headers().first(HeaderNames.USER_AGENT).orElse(null),
+                                req.headers().first(HeaderNames.REFERER).orElse(null),
+                                req.headers()
+                                        .first(HeaderNames.create("CF-IPCountry"))
+                                        .orElse(null)),
+                        now)
+                .orElseThrow(RedirectHttpService::notFound);
+        LinkService.Target target = followed.link();
         if (!target.active()) {
             throw gone("This link has been deactivated.");
         }
-        if (target.expiresAt() != null && !target.expiresAt().isAfter(clock.instant())) {
+        if (target.expiresAt() != null && !target.expiresAt().isAfter(now)) {
             throw gone("This link has expired.");
         }
-        UUID click = clicks.record(
-                sql,
-                target.linkId(),
-                new ClickRecorder.Visit(
-                        clientIp.of(req),
-                        req.headers().first(HeaderNames.USER_AGENT).orElse(null),
-                        req.headers().first(HeaderNames.REFERER).orElse(null),
-                        req.headers().first(HeaderNames.create("CF-IPCountry")).orElse(null)));
+        UUID click = followed.clickId();
         res.status(Status.FOUND_302);
         res.header(HeaderNames.LOCATION, location(target.destination(), target.code(), click));
         res.header(HeaderNames.CACHE_CONTROL, "no-store");

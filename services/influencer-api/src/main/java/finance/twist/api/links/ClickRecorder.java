@@ -8,10 +8,13 @@ import finance.twist.common.redis.Redis;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -41,10 +44,20 @@ public final class ClickRecorder {
     /** A visit as the redirect saw it. */
     public record Visit(String ip, String userAgent, String referrer, String country) {}
 
-    /** Inserts the click and returns its id. */
-    public UUID record(Sql sql, UUID linkId, Visit visit) {
+    /**
+     * A followed link: the link (empty when no link has the code) and the recorded click's id (null
+     * when the link is deactivated or expired: nothing is recorded then).
+     */
+    public record Followed(LinkService.Target link, UUID clickId) {}
+
+    /**
+     * Looks the link up and records the click in one statement (one round trip on the hottest public
+     * route), after the per-link, per-IP limit decided whether the click counts. The limit is keyed
+     * by the code, which names exactly one link for good.
+     */
+    public Optional<Followed> follow(Sql sql, String code, Visit visit, Instant now) {
         byte[] ipHash = hash(visit.ip() == null ? "" : visit.ip());
-        boolean counted = withinLimit(linkId, ipHash);
+        boolean counted = withinLimit(code, ipHash);
         String ua = visit.userAgent();
         String referrer = visit.referrer() == null || visit.referrer().isBlank()
                 ? null
@@ -55,18 +68,31 @@ public final class ClickRecorder {
                 ? visit.country()
                 : null;
         return sql.read(c -> Sql.queryOne(
-                        c,
-                        "INSERT INTO link_clicks (link_id, ip_hash, ua_hash, referrer, country, is_bot, counted)"
-                                + " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                        rs -> rs.getObject(1, UUID.class),
-                        linkId,
-                        ipHash,
-                        ua == null ? null : hash(ua),
-                        referrer,
-                        country,
-                        isBot(ua),
-                        counted)
-                .orElseThrow());
+                c,
+                "WITH link AS (SELECT id, code, destination_url, is_active, expires_at FROM links WHERE code = ?),"
+                        + " click AS (INSERT INTO link_clicks (link_id, ip_hash, ua_hash, referrer, country, is_bot,"
+                        + " counted) SELECT id, ?, ?, ?, ?, ?, ? FROM link"
+                        + " WHERE is_active AND (expires_at IS NULL OR expires_at > ?) RETURNING id)"
+                        + " SELECT link.*, (SELECT id FROM click) AS click_id FROM link",
+                rs -> {
+                    Timestamp expires = rs.getTimestamp("expires_at");
+                    return new Followed(
+                            new LinkService.Target(
+                                    rs.getObject("id", UUID.class),
+                                    rs.getString("code"),
+                                    rs.getString("destination_url"),
+                                    rs.getBoolean("is_active"),
+                                    expires == null ? null : expires.toInstant()),
+                            rs.getObject("click_id", UUID.class));
+                },
+                code,
+                ipHash,
+                ua == null ? null : hash(ua),
+                referrer,
+                country,
+                isBot(ua),
+                counted,
+                Timestamp.from(now)));
     }
 
     /** A missing or empty user agent, or one naming a crawler or a scripted client. */
@@ -76,14 +102,10 @@ public final class ClickRecorder {
                 || BOT.matcher(userAgent.toLowerCase(Locale.ROOT)).find();
     }
 
-    private boolean withinLimit(UUID linkId, byte[] ipHash) {
+    private boolean withinLimit(String code, byte[] ipHash) {
         try {
             return limiter.acquire(List.of(new Limit(
-                            redis.key(
-                                    "rl",
-                                    "click",
-                                    linkId.toString(),
-                                    HexFormat.of().formatHex(ipHash)),
+                            redis.key("rl", "click", code, HexFormat.of().formatHex(ipHash)),
                             settings.clicksPerMinute(),
                             Duration.ofMinutes(1))))
                     .allowed();

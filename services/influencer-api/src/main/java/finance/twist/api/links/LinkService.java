@@ -270,23 +270,6 @@ public final class LinkService {
     /** What the redirect needs of a link. */
     public record Target(UUID linkId, String code, String destination, boolean active, Instant expiresAt) {}
 
-    /** The link by its public code, read from the database on every call (no cache). */
-    public Optional<Target> target(Connection c, String code) {
-        return Sql.queryOne(
-                c,
-                "SELECT id, code, destination_url, is_active, expires_at FROM links WHERE code = ?",
-                rs -> {
-                    Timestamp expires = rs.getTimestamp("expires_at");
-                    return new Target(
-                            rs.getObject("id", UUID.class),
-                            rs.getString("code"),
-                            rs.getString("destination_url"),
-                            rs.getBoolean("is_active"),
-                            expires == null ? null : expires.toInstant());
-                },
-                code);
-    }
-
     private record Influencer(UUID id, Tier tier) {}
 
     private static Optional<Influencer> lockInfluencer(Connection c, UUID userId) {
