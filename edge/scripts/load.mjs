@@ -9,7 +9,8 @@
 // default 100/min per IP would stop a load test after 100 requests).
 //
 // Usage: node scripts/load.mjs [--connections 1,16] [--duration 20] [--warmup 3] [--floor]
-//        [--url http://127.0.0.1:8787]  (with --url, no wrangler dev is started: that worker must
+//        [--runtime wrangler|miniflare] [--live-sign] [--presign-rate 2000]
+//        [--url http://127.0.0.1:8787]  (with --url, no worker is started: that worker must
 //        already use this script's JWKS/keys, see README)
 // --floor sends GET /no-such-route instead (a 404: no crypto, no Durable Object, no queue), which
 // measures what `wrangler dev` itself costs on this machine: the ceiling for the real path.
@@ -18,6 +19,7 @@
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import http from "node:http";
+import net from "node:net";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -32,6 +34,10 @@ const WARMUP_S = Number(args.warmup ?? 3);
 const PORT = Number(args.port ?? 8787);
 const HOST = "127.0.0.1"; // never anything else
 const FLOOR = process.argv.includes("--floor");
+// wrangler: `wrangler dev` (the reference); miniflare: the built worker under Miniflare directly,
+// i.e. the same runtime without wrangler's dev proxy in front (scripts/serve-miniflare.mjs).
+const RUNTIME = String(args.runtime ?? "wrangler");
+if (!["wrangler", "miniflare"].includes(RUNTIME)) throw new Error("--runtime must be wrangler or miniflare");
 const DEVICES = 256;
 const WALLETS = 64;
 
@@ -73,7 +79,7 @@ const devices = Array.from({ length: DEVICES }, (_, i) => {
 });
 
 let seq = 0;
-function nextRequest() {
+function signRequest() {
   const device = devices[seq++ % DEVICES];
   const vau = {
     userId: device.owner.wallet,
@@ -98,6 +104,23 @@ function nextRequest() {
       "X-HMAC-Signature": hmac,
     },
   };
+}
+
+// The generator shares the machine's 2 cores with the server, so by default each run's requests
+// are signed just before it starts (not in the measured window). They stay valid: a VAU may be
+// 30 s old and X-Timestamp 5 min, and warm-up + duration must fit in 25 s for this to be used.
+// Every request is still unique and signed; --live-sign signs each one as it is sent instead.
+const PRESIGN = !process.argv.includes("--live-sign") && WARMUP_S + DURATION_S <= 25;
+const PRESIGN_RATE = Number(args["presign-rate"] ?? 2000); // req/s to provision for (more than measured)
+let presigned = [];
+let nextPresigned = 0;
+function presign(count) {
+  presigned = Array.from({ length: count }, signRequest);
+  nextPresigned = 0;
+}
+function nextRequest() {
+  // Oldest first, so no request is older than max(signing time, warm-up + duration) when sent.
+  return presigned[nextPresigned++] ?? signRequest(); // signs live if the pool runs out
 }
 
 // ---- JWKS + fake backend on one loopback server ------------------------------------------------
@@ -134,6 +157,12 @@ let wrangler;
 let persistDir;
 const baseUrl = args.url ?? `http://${HOST}:${PORT}`;
 if (!args.url) {
+  // A worker left over from an earlier run would answer instead of ours (with other keys).
+  const taken = await new Promise((resolve) => {
+    const probe = net.connect(PORT, HOST, () => { probe.destroy(); resolve(true); });
+    probe.on("error", () => resolve(false));
+  });
+  if (taken) { console.error(`${HOST}:${PORT} is already in use; stop that server first`); stub.close(); process.exit(1); }
   persistDir = mkdtempSync(path.join(tmpdir(), "edge-load-"));
   const vars = {
     JWKS_URL: `${STUB}/.well-known/jwks.json`,
@@ -146,12 +175,18 @@ if (!args.url) {
     DAILY_CAP_DEVICE: "1000000000000000000",
     DAILY_CAP_WALLET: "1000000000000000000",
   };
-  wrangler = spawn(
-    path.join(edgeDir, "node_modules/.bin/wrangler"),
-    ["dev", "--ip", HOST, "--port", String(PORT), "--persist-to", persistDir, "--log-level", "warn", "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
-    { cwd: edgeDir, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "inherit", "inherit"], detached: true },
-  );
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  const options = { cwd: edgeDir, env, stdio: ["ignore", "inherit", "inherit"], detached: true };
+  wrangler =
+    RUNTIME === "wrangler"
+      ? spawn(
+          path.join(edgeDir, "node_modules/.bin/wrangler"),
+          ["dev", "--ip", HOST, "--port", String(PORT), "--persist-to", persistDir, "--log-level", "warn", "--show-interactive-dev-session=false",
+            ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+          options,
+        )
+      : spawn(process.execPath, [path.join(edgeDir, "scripts/serve-miniflare.mjs"), "--port", String(PORT), "--persist", persistDir],
+          { ...options, env: { ...env, EDGE_VARS_JSON: JSON.stringify(vars) } });
 }
 
 function stop(code) {
@@ -191,11 +226,15 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 500));
 }
 
-// CPU seconds used so far by wrangler dev and its workerd children (Linux /proc), so the report
-// can say how much CPU one request costs: a number that survives a busy shared machine better
-// than req/s does.
+// CPU seconds used so far by wrangler dev and its children (Linux /proc), split by process kind,
+// so the report can say how much CPU one request costs and where: a number that survives a busy
+// shared machine better than req/s does.
+//   proxy   = the workerd that listens on PORT (wrangler's ProxyWorker in front of the worker)
+//   runtime = the other workerd (the worker itself, its Durable Objects, queue broker, R2)
+//   node    = wrangler's node processes (and esbuild)
 function serverCpuSeconds() {
-  if (!wrangler || !existsSync("/proc")) return NaN;
+  const zero = { total: NaN, proxy: NaN, runtime: NaN, node: NaN };
+  if (!wrangler || !existsSync("/proc")) return zero;
   const stats = new Map();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -210,9 +249,28 @@ function serverCpuSeconds() {
     grew = false;
     for (const [pid, s] of stats) if (!tree.has(pid) && tree.has(s.ppid)) { tree.add(pid); grew = true; }
   }
-  let ticks = 0;
-  for (const pid of tree) ticks += stats.get(pid)?.ticks ?? 0;
-  return ticks / 100; // USER_HZ
+  const sums = { total: 0, proxy: 0, runtime: 0, node: 0 };
+  for (const pid of tree) {
+    const ticks = stats.get(pid)?.ticks ?? 0;
+    let kind = "node";
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      // Under Miniflare there is no proxy: its one workerd listens on PORT itself.
+      if (cmd.includes("workerd")) kind = RUNTIME === "wrangler" && cmd.includes(`entry=${HOST}:${PORT}`) ? "proxy" : "runtime";
+    } catch { /* process went away */ }
+    sums[kind] += ticks / 100; // USER_HZ
+    sums.total += ticks / 100;
+  }
+  return sums;
+}
+
+// Busy CPU seconds of the whole machine (all processes, all cores), from /proc/stat: what is left
+// after subtracting the server and the generator is other people's work during the run.
+function machineBusySeconds() {
+  if (!existsSync("/proc/stat")) return NaN;
+  const [, ...ticks] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = ticks;
+  return (user + nice + system + irq + softirq + steal) / 100;
 }
 
 function percentile(sorted, p) {
@@ -220,17 +278,20 @@ function percentile(sorted, p) {
 }
 
 async function run(connections) {
+  if (PRESIGN && !FLOOR) presign(Math.ceil((WARMUP_S + DURATION_S) * Math.min(PRESIGN_RATE, connections * 1000)));
   const latencies = [];
   const failures = new Map();
   let measuring = false;
   const warmupEnd = Date.now() + WARMUP_S * 1000;
   const end = warmupEnd + DURATION_S * 1000;
-  let cpuStart = NaN;
-  let genStart;
+  let cpuStart = serverCpuSeconds();
+  let genStart = process.cpuUsage();
+  let machineStart = NaN;
   setTimeout(() => {
     measuring = true;
     cpuStart = serverCpuSeconds();
     genStart = process.cpuUsage();
+    machineStart = machineBusySeconds();
   }, WARMUP_S * 1000);
   async function loop() {
     while (Date.now() < end) {
@@ -251,9 +312,13 @@ async function run(connections) {
     }
   }
   await Promise.all(Array.from({ length: connections }, loop));
-  const serverCpuMs = ((serverCpuSeconds() - cpuStart) * 1000) / latencies.length;
+  const liveSigned = PRESIGN && !FLOOR && nextPresigned > presigned.length;
+  const cpuEnd = serverCpuSeconds();
+  const perRequestMs = (seconds) => ((seconds * 1000) / latencies.length).toFixed(2);
   const gen = process.cpuUsage(genStart);
-  const generatorCpuMs = (gen.user + gen.system) / 1000 / latencies.length;
+  const genSeconds = (gen.user + gen.system) / 1e6;
+  const machineSeconds = machineBusySeconds() - machineStart;
+  const serverSeconds = cpuEnd.total - cpuStart.total;
   latencies.sort((a, b) => a - b);
   const ok = latencies.length - [...failures.values()].reduce((a, b) => a + b, 0);
   return {
@@ -266,8 +331,14 @@ async function run(connections) {
     p95: percentile(latencies, 95).toFixed(1),
     p99: percentile(latencies, 99).toFixed(1),
     max: latencies.at(-1)?.toFixed(1),
-    serverCpuMsPerRequest: serverCpuMs.toFixed(2),
-    generatorCpuMsPerRequest: generatorCpuMs.toFixed(2),
+    serverCpuMsPerRequest: perRequestMs(serverSeconds),
+    proxyCpuMsPerRequest: perRequestMs(cpuEnd.proxy - cpuStart.proxy),
+    runtimeCpuMsPerRequest: perRequestMs(cpuEnd.runtime - cpuStart.runtime),
+    nodeCpuMsPerRequest: perRequestMs(cpuEnd.node - cpuStart.node),
+    generatorCpuMsPerRequest: perRequestMs(genSeconds),
+    signing: FLOOR ? "none" : PRESIGN ? (liveSigned ? "presigned, pool ran out (rest signed live)" : "presigned") : "live",
+    // Cores used by everything else on the machine during the measured window (other engineers' jobs).
+    otherCores: ((machineSeconds - serverSeconds - genSeconds) / DURATION_S).toFixed(2),
   };
 }
 
@@ -275,7 +346,7 @@ const results = [];
 for (const c of CONNECTIONS) {
   const r = await run(c);
   results.push(r);
-  console.log(`connections=${r.connections} requests=${r.requests} ok=${r.ok} req/s=${r.rps} p50=${r.p50}ms p95=${r.p95}ms p99=${r.p99}ms max=${r.max}ms cpu/req: server=${r.serverCpuMsPerRequest}ms generator=${r.generatorCpuMsPerRequest}ms failures=${JSON.stringify(r.failures)}`);
+  console.log(`connections=${r.connections} requests=${r.requests} ok=${r.ok} req/s=${r.rps} p50=${r.p50}ms p95=${r.p95}ms p99=${r.p99}ms max=${r.max}ms cpu/req: server=${r.serverCpuMsPerRequest}ms (proxy ${r.proxyCpuMsPerRequest}, runtime ${r.runtimeCpuMsPerRequest}, node ${r.nodeCpuMsPerRequest}) generator=${r.generatorCpuMsPerRequest}ms other-load=${r.otherCores} cores signing=${r.signing} failures=${JSON.stringify(r.failures)}`);
 }
 
 // Give the queue consumer a moment to deliver, then report what reached the fake backend.
@@ -283,5 +354,5 @@ await new Promise((r) => setTimeout(r, 8000));
 const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: "" }));
 const accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
 console.log(`rewards delivered to the fake backend: ${delivered.rewards} in ${delivered.requests} signed requests (bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}`);
-console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", durationS: DURATION_S, warmupS: WARMUP_S, results, delivered }));
+console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", runtime: RUNTIME, durationS: DURATION_S, warmupS: WARMUP_S, results, delivered }));
 stop(results.every((r) => r.ok === r.requests) ? 0 : 1);
