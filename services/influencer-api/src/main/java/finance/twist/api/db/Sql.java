@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.postgresql.PGStatement;
 
 /**
  * JDBC on the Helidon {@link DbClient}'s connection pool. The money path needs what DbClient's
@@ -115,6 +116,27 @@ public final class Sql {
                 rows.add(mapper.map(rs));
             }
             return rows;
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+    }
+
+    /**
+     * Like {@link #query}, but PostgreSQL plans the statement for these very parameter values on
+     * every call instead of reusing a generic plan: for searches whose best plan depends on the
+     * values (a text pattern an index serves only when it is selective enough to know).
+     */
+    public static <T> List<T> queryPlannedPerCall(Connection c, String sql, RowMapper<T> mapper, Object... params) {
+        try (PreparedStatement statement = prepare(c, sql, params)) {
+            // 0: never a named server-side statement, so the plan is made at bind time with the values
+            statement.unwrap(PGStatement.class).setPrepareThreshold(0);
+            try (ResultSet rs = statement.executeQuery()) {
+                List<T> rows = new ArrayList<>();
+                while (rs.next()) {
+                    rows.add(mapper.map(rs));
+                }
+                return rows;
+            }
         } catch (SQLException e) {
             throw new DataAccessException(e);
         }

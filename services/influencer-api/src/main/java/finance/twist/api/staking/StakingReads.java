@@ -127,7 +127,7 @@ public final class StakingReads {
             query = "SELECT pools.*, " + APY + " AS apy FROM (SELECT * FROM " + BASE + where + order
                     + " LIMIT ? OFFSET ?) pools" + order;
         }
-        return sql.read(c -> Sql.query(c, query, StakingReads::summary, params.toArray()));
+        return sql.read(c -> Sql.queryPlannedPerCall(c, query, StakingReads::summary, params.toArray()));
     }
 
     public Optional<Map<String, Object>> pool(UUID influencerId) {
