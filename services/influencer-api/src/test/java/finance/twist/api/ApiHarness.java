@@ -342,4 +342,42 @@ final class ApiHarness implements AutoCloseable {
     static HttpResponse<String> send(HttpRequest request) {
         return HttpProbe.send(request);
     }
+
+    /** One of {@link #concurrently}'s requests; {@code index} counts from 0. */
+    @FunctionalInterface
+    interface Task {
+        HttpResponse<String> run(int index) throws Exception;
+    }
+
+    /**
+     * Runs {@code count} requests at once (released together by a latch, at most 50 threads) and
+     * returns their responses in order; no response may be a server error.
+     */
+    static List<HttpResponse<String>> concurrently(int count, Task task) throws Exception {
+        java.util.concurrent.ExecutorService pool =
+                java.util.concurrent.Executors.newFixedThreadPool(Math.min(count, 50));
+        try {
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<HttpResponse<String>>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> {
+                    start.await();
+                    return task.run(index);
+                }));
+            }
+            start.countDown();
+            List<HttpResponse<String>> responses = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<HttpResponse<String>> future : futures) {
+                HttpResponse<String> response = future.get();
+                if (response.statusCode() >= 500) {
+                    throw new AssertionError("server error under concurrency: " + response.body());
+                }
+                responses.add(response);
+            }
+            return responses;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

@@ -12,12 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -51,7 +46,7 @@ class ConcurrencyIT {
         assertThat(stake(user, influencer, 10 * TWIST).statusCode()).isEqualTo(200);
         assertThat(fund(influencer, 7 * TWIST).statusCode()).isEqualTo(200);
 
-        List<HttpResponse<String>> responses = concurrently(50, i -> claim(user, influencer));
+        List<HttpResponse<String>> responses = ApiHarness.concurrently(50, i -> claim(user, influencer));
         long paid = responses.stream().filter(r -> r.statusCode() == 200).count();
         long refused = responses.stream().filter(r -> r.statusCode() == 409).count();
         assertThat(paid).isEqualTo(1);
@@ -71,7 +66,7 @@ class ConcurrencyIT {
         api.credit(wallet, 10 * TWIST);
         String body = "{\"influencerId\":\"" + influencer + "\",\"amount\":\"3000000000\"}";
         List<HttpResponse<String>> responses =
-                concurrently(20, i -> api.post("/staking/stake", user, body, "Idempotency-Key", "same-key"));
+                ApiHarness.concurrently(20, i -> api.post("/staking/stake", user, body, "Idempotency-Key", "same-key"));
         Set<String> transactions = new HashSet<>();
         for (HttpResponse<String> response : responses) {
             assertThat(response.statusCode()).isEqualTo(200);
@@ -99,7 +94,7 @@ class ConcurrencyIT {
             assertThat(stake(token, pools.get(0), 5 * TWIST).statusCode()).isEqualTo(200);
         }
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
-        List<HttpResponse<String>> responses = concurrently(200, i -> {
+        List<HttpResponse<String>> responses = ApiHarness.concurrently(200, i -> {
             Random random = new Random(i);
             String token = tokens.get(i % tokens.size());
             String pool = pools.get(random.nextInt(pools.size()));
@@ -131,35 +126,6 @@ class ConcurrencyIT {
                 api.queryLong("SELECT COALESCE(SUM(amount), 0) FROM staking_events WHERE action = 'reward'");
         long claimed = api.queryLong("SELECT COALESCE(SUM(amount), 0) FROM staking_events WHERE action = 'claim'");
         assertThat(claimed).isLessThanOrEqualTo(rewardsFunded);
-    }
-
-    private List<HttpResponse<String>> concurrently(int count, Task task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(count, 50));
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                int index = i;
-                Callable<HttpResponse<String>> call = () -> {
-                    start.await();
-                    return task.run(index);
-                };
-                futures.add(pool.submit(call));
-            }
-            start.countDown();
-            List<HttpResponse<String>> responses = new ArrayList<>();
-            for (Future<HttpResponse<String>> future : futures) {
-                responses.add(future.get());
-            }
-            return responses;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    @FunctionalInterface
-    private interface Task {
-        HttpResponse<String> run(int index) throws Exception;
     }
 
     private HttpResponse<String> stake(String token, String influencer, long amount) {

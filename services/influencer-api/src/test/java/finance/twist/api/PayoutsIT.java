@@ -9,17 +9,9 @@ import finance.twist.testing.TestRedis;
 import finance.twist.testing.TwistInfraExtension;
 import java.net.http.HttpResponse;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -326,7 +318,8 @@ class PayoutsIT {
     @Test
     void twentyConcurrentRequestsLeaveOnePending() throws Exception {
         Influencer grace = influencer("payout_grace", 100 * TWIST);
-        List<HttpResponse<String>> responses = concurrently(20, i -> request(grace.token(), 10 * TWIST, "race-" + i));
+        List<HttpResponse<String>> responses =
+                ApiHarness.concurrently(20, i -> request(grace.token(), 10 * TWIST, "race-" + i));
         long created = responses.stream().filter(r -> r.statusCode() == 201).count();
         long refused = responses.stream()
                 .filter(r -> r.statusCode() == 409 && r.body().contains("payout-pending"))
@@ -347,7 +340,7 @@ class PayoutsIT {
         String payout = ApiHarness.field(request(heidi.token(), 10 * TWIST, "k1"), "id");
         int transfersBefore = chain.transfers.get();
 
-        List<HttpResponse<String>> responses = concurrently(20, i -> approve(payout));
+        List<HttpResponse<String>> responses = ApiHarness.concurrently(20, i -> approve(payout));
         long approved = responses.stream().filter(r -> r.statusCode() == 200).count();
         long refused = responses.stream()
                 .filter(r -> r.statusCode() == 409 && r.body().contains("payout-not-pending"))
@@ -369,7 +362,7 @@ class PayoutsIT {
         Influencer ivan = influencer("payout_ivan", 10 * TWIST);
         String payout = ApiHarness.field(request(ivan.token(), 10 * TWIST, "k1"), "id");
         List<HttpResponse<String>> responses =
-                concurrently(20, i -> i % 2 == 0 ? approve(payout) : reject(payout, "race"));
+                ApiHarness.concurrently(20, i -> i % 2 == 0 ? approve(payout) : reject(payout, "race"));
         assertThat(responses.stream().filter(r -> r.statusCode() == 200).count())
                 .isEqualTo(1);
         assertThat(responses.stream().filter(r -> r.statusCode() == 409).count())
@@ -469,38 +462,5 @@ class PayoutsIT {
         } catch (SQLException e) {
             return e.getMessage();
         }
-    }
-
-    private List<HttpResponse<String>> concurrently(int count, Task task) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(count);
-        try {
-            CountDownLatch start = new CountDownLatch(1);
-            List<Future<HttpResponse<String>>> futures = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                int index = i;
-                Callable<HttpResponse<String>> call = () -> {
-                    start.await();
-                    return task.run(index);
-                };
-                futures.add(pool.submit(call));
-            }
-            start.countDown();
-            List<HttpResponse<String>> responses = new ArrayList<>();
-            Set<Integer> statuses = new HashSet<>();
-            for (Future<HttpResponse<String>> future : futures) {
-                HttpResponse<String> response = future.get();
-                responses.add(response);
-                statuses.add(response.statusCode());
-            }
-            assertThat(statuses).as("no server errors").allMatch(status -> status < 500);
-            return responses;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    @FunctionalInterface
-    private interface Task {
-        HttpResponse<String> run(int index);
     }
 }

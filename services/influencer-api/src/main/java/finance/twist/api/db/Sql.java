@@ -109,15 +109,20 @@ public final class Sql {
     }
 
     public static <T> List<T> query(Connection c, String sql, RowMapper<T> mapper, Object... params) {
-        try (PreparedStatement statement = prepare(c, sql, params);
-                ResultSet rs = statement.executeQuery()) {
+        try (PreparedStatement statement = prepare(c, sql, params)) {
+            return rows(statement, mapper);
+        } catch (SQLException e) {
+            throw new DataAccessException(e);
+        }
+    }
+
+    private static <T> List<T> rows(PreparedStatement statement, RowMapper<T> mapper) throws SQLException {
+        try (ResultSet rs = statement.executeQuery()) {
             List<T> rows = new ArrayList<>();
             while (rs.next()) {
                 rows.add(mapper.map(rs));
             }
             return rows;
-        } catch (SQLException e) {
-            throw new DataAccessException(e);
         }
     }
 
@@ -130,13 +135,7 @@ public final class Sql {
         try (PreparedStatement statement = prepare(c, sql, params)) {
             // 0: never a named server-side statement, so the plan is made at bind time with the values
             statement.unwrap(PGStatement.class).setPrepareThreshold(0);
-            try (ResultSet rs = statement.executeQuery()) {
-                List<T> rows = new ArrayList<>();
-                while (rs.next()) {
-                    rows.add(mapper.map(rs));
-                }
-                return rows;
-            }
+            return rows(statement, mapper);
         } catch (SQLException e) {
             throw new DataAccessException(e);
         }
