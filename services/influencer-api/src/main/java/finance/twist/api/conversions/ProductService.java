@@ -30,6 +30,9 @@ import java.util.regex.Pattern;
  */
 public final class ProductService {
 
+    /** What a key id looks like ({@code mk_} and 24 hex digits). */
+    private static final Pattern KEY_ID = Pattern.compile("mk_[0-9a-f]{24}");
+
     /** How long the previous keys stay valid after a rotation. */
     public static final Duration ROTATION_GRACE = Duration.ofHours(24);
 
@@ -141,7 +144,7 @@ public final class ProductService {
 
     /** The key {@code keyId} if it is unexpired and its product active. */
     public Optional<SigningKey> signingKey(String keyId) {
-        if (cipher.isEmpty() || keyId == null || !keyId.matches("mk_[0-9a-f]{24}")) {
+        if (cipher.isEmpty() || keyId == null || !KEY_ID.matcher(keyId).matches()) {
             return Optional.empty();
         }
         record Stored(String productId, int bps, byte[] sealed) {}
