@@ -17,7 +17,7 @@
 #
 #   services/influencer-api/bench/run-api-bench.sh                   # all phases, 20 s each
 #   PHASES="me" DURATION=30 RATE=1000 services/influencer-api/bench/run-api-bench.sh
-#   SERVER_JVM="-XX:+UseParallelGC -Xmx512m" services/influencer-api/bench/run-api-bench.sh
+#   SERVER_JVM="-XX:+UseParallelGC -Xmx512m" services/influencer-api/bench/run-api-bench.sh   # other JVM flags
 #
 # Results and conditions are recorded in docs/performance-api.md.
 set -euo pipefail
@@ -29,7 +29,9 @@ use_jdk21
 PHASES=${PHASES:-conversions me redirect stake search}
 DURATION=${DURATION:-20}
 RATE=${RATE:-1000}
-SERVER_JVM=${SERVER_JVM:--Xms512m -Xmx512m -XX:+UseParallelGC}
+# What the JVM picks in the chart's container (1 CPU and 768 MiB limit, MaxRAMPercentage=75):
+# the serial collector and a 576 MiB heap.
+SERVER_JVM=${SERVER_JVM:--XX:+UseSerialGC -Xms576m -Xmx576m}
 MVN_OFFLINE=${MVN_OFFLINE:--o}
 VEGETA_VERSION=v12.13.0
 vegeta=$PWD/.tools/bench/vegeta
