@@ -80,43 +80,37 @@ public final class StakingReads {
 
     public List<Map<String, Object>> search(Search search) {
         StringBuilder where = new StringBuilder(" WHERE total_staked >= ?");
-        List<Object> params = new ArrayList<>();
-        params.add(search.minStaked());
+        List<Object> filters = new ArrayList<>();
+        filters.add(search.minStaked());
         if (search.query() != null) {
             String pattern = "%"
                     + search.query().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%";
             where.append(" AND (username ILIKE ? OR display_name ILIKE ? OR bio ILIKE ?)");
-            params.add(pattern);
-            params.add(pattern);
-            params.add(pattern);
+            filters.add(pattern);
+            filters.add(pattern);
+            filters.add(pattern);
         }
         if (!search.tiers().isEmpty()) {
             where.append(" AND tier IN (");
             for (int i = 0; i < search.tiers().size(); i++) {
                 where.append(i == 0 ? "?" : ", ?");
-                params.add(search.tiers().get(i).name());
+                filters.add(search.tiers().get(i).name());
             }
             where.append(')');
         }
         if (search.minApy() != null) {
             where.append(" AND apy >= ?");
-            params.add(search.minApy());
+            filters.add(search.minApy());
         }
-        params.add(search.limit());
-        params.add(search.offset());
+        List<Object> params = new ArrayList<>(filters);
         String order = " ORDER BY " + search.sortBy().orderBy + ", influencer_id";
         String query;
         if (search.minApy() != null || search.sortBy() == SortBy.apy) {
             // Two parts, so that no query derives the APY of every pool: the pools earning a positive
             // APY (only those with a reward in the last 30 days can), and the best pages of the rest
             // (APY 0) straight from the total-staked index.
-            List<Object> parts = new ArrayList<>(params.subList(0, params.size() - 2));
-            parts.addAll(params.subList(0, params.size() - 2));
-            parts.add((long) search.limit() + search.offset());
-            parts.add(search.limit());
-            parts.add(search.offset());
-            params.clear();
-            params.addAll(parts);
+            params.addAll(filters);
+            params.add((long) search.limit() + search.offset());
             query = "WITH earning AS MATERIALIZED (" + EARNING + ") SELECT * FROM ("
                     + "(SELECT * FROM earning pools" + where + " AND apy > 0)"
                     + " UNION ALL (" + POOLS + where + " AND pool_id NOT IN (SELECT pool_id FROM earning WHERE apy > 0)"
@@ -127,6 +121,8 @@ public final class StakingReads {
             query = "SELECT pools.*, " + APY + " AS apy FROM (SELECT * FROM " + BASE + where + order
                     + " LIMIT ? OFFSET ?) pools" + order;
         }
+        params.add(search.limit());
+        params.add(search.offset());
         return sql.read(c -> Sql.queryPlannedPerCall(c, query, StakingReads::summary, params.toArray()));
     }
 
