@@ -45,8 +45,8 @@ public final class ClickRecorder {
     public record Visit(String ip, String userAgent, String referrer, String country) {}
 
     /**
-     * A followed link: the link (empty when no link has the code) and the recorded click's id (null
-     * when the link is deactivated or expired: nothing is recorded then).
+     * A followed link and the recorded click's id (null when the link is deactivated or expired:
+     * nothing is recorded then). {@link #follow} is empty when no link has the code.
      */
     public record Followed(LinkService.Target link, UUID clickId) {}
 
