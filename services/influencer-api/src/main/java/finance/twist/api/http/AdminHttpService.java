@@ -89,8 +89,7 @@ public final class AdminHttpService implements HttpService {
             throw new ProblemException(
                     Problem.badRequest("'reason' must be 1-200 characters.").with("field", "reason"));
         }
-        byte[] hash = Idempotency.requestHash("POST", req.path().path(), raw);
-        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(c, admin.userId(), key, hash, () -> {
+        Idempotency.Outcome outcome = Idempotency.once(sql, req, admin.userId(), key, raw, c -> {
             UUID userId = UserDirectory.ensure(c, body.wallet());
             long mint = LedgerService.systemAccount(c, LedgerService.MINT);
             long available = LedgerService.userAvailable(c, userId);
@@ -111,7 +110,7 @@ public final class AdminHttpService implements HttpService {
             response.put("available", Amounts.format(LedgerService.balance(c, available)));
             response.put("settlement", "simulated");
             return new Idempotency.Outcome(200, Http.json(response), false);
-        }));
+        });
         Http.send(res, outcome);
     }
 
@@ -122,16 +121,16 @@ public final class AdminHttpService implements HttpService {
         byte[] raw = Requests.rawJson(req);
         FundRequest body = Json.parse(raw, FundRequest.class);
         long amount = Amounts.positive("amount", body.amount());
-        byte[] hash = Idempotency.requestHash("POST", req.path().path(), raw);
-        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
-                c,
+        Idempotency.Outcome outcome = Idempotency.once(
+                sql,
+                req,
                 admin.userId(),
                 key.orElse(null),
-                hash,
-                () -> new Idempotency.Outcome(
+                raw,
+                c -> new Idempotency.Outcome(
                         200,
                         Http.json(staking.fund(c, admin.userId(), influencerId, amount, key.orElse(null))),
-                        false)));
+                        false));
         Http.send(res, outcome);
     }
 

@@ -3,12 +3,14 @@ package finance.twist.api.http;
 import finance.twist.api.db.Sql;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import io.helidon.webserver.http.ServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.util.Arrays;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -35,7 +37,22 @@ public final class Idempotency {
      */
     public record Outcome(int status, String body, boolean replayed) {}
 
-    public static byte[] requestHash(String method, String path, byte[] body) {
+    /**
+     * Runs {@code operation} in one transaction, once per (user, key) for this request's method, path
+     * and raw body; without a key it simply runs. What every money-moving route does.
+     */
+    public static Outcome once(
+            Sql sql,
+            ServerRequest req,
+            UUID userId,
+            String key,
+            byte[] rawBody,
+            Function<Connection, Outcome> operation) {
+        byte[] hash = requestHash(req.prologue().method().text(), req.path().path(), rawBody);
+        return sql.inTransaction(c -> run(c, userId, key, hash, () -> operation.apply(c)));
+    }
+
+    static byte[] requestHash(String method, String path, byte[] body) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             digest.update((method + " " + path + "\n").getBytes(StandardCharsets.UTF_8));
@@ -53,7 +70,7 @@ public final class Idempotency {
     }
 
     /** Runs {@code operation} once per (user, key) inside the caller's transaction {@code c}. */
-    public static Outcome run(Connection c, UUID userId, String key, byte[] requestHash, Supplier<Outcome> operation) {
+    static Outcome run(Connection c, UUID userId, String key, byte[] requestHash, Supplier<Outcome> operation) {
         if (key == null) {
             return operation.get();
         }

@@ -86,14 +86,13 @@ public final class PayoutsHttpService implements HttpService {
         byte[] raw = Requests.rawJson(req);
         PayoutRequest body = Json.parse(raw, PayoutRequest.class);
         long amount = Amounts.positive("amount", body.amount());
-        byte[] hash = Idempotency.requestHash(
-                req.prologue().method().text(), req.path().path(), raw);
-        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
-                c,
+        Idempotency.Outcome outcome = Idempotency.once(
+                sql,
+                req,
                 caller.userId(),
                 key,
-                hash,
-                () -> new Idempotency.Outcome(201, Http.json(payouts.request(c, caller.userId(), amount)), false)));
+                raw,
+                c -> new Idempotency.Outcome(201, Http.json(payouts.request(c, caller.userId(), amount)), false));
         Http.send(res, outcome);
         MoneyMetrics.payout("request", outcome.replayed());
     }

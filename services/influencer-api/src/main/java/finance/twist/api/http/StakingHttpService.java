@@ -93,32 +93,12 @@ public final class StakingHttpService implements HttpService {
         AmountRequest body = Json.parse(raw, AmountRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
         long amount = Amounts.positive("amount", body.amount());
-        byte[] hash = Idempotency.requestHash(
-                req.prologue().method().text(), req.path().path(), raw);
-        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
-                c,
-                caller.userId(),
-                key.orElse(null),
-                hash,
-                () -> new Idempotency.Outcome(
-                        200,
-                        Http.json(
-                                stake
-                                        ? staking.stake(
-                                                c,
-                                                caller.userId(),
-                                                caller.wallet(),
-                                                influencerId,
-                                                amount,
-                                                key.orElse(null))
-                                        : staking.unstake(
-                                                c,
-                                                caller.userId(),
-                                                caller.wallet(),
-                                                influencerId,
-                                                amount,
-                                                key.orElse(null))),
-                        false)));
+        Idempotency.Outcome outcome = Idempotency.once(sql, req, caller.userId(), key.orElse(null), raw, c -> {
+            Map<String, Object> result = stake
+                    ? staking.stake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null))
+                    : staking.unstake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null));
+            return new Idempotency.Outcome(200, Http.json(result), false);
+        });
         Http.send(res, outcome);
         MoneyMetrics.staking(stake ? "stake" : "unstake", outcome.replayed());
     }
@@ -129,17 +109,16 @@ public final class StakingHttpService implements HttpService {
         byte[] raw = Requests.rawJson(req);
         ClaimRequest body = Json.parse(raw, ClaimRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
-        byte[] hash = Idempotency.requestHash(
-                req.prologue().method().text(), req.path().path(), raw);
-        Idempotency.Outcome outcome = sql.inTransaction(c -> Idempotency.run(
-                c,
+        Idempotency.Outcome outcome = Idempotency.once(
+                sql,
+                req,
                 caller.userId(),
                 key.orElse(null),
-                hash,
-                () -> new Idempotency.Outcome(
+                raw,
+                c -> new Idempotency.Outcome(
                         200,
                         Http.json(staking.claim(c, caller.userId(), caller.wallet(), influencerId, key.orElse(null))),
-                        false)));
+                        false));
         Http.send(res, outcome);
         MoneyMetrics.staking("claim", outcome.replayed());
     }
