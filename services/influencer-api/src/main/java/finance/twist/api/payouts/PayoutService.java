@@ -13,6 +13,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -174,19 +175,14 @@ public final class PayoutService {
                     .orElseThrow();
             ChainClient.Settlement settlement =
                     chain.settle("payout", wallet, payout.fees().net(), settleTx);
-            int updated = Sql.update(
+            return decide(
                     c,
-                    "UPDATE payouts SET status = 'completed', settle_tx_id = ?, chain_tx_id = ?, chain_simulated = ?,"
-                            + " decided_by = ?, decided_at = now() WHERE id = ? AND status = 'pending'",
+                    payoutId,
+                    "status = 'completed', settle_tx_id = ?, chain_tx_id = ?, chain_simulated = ?, decided_by = ?",
                     settleTx,
                     settlement.reference(),
                     SimulatedChainClient.MODE.equals(settlement.mode()),
-                    adminUserId,
-                    payoutId);
-            if (updated != 1) {
-                throw new IllegalStateException("locked pending payout " + payoutId + " changed underneath");
-            }
-            return read(c, payoutId).orElseThrow();
+                    adminUserId);
         });
     }
 
@@ -204,19 +200,31 @@ public final class PayoutService {
                             LedgerService.payoutReserved(c, payout.influencerId()),
                             LedgerService.influencerEarnings(c, payout.influencerId()),
                             payout.fees().gross()));
-            int updated = Sql.update(
+            return decide(
                     c,
-                    "UPDATE payouts SET status = 'rejected', release_tx_id = ?, reject_reason = ?, decided_by = ?,"
-                            + " decided_at = now() WHERE id = ? AND status = 'pending'",
+                    payoutId,
+                    "status = 'rejected', release_tx_id = ?, reject_reason = ?, decided_by = ?",
                     releaseTx,
                     reason,
-                    adminUserId,
-                    payoutId);
-            if (updated != 1) {
-                throw new IllegalStateException("locked pending payout " + payoutId + " changed underneath");
-            }
-            return read(c, payoutId).orElseThrow();
+                    adminUserId);
         });
+    }
+
+    /**
+     * Records the decision on the payout locked by {@link #lockPending} ({@code assignments} sets the
+     * new status and its facts) and returns the payout as it now is.
+     */
+    private static Map<String, Object> decide(Connection c, UUID payoutId, String assignments, Object... values) {
+        Object[] params = Arrays.copyOf(values, values.length + 1);
+        params[values.length] = payoutId;
+        int updated = Sql.update(
+                c,
+                "UPDATE payouts SET " + assignments + ", decided_at = now() WHERE id = ? AND status = 'pending'",
+                params);
+        if (updated != 1) {
+            throw new IllegalStateException("locked pending payout " + payoutId + " changed underneath");
+        }
+        return read(c, payoutId).orElseThrow();
     }
 
     /**
