@@ -124,7 +124,10 @@ function nextRequest() {
 }
 
 // ---- JWKS + fake backend on one loopback server ------------------------------------------------
-const delivered = { requests: 0, rewards: 0, badSignatures: 0 };
+// Delivery is at least once (a redelivered reward is a duplicate the real backend ignores), so
+// rewards are counted by distinct vauId, like the backend's idempotency key.
+const delivered = { requests: 0, rewards: 0, duplicates: 0, badSignatures: 0 };
+const deliveredIds = new Set();
 const stub = http.createServer((req, res) => {
   if (req.method === "GET" && req.url === "/.well-known/jwks.json") {
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
@@ -139,10 +142,13 @@ const stub = http.createServer((req, res) => {
         res.writeHead(401).end("{}");
         return;
       }
-      const n = JSON.parse(body).rewards.length;
+      const ids = JSON.parse(body).rewards.map((r) => r.vauId);
+      const fresh = ids.filter((id) => !deliveredIds.has(id));
+      for (const id of fresh) deliveredIds.add(id);
       delivered.requests += 1;
-      delivered.rewards += n;
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ credited: n, duplicates: 0 }));
+      delivered.rewards += fresh.length;
+      delivered.duplicates += ids.length - fresh.length;
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ credited: fresh.length, duplicates: ids.length - fresh.length }));
     });
     return;
   }
@@ -349,10 +355,15 @@ for (const c of CONNECTIONS) {
   console.log(`connections=${r.connections} requests=${r.requests} ok=${r.ok} req/s=${r.rps} p50=${r.p50}ms p95=${r.p95}ms p99=${r.p99}ms max=${r.max}ms cpu/req: server=${r.serverCpuMsPerRequest}ms (proxy ${r.proxyCpuMsPerRequest}, runtime ${r.runtimeCpuMsPerRequest}, node ${r.nodeCpuMsPerRequest}) generator=${r.generatorCpuMsPerRequest}ms other-load=${r.otherCores} cores signing=${r.signing} failures=${JSON.stringify(r.failures)}`);
 }
 
-// Give the queue consumer a moment to deliver, then report what reached the fake backend.
-await new Promise((r) => setTimeout(r, 8000));
-const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: "" }));
-const accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
-console.log(`rewards delivered to the fake backend: ${delivered.rewards} in ${delivered.requests} signed requests (bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}`);
+// Rewards leave the wallet outboxes within a second and the queue batches for up to 5 s: wait
+// (at most 30 s) until everything accepted has reached the fake backend, then report.
+let accepted;
+for (let waited = 0; waited < 30_000; waited += 1000) {
+  await new Promise((r) => setTimeout(r, 1000));
+  const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: "" }));
+  accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
+  if (FLOOR || (accepted !== undefined && Number(accepted) === delivered.rewards)) break;
+}
+console.log(`rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}`);
 console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", runtime: RUNTIME, durationS: DURATION_S, warmupS: WARMUP_S, results, delivered }));
 stop(results.every((r) => r.ok === r.requests) ? 0 : 1);

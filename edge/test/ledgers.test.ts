@@ -1,10 +1,14 @@
 // Rewards and the per-device / per-wallet ledgers: §3.6 trust formula in base units, daily caps,
-// rollback, and alarm cleanup so Durable Object storage stays bounded.
+// the wallet's reward outbox, rollback, and alarm cleanup so Durable Object storage stays bounded.
 
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEDUPE_RETENTION_MS } from "../src/durable/device-ledger";
+import { addToOutbox, flushOutbox } from "../src/durable/reward-outbox";
+import { type GrantRequest, REWARD_SEND_DELAY_MS, retryDelayMs, type WalletLedger } from "../src/durable/wallet-ledger";
+import type { RewardMessage } from "../src/queue/reward-message";
+import { outbound } from "./outbound";
 import { earnedFor, trustScore, utcDay } from "../src/vau/reward";
 import { newDevice, newUser, signVau, submitVau } from "./helpers";
 
@@ -53,6 +57,103 @@ describe("daily caps", () => {
       earned.push(res.json.data.earned);
     }
     expect(earned).toEqual(["5000000000", "5000000000", "2000000000"]);
+  });
+});
+
+const WALLET = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM";
+
+function vauIdFor(i: number): string {
+  return i.toString(16).padStart(64, "0");
+}
+
+function grantOf(vauId: string, amount: string, cap: string): GrantRequest {
+  return {
+    day: utcDay(Date.now()),
+    amount,
+    cap,
+    reward: { vauId, wallet: WALLET, deviceId: "cd".repeat(32), siteId: "site-outbox", timestamp: 1_764_000_000_000 },
+  };
+}
+
+async function outboxRows(stub: DurableObjectStub<WalletLedger>): Promise<RewardMessage[]> {
+  return runInDurableObject(stub, async (_i, state) =>
+    state.storage.sql
+      .exec<{ message: string }>("SELECT message FROM outbox ORDER BY seq")
+      .toArray()
+      .map((row) => JSON.parse(row.message) as RewardMessage),
+  );
+}
+
+/** Rewards the fake backend has received so far (through the real local queue and consumer). */
+function deliveredRewards(): RewardMessage[] {
+  return outbound.backendRequests.flatMap((r) => (JSON.parse(r.body) as { rewards: RewardMessage[] }).rewards);
+}
+
+describe("wallet reward outbox", () => {
+  it("a grant writes the capped reward to the outbox and arms a send within a second", async () => {
+    const stub = env.WALLET_LEDGER.getByName("outbox-grant-test");
+    const before = Date.now();
+    expect(await stub.grant(grantOf(vauIdFor(10), "7", "10"))).toBe("7");
+    expect(await stub.grant(grantOf(vauIdFor(11), "7", "10"))).toBe("3");
+    expect(await stub.grant(grantOf(vauIdFor(12), "7", "10"))).toBe("0");
+    expect((await outboxRows(stub)).map((r) => [r.vauId, r.amount])).toEqual([
+      [vauIdFor(10), "7"],
+      [vauIdFor(11), "3"],
+    ]);
+    const alarm = await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm());
+    expect(alarm).toBeGreaterThanOrEqual(before);
+    expect(alarm).toBeLessThanOrEqual(Date.now() + REWARD_SEND_DELAY_MS);
+  });
+
+  it("the alarm hands the outbox to the real queue, and the consumer delivers it", async () => {
+    const stub = env.WALLET_LEDGER.getByName("outbox-send-test");
+    await stub.grant(grantOf(vauIdFor(20), "4", "100"));
+    await stub.grant(grantOf(vauIdFor(21), "6", "100"));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await outboxRows(stub)).toEqual([]);
+
+    for (let i = 0; i < 100 && deliveredRewards().filter((r) => r.siteId === "site-outbox").length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const delivered = deliveredRewards().filter((r) => r.vauId === vauIdFor(20) || r.vauId === vauIdFor(21));
+    expect(delivered.map((r) => [r.vauId, r.amount, r.wallet])).toEqual([
+      [vauIdFor(20), "4", WALLET],
+      [vauIdFor(21), "6", WALLET],
+    ]);
+  });
+
+  it("a send the queue refuses keeps the rewards and retries with backoff", async () => {
+    const stub = env.WALLET_LEDGER.getByName("outbox-refused-test");
+    await stub.grant(grantOf(vauIdFor(30), "5", "100"));
+    // A message over the queue's 128 KB limit makes the real local queue refuse the batch.
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("UPDATE outbox SET message = ?", JSON.stringify({ padding: "x".repeat(200_000) }));
+    });
+    const before = Date.now();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const after = await runInDurableObject(stub, async (_i, state) => ({
+      rows: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(after.rows).toBe(1);
+    expect(after.alarm).toBeGreaterThanOrEqual(before + retryDelayMs(1));
+    expect([1, 2, 3, 9, 50].map(retryDelayMs)).toEqual([2000, 4000, 8000, 300_000, 300_000]);
+  });
+
+  it("flushOutbox sends in batches of at most 100 and deletes only what was sent", async () => {
+    const stub = env.WALLET_LEDGER.getByName("outbox-batches-test");
+    for (let i = 0; i < 5; i++) await stub.grant(grantOf(vauIdFor(100 + i), "1", "1000"));
+    const sizes = await runInDurableObject(stub, async (_i, state) => {
+      for (let i = 5; i < 230; i++) addToOutbox(state.storage.sql, { ...grantOf(vauIdFor(100 + i), "1", "1").reward, amount: "1" });
+      const batches: number[] = [];
+      const sent = await flushOutbox(state.storage.sql, {
+        sendBatch: async (messages) => {
+          batches.push([...messages].length);
+        },
+      });
+      return { batches, sent, left: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n };
+    });
+    expect(sizes).toEqual({ batches: [100, 100, 30], sent: 230, left: 0 });
   });
 });
 
@@ -105,16 +206,20 @@ describe("ledger rollback and cleanup", () => {
     expect(tables).toEqual([]);
   });
 
-  it("wallet alarm forgets past days and wipes an idle wallet", async () => {
+  it("wallet alarm sends the outbox, forgets past days and wipes an idle wallet", async () => {
     const stub = env.WALLET_LEDGER.getByName("wallet-cleanup-test");
-    expect(await stub.reserve(utcDay(Date.now()), "5", "10")).toBe("5");
-    expect(await stub.reserve(utcDay(Date.now()), "9", "10")).toBe("5");
+    expect(await stub.grant(grantOf(vauIdFor(1), "5", "10"))).toBe("5");
+    expect(await stub.grant(grantOf(vauIdFor(2), "9", "10"))).toBe("5");
     await runInDurableObject(stub, async (_i, state) => {
       state.storage.sql.exec("UPDATE day_totals SET day = '2000-01-01'");
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).toBeNull();
-    expect(await stub.reserve(utcDay(Date.now()), "9", "10")).toBe("9");
+    const after = await runInDurableObject(stub, async (_i, state) => ({
+      alarm: await state.storage.getAlarm(),
+      tables: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+    }));
+    expect(after).toEqual({ alarm: null, tables: [] });
+    expect(await stub.grant(grantOf(vauIdFor(3), "9", "10"))).toBe("9");
   });
 
   it("replay guard alarm deletes expired signatures", async () => {

@@ -100,8 +100,8 @@ export class DeviceLedger extends DurableObject<Env> {
   }
 
   /**
-   * Undoes an accepted VAU whose reward could not be enqueued, so the client may retry it
-   * instead of getting 409 for a VAU that never earned anything.
+   * Undoes an accepted VAU whose wallet grant failed, so the client may retry it instead of
+   * getting 409 for a VAU that never earned anything.
    */
   async release(vauId: string, earned: string, day: string): Promise<void> {
     const sql = this.schema.ensure();

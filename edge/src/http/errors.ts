@@ -26,7 +26,6 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "INTERNAL_ERROR"
   | "JWKS_UNAVAILABLE"
-  | "QUEUE_UNAVAILABLE"
   | "UNHEALTHY";
 
 export class ApiError extends Error {

@@ -70,7 +70,7 @@ export async function flushMetrics(env: Env): Promise<void> {
  * Called after each request: flushes when the interval has passed, otherwise schedules one
  * delayed flush (kept alive by waitUntil) so the last requests before an idle period are not lost.
  */
-export function flushMetricsWhenDue(env: Env, ctx: ExecutionContext, intervalMs: number): void {
+export function flushMetricsWhenDue(env: Env, ctx: Pick<ExecutionContext, "waitUntil">, intervalMs: number): void {
   if (pending.size === 0) return;
   const waited = Date.now() - lastFlush;
   if (waited >= intervalMs || waited < 0) {

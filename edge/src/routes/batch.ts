@@ -11,7 +11,6 @@ import { ok } from "../http/response";
 import { count } from "../metrics/recorder";
 import { type Admitted, admitVau, admittedView } from "../vau/admit";
 import { parseVau } from "../vau/validate";
-import { enqueueRewards } from "./enqueue";
 import { enforceIpLimit } from "./ip-limit";
 import { rateLimitHeaders } from "../durable/sliding-window";
 
@@ -55,7 +54,7 @@ export async function handleBatch(request: Request, env: Env, config: Config, rc
         return { index, admitted: await admitVau(parseVau(item, `vaus[${index}]`), caller.token.sub, env, config, now) };
       } catch (err) {
         // An unexpected failure (e.g. a Durable Object call) fails this item only: the other
-        // items' rewards must still be enqueued, or their retries would meet 409s.
+        // items are already recorded with their rewards, and must be reported as accepted.
         const apiError =
           err instanceof ApiError ? err : new ApiError(500, "INTERNAL_ERROR", "Internal error; retry this VAU");
         if (!(err instanceof ApiError)) console.error("batch item failed", String(err));
@@ -66,7 +65,6 @@ export async function handleBatch(request: Request, env: Env, config: Config, rc
     }),
   );
   const admitted = outcomes.flatMap((o) => ("admitted" in o ? [o.admitted] : []));
-  await enqueueRewards(env, admitted);
 
   const results = outcomes.map((o) =>
     "admitted" in o ? { index: o.index, status: "accepted" as const, ...admittedView(o.admitted) } : o.rejected,

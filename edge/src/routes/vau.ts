@@ -9,7 +9,6 @@ import { ok } from "../http/response";
 import { count } from "../metrics/recorder";
 import { admitVau, admittedView } from "../vau/admit";
 import { parseVau } from "../vau/validate";
-import { enqueueRewards } from "./enqueue";
 import { enforceIpLimit, tightestHeaders } from "./ip-limit";
 
 const MAX_BODY_BYTES = 8 * 1024;
@@ -31,7 +30,6 @@ export async function handleVau(request: Request, env: Env, config: Config, rc: 
   // Only failures of the VAU itself count as rejections; auth failures are in edge_http_errors_total.
   try {
     admitted = await admitVau(parseVau(parseJson(body)), caller.token.sub, env, config, Date.now(), caller.replay);
-    await enqueueRewards(env, [admitted]);
   } catch (err) {
     if (err instanceof ApiError) count("edge_vau_rejected_total", { code: err.code });
     throw err;

@@ -1,11 +1,11 @@
 // Admission of one schema-valid VAU for an authenticated wallet: ownership, freshness, device
 // signature, then the atomic ledger steps (device: rate limit, dedupe, trust, device cap;
-// wallet: daily cap). Shared by the single and batch routes so both validate identically.
+// wallet: daily cap and the reward's outbox row). Shared by the single and batch routes so both
+// validate identically. Once this returns, the reward is durably on its way to the backend.
 
 import { type Caller, replayedError } from "../auth/authenticate";
 import type { Config } from "../config";
 import { ApiError } from "../http/errors";
-import type { RewardMessage } from "../queue/reward-message";
 import { type LimitDecision, rateLimitHeaders } from "../durable/sliding-window";
 import { verifyDeviceSignature, vauIdOf } from "./signature";
 import { checkVauTimestamp, type Vau } from "./validate";
@@ -18,10 +18,6 @@ export interface Admitted {
   capped: boolean;
   timestamp: number;
   deviceDecision: LimitDecision;
-  /** Present when earned > 0: the message to enqueue. */
-  reward?: RewardMessage;
-  /** Undoes the ledger writes if the reward cannot be enqueued. */
-  rollback: () => Promise<void>;
 }
 
 /**
@@ -59,10 +55,18 @@ export async function admitVau(
 
   const deviceEarned = BigInt(result.earned);
   let granted = 0n;
-  const walletLedger = env.WALLET_LEDGER.getByName(wallet);
   if (deviceEarned > 0n) {
     try {
-      granted = BigInt(await walletLedger.reserve(result.day, result.earned, config.dailyCapWallet.toString()));
+      // The wallet applies its cap and puts the reward in its outbox in one transaction; the
+      // outbox hands it to the reward queue (see durable/reward-outbox.ts).
+      granted = BigInt(
+        await env.WALLET_LEDGER.getByName(wallet).grant({
+          day: result.day,
+          amount: result.earned,
+          cap: config.dailyCapWallet.toString(),
+          reward: { vauId, wallet, deviceId: vau.deviceId, siteId: vau.siteId, timestamp: vau.timestamp },
+        }),
+      );
     } catch (err) {
       // Without this the device would remember the VAU and a retry would get 409 for a VAU
       // that never earned anything.
@@ -70,29 +74,14 @@ export async function admitVau(
       throw err;
     }
   }
-  const admitted: Admitted = {
+  return {
     vauId,
     trustScore: result.trustScore,
     earned: granted,
     capped: result.capped || granted < deviceEarned,
     timestamp: vau.timestamp,
     deviceDecision: result.decision,
-    rollback: async () => {
-      await device.release(vauId, result.earned, result.day);
-      if (granted > 0n) await walletLedger.refund(result.day, granted.toString());
-    },
   };
-  if (granted > 0n) {
-    admitted.reward = {
-      vauId,
-      wallet,
-      amount: granted.toString(),
-      deviceId: vau.deviceId,
-      siteId: vau.siteId,
-      timestamp: vau.timestamp,
-    };
-  }
-  return admitted;
 }
 
 /** The public view of an admitted VAU (amounts as decimal strings of base units). */
