@@ -9,7 +9,7 @@
 // default 100/min per IP would stop a load test after 100 requests).
 //
 // Usage: node scripts/load.mjs [--connections 1,16] [--duration 20] [--warmup 3] [--floor]
-//        [--runtime wrangler|miniflare] [--live-sign] [--presign-rate 2000]
+//        [--runtime wrangler|miniflare] [--live-sign] [--presign-rate 2000] [--settle 120]
 //        [--url http://127.0.0.1:8787]  (with --url, no worker is started: that worker must
 //        already use this script's JWKS/keys, see README)
 // --floor sends GET /no-such-route instead (a 404: no crypto, no Durable Object, no queue), which
@@ -356,14 +356,17 @@ for (const c of CONNECTIONS) {
 }
 
 // Rewards leave the wallet outboxes within a second and the queue batches for up to 5 s: wait
-// (at most 30 s) until everything accepted has reached the fake backend, then report.
+// (at most --settle seconds, default 120: a wallet whose sends the local queue refused under load retries with backoff) until everything accepted has reached the fake backend.
+const SETTLE_S = Number(args.settle ?? 120);
 let accepted;
-for (let waited = 0; waited < 30_000; waited += 1000) {
+let settledAfterS = 0;
+for (let waited = 0; waited < SETTLE_S * 1000; waited += 1000) {
+  settledAfterS = waited / 1000 + 1;
   await new Promise((r) => setTimeout(r, 1000));
   const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: "" }));
   accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
   if (FLOOR || (accepted !== undefined && Number(accepted) === delivered.rewards)) break;
 }
-console.log(`rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}`);
+console.log(`rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}; waited ${settledAfterS} s after the run`);
 console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", runtime: RUNTIME, durationS: DURATION_S, warmupS: WARMUP_S, results, delivered }));
 stop(results.every((r) => r.ok === r.requests) ? 0 : 1);

@@ -5,7 +5,8 @@ import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PERSIST_INTERVAL_MS } from "../src/durable/rate-limiter";
-import { slidingWindowHit } from "../src/durable/sliding-window";
+import { slidingWindowHit, type WindowState } from "../src/durable/sliding-window";
+import { LEASE_TTL_MS, PermitPools, type TakePermits } from "../src/routes/ip-limit";
 import { type ErrorBody, call, freshIp, newDevice, newUser, signVau, signedRequest, submitVau } from "./helpers";
 
 describe("sliding window", () => {
@@ -34,6 +35,76 @@ describe("sliding window", () => {
 
   it("denies everything when the limit is 0", () => {
     expect(slidingWindowHit(null, 5, 0, W).decision.allowed).toBe(false);
+  });
+
+  it("grants as many of several wanted hits as fit under the limit", () => {
+    const first = slidingWindowHit(null, 1_000, 10, W, 4);
+    expect([first.granted, first.decision.remaining, first.state.curr]).toEqual([4, 6, 4]);
+    const second = slidingWindowHit(first.state, 1_001, 10, W, 8);
+    expect([second.granted, second.decision.allowed, second.decision.remaining, second.state.curr]).toEqual([6, true, 0, 10]);
+    const third = slidingWindowHit(second.state, 1_002, 10, W, 8);
+    expect([third.granted, third.decision.allowed, third.state.curr]).toEqual([0, false, 10]);
+  });
+});
+
+describe("per-isolate permit leases (routes/ip-limit.ts)", () => {
+  const W = 60_000;
+  /** The authority's arithmetic (the RateLimiter's own window function), counting its calls. */
+  function authority(limit: number, clock: () => number) {
+    let state: WindowState | null = null;
+    const calls: number[] = [];
+    const take: TakePermits = async (wanted) => {
+      calls.push(wanted);
+      const r = slidingWindowHit(state, clock(), limit, W, wanted);
+      state = r.state;
+      return { decision: r.decision, granted: r.granted };
+    };
+    return { take, calls, counted: () => state?.curr ?? 0 };
+  }
+
+  it("a busy IP leases 1, 2, 4 … permits; remaining stays exact; never more than the limit", async () => {
+    const now = 5_000;
+    const pools = new PermitPools(() => now);
+    const { take, calls } = authority(100, () => now);
+    const remaining: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const d = await pools.acquire("single 10.0.0.1", 100, take);
+      expect(d.allowed).toBe(true);
+      remaining.push(d.remaining);
+    }
+    expect(remaining).toEqual(Array.from({ length: 100 }, (_, i) => 99 - i));
+    expect((await pools.acquire("single 10.0.0.1", 100, take)).allowed).toBe(false);
+    // 1+2+4+8+16+32 = 63, then 32, then 32 wanted but 5 granted (the limit), then the refusal
+    // (wanting twice the last grant): 9 calls for 101 requests.
+    expect(calls).toEqual([1, 2, 4, 8, 16, 32, 32, 32, 10]);
+  });
+
+  it("an occasional IP costs one call per request, and unused permits expire with the lease", async () => {
+    let now = 5_000;
+    const pools = new PermitPools(() => now);
+    const { take, calls, counted } = authority(100, () => now);
+    await pools.acquire("single 10.0.0.2", 100, take);
+    await pools.acquire("single 10.0.0.2", 100, take); // leases 2, uses 1
+    now += LEASE_TTL_MS; // the spare permit expires unused
+    const d = await pools.acquire("single 10.0.0.2", 100, take);
+    expect(calls).toEqual([1, 2, 1]);
+    // The expired permit was counted by the authority: limited early, never late.
+    expect(counted()).toBe(4);
+    expect(d.remaining).toBe(96);
+  });
+
+  it("requests racing for an empty pool keep each other's permits", async () => {
+    const now = 5_000;
+    const pools = new PermitPools(() => now);
+    const { take, counted } = authority(1000, () => now);
+    await pools.acquire("single 10.0.0.3", 1000, take); // pool of 0, next lease doubles
+    const raced = await Promise.all(Array.from({ length: 8 }, () => pools.acquire("single 10.0.0.3", 1000, take)));
+    expect(raced.every((d) => d.allowed)).toBe(true);
+    // 1 + 8 leases of 2: 17 counted, 9 used, 8 left in the pool and served without a call.
+    expect(counted()).toBe(17);
+    let served = 0;
+    for (let i = 0; i < 8; i++) if ((await pools.acquire("single 10.0.0.3", 1000, take)).allowed) served++;
+    expect([served, counted()]).toEqual([8, 17]);
   });
 });
 
@@ -101,12 +172,12 @@ describe("IP limiter persistence", () => {
     const stored = () =>
       runInDurableObject(stub, async (_i, state) => state.storage.sql.exec("SELECT prev + curr AS hits FROM rate_windows").one().hits);
     const decisions = [];
-    for (let i = 0; i < 3; i++) decisions.push(await stub.hit("single", 100, 60_000));
+    for (let i = 0; i < 3; i++) decisions.push((await stub.take("single", 100, 60_000)).decision);
     expect(decisions.map((d) => d.remaining)).toEqual([99, 98, 97]);
     expect(await stored()).toBe(1);
 
     await new Promise((r) => setTimeout(r, PERSIST_INTERVAL_MS + 50));
-    await stub.hit("single", 100, 60_000);
+    await stub.take("single", 100, 60_000);
     expect(await stored()).toBe(4);
   });
 });
@@ -114,7 +185,7 @@ describe("IP limiter persistence", () => {
 describe("limiter storage cleanup", () => {
   it("the alarm deletes expired windows and leaves an empty object", async () => {
     const stub = env.RATE_LIMITER.getByName("ip:cleanup-test");
-    await stub.hit("single", 100, 60_000);
+    await stub.take("single", 100, 60_000);
     expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).not.toBeNull();
 
     // Age the stored window by two windows, as if three minutes had passed.
@@ -128,12 +199,12 @@ describe("limiter storage cleanup", () => {
     expect(tables).toEqual([]);
     expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).toBeNull();
     // And it still works after being wiped.
-    expect((await stub.hit("single", 100, 60_000)).allowed).toBe(true);
+    expect((await stub.take("single", 100, 60_000)).decision.allowed).toBe(true);
   });
 
   it("keeps windows that still count", async () => {
     const stub = env.RATE_LIMITER.getByName("ip:keep-test");
-    await stub.hit("single", 100, 60_000);
+    await stub.take("single", 100, 60_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const rows = await runInDurableObject(stub, async (_i, state) => state.storage.sql.exec("SELECT curr FROM rate_windows").toArray());
     expect(rows).toEqual([{ curr: 1 }]);

@@ -18,13 +18,17 @@ export interface LimitDecision {
   retryAfterS: number;
 }
 
-/** Pure: advances `state` to `now`, counts the hit when allowed, returns the new state. */
+/**
+ * Pure: advances `state` to `now` and counts up to `wanted` hits (as many as fit under the
+ * limit); `granted` says how many were counted. Allowed = at least one was.
+ */
 export function slidingWindowHit(
   state: WindowState | null,
   now: number,
   limit: number,
   windowMs: number,
-): { state: WindowState; decision: LimitDecision } {
+  wanted = 1,
+): { state: WindowState; decision: LimitDecision; granted: number } {
   const start = Math.floor(now / windowMs) * windowMs;
   let prev = 0;
   let curr = 0;
@@ -36,11 +40,13 @@ export function slidingWindowHit(
   }
   const elapsed = now - start;
   const estimate = (prev * (windowMs - elapsed)) / windowMs + curr;
-  const allowed = limit > 0 && estimate + 1 <= limit;
-  if (allowed) curr += 1;
-  const remaining = Math.max(0, Math.floor(limit - estimate - (allowed ? 1 : 0)));
+  const granted = limit > 0 ? Math.max(0, Math.min(wanted, Math.floor(limit - estimate))) : 0;
+  const allowed = granted > 0;
+  curr += granted;
+  const remaining = Math.max(0, Math.floor(limit - estimate - granted));
   const resetAtMs = start + windowMs;
   return {
+    granted,
     state: { windowStart: start, prev, curr },
     decision: { allowed, limit, remaining, resetAtMs, retryAfterS: allowed ? 0 : retryAfter(prev, curr, limit, elapsed, windowMs) },
   };
