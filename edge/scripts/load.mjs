@@ -128,6 +128,8 @@ function nextRequest() {
 // rewards are counted by distinct vauId, like the backend's idempotency key.
 const delivered = { requests: 0, rewards: 0, duplicates: 0, badSignatures: 0 };
 const deliveredIds = new Set();
+// vauIds the edge answered 200 for (warm-up included): compared with deliveredIds at the end.
+const acceptedIds = new Set();
 const stub = http.createServer((req, res) => {
   if (req.method === "GET" && req.url === "/.well-known/jwks.json") {
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
@@ -308,6 +310,7 @@ async function run(connections) {
         const r = FLOOR ? await send("GET", "/no-such-route") : await send("POST", "/api/v1/vau", headers, body);
         const expected = FLOOR ? 404 : 200;
         status = r.status === expected ? 200 : `${r.status} ${JSON.parse(r.body)?.error?.code ?? ""}`;
+        if (!FLOOR && r.status === 200) acceptedIds.add(JSON.parse(r.body).data.vauId);
       } catch (err) {
         status = `error ${err.message}`;
       }
@@ -365,8 +368,10 @@ for (let waited = 0; waited < SETTLE_S * 1000; waited += 1000) {
   await new Promise((r) => setTimeout(r, 1000));
   const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: "" }));
   accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
-  if (FLOOR || (accepted !== undefined && Number(accepted) === delivered.rewards)) break;
+  if (FLOOR || (accepted !== undefined && Number(accepted) === delivered.rewards && acceptedIds.size === delivered.rewards)) break;
 }
-console.log(`rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}; waited ${settledAfterS} s after the run`);
-console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", runtime: RUNTIME, durationS: DURATION_S, warmupS: WARMUP_S, results, delivered }));
+const notDelivered = [...acceptedIds].filter((id) => !deliveredIds.has(id)).length;
+const notAnswered200 = [...deliveredIds].filter((id) => !acceptedIds.has(id)).length;
+console.log(`rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}; answered 200: ${acceptedIds.size}, of them not delivered: ${notDelivered}; delivered without a 200: ${notAnswered200}; waited ${settledAfterS} s after the run`);
+console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", runtime: RUNTIME, durationS: DURATION_S, warmupS: WARMUP_S, results, delivered, answered200: acceptedIds.size, notDelivered, notAnswered200 }));
 stop(results.every((r) => r.ok === r.requests) ? 0 : 1);
