@@ -145,12 +145,17 @@ const stub = http.createServer((req, res) => {
         return;
       }
       const ids = JSON.parse(body).rewards.map((r) => r.vauId);
-      const fresh = ids.filter((id) => !deliveredIds.has(id));
-      for (const id of fresh) deliveredIds.add(id);
+      // One batch can carry two copies of a resent reward, so count as the backend does: per id.
+      let fresh = 0;
+      for (const id of ids) {
+        if (deliveredIds.has(id)) continue;
+        deliveredIds.add(id);
+        fresh += 1;
+      }
       delivered.requests += 1;
-      delivered.rewards += fresh.length;
-      delivered.duplicates += ids.length - fresh.length;
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ credited: fresh.length, duplicates: ids.length - fresh.length }));
+      delivered.rewards += fresh;
+      delivered.duplicates += ids.length - fresh;
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ credited: fresh, duplicates: ids.length - fresh }));
     });
     return;
   }
