@@ -69,7 +69,8 @@ export async function admitVau(
       );
     } catch (err) {
       // Without this the device would remember the VAU and a retry would get 409 for a VAU
-      // that never earned anything.
+      // that never earned anything. (If the wallet did commit before the call failed, the retry
+      // outboxes a second copy of the reward; the backend credits a vauId once.)
       await device.release(vauId, result.earned, result.day).catch(() => undefined);
       throw err;
     }
