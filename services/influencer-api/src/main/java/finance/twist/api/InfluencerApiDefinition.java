@@ -10,6 +10,7 @@ import finance.twist.api.auth.UserDirectory;
 import finance.twist.api.conversions.ConversionService;
 import finance.twist.api.conversions.ConversionSettings;
 import finance.twist.api.conversions.MerchantSignature;
+import finance.twist.api.conversions.ProductSecretKeyring;
 import finance.twist.api.conversions.ProductService;
 import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
@@ -111,7 +112,10 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         LinkService linkService = new LinkService(sql, linkSettings, clock);
         ConversionSettings conversionSettings =
                 ConversionSettings.from(config.get("conversions"), mode.equals("development"));
-        ProductService productService = new ProductService(sql, conversionSettings, clock);
+        Optional<ProductSecretKeyring> keyring = conversionSettings
+                .secretKey()
+                .map(key -> new ProductSecretKeyring(key, conversionSettings.previousSecretKey()));
+        ProductService productService = new ProductService(sql, keyring, clock);
         this.products = new ProductsAdminHttpService(productService);
         this.conversions = new ConversionsHttpService(
                 new MerchantSignature(productService, redis, clock),
