@@ -44,6 +44,10 @@ final class SealedKeys {
     static Map<String, String> config(byte[] current, byte[] previous) {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("twist.mode", "production");
+        // These tests stop a server and start the next on the same database several times. A
+        // stop that races a keep-alive connection still finishing its last response was seen to
+        // wait out the whole grace period (10 s in application.yaml); nothing here is in flight.
+        values.put("server.shutdown-grace-period", "PT1S");
         values.put("conversions.secret.key", configValue(current));
         if (previous != null) {
             values.put("conversions.secret.key.previous", configValue(previous));
