@@ -9,7 +9,8 @@
 # mode 600. Required keys: DB_PASSWORD REDIS_PASSWORD AUTH_JWT_KEYS EDGE_SERVICE_KEY
 # BACKUP_S3_ACCESS_KEY_ID BACKUP_S3_SECRET_ACCESS_KEY; optional: CLOUDFLARED_TUNNEL_TOKEN
 # (required with the tunnel), SMTP_USERNAME, SMTP_PASSWORD, CONVERSIONS_SECRET_KEY (without it
-# merchant conversions are refused). Running pods keep the old values
+# merchant conversions are refused), CONVERSIONS_SECRET_KEY_PREVIOUS (only while that key is
+# rotated: runbooks/rotate-conversions-secret-key.md). Running pods keep the old values
 # until restarted: kubectl -n <ns> rollout restart deployment -l app.kubernetes.io/part-of=twist
 set -euo pipefail
 
@@ -23,7 +24,7 @@ if ! command -v "$kubectl" >/dev/null && [[ -x /usr/local/bin/k3s ]]; then
 fi
 
 REQUIRED=(DB_PASSWORD REDIS_PASSWORD AUTH_JWT_KEYS EDGE_SERVICE_KEY BACKUP_S3_ACCESS_KEY_ID BACKUP_S3_SECRET_ACCESS_KEY)
-OPTIONAL=(CLOUDFLARED_TUNNEL_TOKEN SMTP_USERNAME SMTP_PASSWORD CONVERSIONS_SECRET_KEY)
+OPTIONAL=(CLOUDFLARED_TUNNEL_TOKEN SMTP_USERNAME SMTP_PASSWORD CONVERSIONS_SECRET_KEY CONVERSIONS_SECRET_KEY_PREVIOUS)
 
 [[ -f "$file" ]] || { echo "no such file: $file" >&2; exit 1; }
 mode="$(stat -c %a "$file")"

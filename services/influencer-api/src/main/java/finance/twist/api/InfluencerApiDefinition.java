@@ -10,9 +10,12 @@ import finance.twist.api.auth.UserDirectory;
 import finance.twist.api.conversions.ConversionService;
 import finance.twist.api.conversions.ConversionSettings;
 import finance.twist.api.conversions.MerchantSignature;
+import finance.twist.api.conversions.ProductSecretKeyring;
+import finance.twist.api.conversions.ProductSecretResealer;
 import finance.twist.api.conversions.ProductService;
 import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
+import finance.twist.api.http.ConversionsAdminHttpService;
 import finance.twist.api.http.ConversionsHttpService;
 import finance.twist.api.http.InfluencerHttpService;
 import finance.twist.api.http.LinksHttpService;
@@ -82,6 +85,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final PayoutsHttpService payouts;
     private final ProductsAdminHttpService products;
     private final ConversionsHttpService conversions;
+    private final ConversionsAdminHttpService conversionsAdmin;
 
     InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock, ChainClient chain) {
         this.db = db;
@@ -111,8 +115,12 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         LinkService linkService = new LinkService(sql, linkSettings, clock);
         ConversionSettings conversionSettings =
                 ConversionSettings.from(config.get("conversions"), mode.equals("development"));
-        ProductService productService = new ProductService(sql, conversionSettings, clock);
+        Optional<ProductSecretKeyring> keyring = conversionSettings
+                .secretKey()
+                .map(key -> new ProductSecretKeyring(key, conversionSettings.previousSecretKey()));
+        ProductService productService = new ProductService(sql, keyring, clock);
         this.products = new ProductsAdminHttpService(productService);
+        this.conversionsAdmin = new ConversionsAdminHttpService(new ProductSecretResealer(sql, keyring));
         this.conversions = new ConversionsHttpService(
                 new MerchantSignature(productService, redis, clock),
                 new ConversionService(sql, clock),
@@ -169,7 +177,18 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     @Override
     public void routing(HttpRouting.Builder routing) {
         routing.addFilter(authFilter)
-                .register(me, influencers, staking, admin, vauRewards, links, redirect, payouts, products, conversions);
+                .register(
+                        me,
+                        influencers,
+                        staking,
+                        admin,
+                        vauRewards,
+                        links,
+                        redirect,
+                        payouts,
+                        products,
+                        conversions,
+                        conversionsAdmin);
     }
 
     @Override

@@ -19,11 +19,15 @@ import java.util.regex.Pattern;
  * @param secretKey 32-byte AES key sealing merchant secrets, base64 [CONVERSIONS_SECRET_KEY]; in
  *     development a random one is generated with a warning, in production without it products
  *     cannot be created and every conversion is refused
+ * @param previousSecretKey the key {@code secretKey} replaces, set only while it is being rotated,
+ *     from {@code conversions.secret.key.previous} [CONVERSIONS_SECRET_KEY_PREVIOUS]: secrets sealed
+ *     under it still open until {@code POST /admin/conversions/reseal} has re-sealed them
  * @param rates TWIST base units per one major unit of each accepted currency, from
  *     {@code conversions.rates.<currency>} [CONVERSIONS_RATES_USD, ...]: an exact decimal number of
  *     TWIST per unit (at most 9 decimals), e.g. {@code usd: "10"} = 10 TWIST per 1 USD
  */
-public record ConversionSettings(Optional<byte[]> secretKey, Map<String, BigInteger> rates) {
+public record ConversionSettings(
+        Optional<byte[]> secretKey, Optional<byte[]> previousSecretKey, Map<String, BigInteger> rates) {
 
     private static final StructuredLog LOG = StructuredLog.of(ConversionSettings.class);
     private static final Pattern RATE = Pattern.compile("[0-9]{1,12}(\\.[0-9]{1,9})?");
@@ -31,6 +35,7 @@ public record ConversionSettings(Optional<byte[]> secretKey, Map<String, BigInte
 
     public ConversionSettings {
         secretKey = secretKey.map(byte[]::clone);
+        previousSecretKey = previousSecretKey.map(byte[]::clone);
         rates = Map.copyOf(rates);
     }
 
@@ -40,16 +45,24 @@ public record ConversionSettings(Optional<byte[]> secretKey, Map<String, BigInte
             String currency = node.name().toUpperCase(Locale.ROOT);
             rates.put(currency, rate(currency, node.asString().orElse("")));
         }
-        Optional<String> configured =
-                conversions.get("secret.key").asString().asOptional().filter(value -> !value.isBlank());
-        Optional<byte[]> key;
-        if (configured.isPresent()) {
-            try {
-                key = Optional.of(Base64.getDecoder().decode(configured.get().strip()));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("conversions.secret.key (CONVERSIONS_SECRET_KEY) must be base64");
-            }
-        } else if (development) {
+        Optional<byte[]> key = serverKey(conversions.get("secret.key"), "CONVERSIONS_SECRET_KEY");
+        // The environment variable CONVERSIONS_SECRET_KEY_PREVIOUS maps to this key (underscores
+        // become dots), a child of conversions.secret.key, which Helidon allows next to its value.
+        Optional<byte[]> previous =
+                serverKey(conversions.get("secret.key.previous"), "CONVERSIONS_SECRET_KEY_PREVIOUS");
+        if (previous.isPresent() && key.isEmpty()) {
+            // a rotation half done: starting would seal new secrets under a key nobody keeps
+            throw new IllegalArgumentException("CONVERSIONS_SECRET_KEY_PREVIOUS is set but CONVERSIONS_SECRET_KEY is"
+                    + " not: set the new key in CONVERSIONS_SECRET_KEY (runbooks/rotate-conversions-secret-key.md)");
+        }
+        if (previous.isPresent()) {
+            LOG.info(
+                    "conversions.secret_key.previous_configured",
+                    "action",
+                    "POST /admin/conversions/reseal until it reports resealed 0, then remove"
+                            + " CONVERSIONS_SECRET_KEY_PREVIOUS");
+        }
+        if (key.isEmpty() && development) {
             byte[] random = new byte[32];
             new SecureRandom().nextBytes(random);
             key = Optional.of(random);
@@ -59,15 +72,34 @@ public record ConversionSettings(Optional<byte[]> secretKey, Map<String, BigInte
                     "DEVELOPMENT MODE: merchant secrets are sealed with a random key generated at start-up;"
                             + " products created now cannot verify conversions after a restart or on another"
                             + " replica. Set CONVERSIONS_SECRET_KEY (openssl rand -base64 32) for anything real.");
-        } else {
-            key = Optional.empty();
+        } else if (key.isEmpty()) {
             LOG.warn(
                     "conversions.disabled",
                     "reason",
                     "conversions.secret.key (CONVERSIONS_SECRET_KEY) is not set; products cannot be created"
                             + " and every conversion gets 401");
         }
-        return new ConversionSettings(key, rates);
+        return new ConversionSettings(key, previous, rates);
+    }
+
+    /** A configured server key: base64 of exactly 32 bytes; blank counts as unset. */
+    private static Optional<byte[]> serverKey(Config node, String variable) {
+        Optional<String> configured = node.asString().asOptional().filter(value -> !value.isBlank());
+        if (configured.isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] key;
+        try {
+            key = Base64.getDecoder().decode(configured.get().strip());
+        } catch (IllegalArgumentException e) {
+            // the message names the variable, never the value
+            throw new IllegalArgumentException(node.key() + " (" + variable + ") must be base64");
+        }
+        if (key.length != 32) {
+            throw new IllegalArgumentException(
+                    node.key() + " (" + variable + ") must be base64 of 32 bytes (openssl rand -base64 32)");
+        }
+        return Optional.of(key);
     }
 
     /** TWIST base units per major unit of {@code currency}, if it is accepted. */

@@ -13,6 +13,8 @@ import javax.crypto.spec.SecretKeySpec;
  * would not do: the secret is sealed with AES-256-GCM under the server key
  * ({@code CONVERSIONS_SECRET_KEY}), with the key id as associated data so a ciphertext copied to
  * another key's row does not decrypt. Stored form: 12-byte random nonce, then ciphertext and tag.
+ * One server key per instance; {@link ProductSecretKeyring} holds the current and, during a
+ * rotation, the previous one.
  */
 public final class ProductSecretCipher {
 

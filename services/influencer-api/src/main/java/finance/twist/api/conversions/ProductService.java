@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  * Merchant products (admin-managed): commission rate, active flag and the keys that sign their
  * conversions. A secret is 32 random bytes as 64 lowercase hex characters; the HMAC key is those
  * 64 ASCII characters. It is shown once, in the response that creates it, and stored only sealed
- * ({@link ProductSecretCipher}). Rotation issues a new key; older keys of the product keep working
+ * ({@link ProductSecretKeyring}: under the current server key, opened under the previous one too
+ * while that server key is rotated). Rotation issues a new key; older keys of the product keep working
  * for {@link #ROTATION_GRACE} so the merchant can redeploy without losing conversions.
  */
 public final class ProductService {
@@ -41,13 +42,13 @@ public final class ProductService {
     static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     private final Sql sql;
-    private final Optional<ProductSecretCipher> cipher;
+    private final Optional<ProductSecretKeyring> keyring;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    public ProductService(Sql sql, ConversionSettings settings, Clock clock) {
+    public ProductService(Sql sql, Optional<ProductSecretKeyring> keyring, Clock clock) {
         this.sql = sql;
-        this.cipher = settings.secretKey().map(ProductSecretCipher::new);
+        this.keyring = keyring;
         this.clock = clock;
     }
 
@@ -71,7 +72,7 @@ public final class ProductService {
         String id = request.id() == null ? "prod-" + hex(6) : productId(request.id());
         String name = name(request.name(), true);
         int bps = commissionBps(request.commissionBps(), true);
-        ProductSecretCipher sealer = sealer();
+        ProductSecretKeyring sealer = sealer();
         return sql.inTransaction(c -> {
             int inserted = Sql.update(
                     c,
@@ -123,7 +124,7 @@ public final class ProductService {
 
     /** A new key for the product; its current keys expire after the grace period. */
     public Map<String, Object> rotate(String id) {
-        ProductSecretCipher sealer = sealer();
+        ProductSecretKeyring sealer = sealer();
         return sql.inTransaction(c -> {
             Sql.queryOne(c, "SELECT id FROM products WHERE id = ? FOR UPDATE", rs -> rs.getString(1), id)
                     .orElseThrow(ProductService::notFound);
@@ -144,7 +145,7 @@ public final class ProductService {
 
     /** The key {@code keyId} if it is unexpired and its product active. */
     public Optional<SigningKey> signingKey(String keyId) {
-        if (cipher.isEmpty() || keyId == null || !KEY_ID.matcher(keyId).matches()) {
+        if (keyring.isEmpty() || keyId == null || !KEY_ID.matcher(keyId).matches()) {
             return Optional.empty();
         }
         record Stored(String productId, int bps, byte[] sealed) {}
@@ -159,17 +160,20 @@ public final class ProductService {
         if (stored.isEmpty()) {
             return Optional.empty();
         }
-        String secret;
-        try {
-            secret = cipher.get().open(keyId, stored.get().sealed());
-        } catch (IllegalStateException e) {
-            // sealed under another CONVERSIONS_SECRET_KEY (e.g. a development key of an earlier
-            // start): the merchant cannot be verified, which is a 401, not a server error
+        Optional<ProductSecretKeyring.Opened> opened =
+                keyring.get().open(keyId, stored.get().sealed());
+        if (opened.isEmpty()) {
+            // sealed under neither CONVERSIONS_SECRET_KEY nor CONVERSIONS_SECRET_KEY_PREVIOUS (e.g. a
+            // development key of an earlier start): the merchant cannot be verified, which is a
+            // 401, not a server error
             LOG.error("conversions.secret_unreadable", null, "keyId", keyId, "action", "rotate the product's secret");
             return Optional.empty();
         }
         return Optional.of(new SigningKey(
-                keyId, stored.get().productId(), stored.get().bps(), secret.getBytes(StandardCharsets.US_ASCII)));
+                keyId,
+                stored.get().productId(),
+                stored.get().bps(),
+                opened.get().secret().getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** Whether {@code id} names an active product (links may only be generated for those). */
@@ -178,7 +182,7 @@ public final class ProductService {
                 .orElse(false);
     }
 
-    private Map<String, Object> newKey(Connection c, ProductSecretCipher sealer, String productId) {
+    private Map<String, Object> newKey(Connection c, ProductSecretKeyring sealer, String productId) {
         String keyId = "mk_" + hex(12);
         String secret = hex(32);
         try {
@@ -238,8 +242,8 @@ public final class ProductService {
                 .orElseThrow(ProductService::notFound);
     }
 
-    private ProductSecretCipher sealer() {
-        return cipher.orElseThrow(() -> new ProblemException(Problem.serviceUnavailable(
+    private ProductSecretKeyring sealer() {
+        return keyring.orElseThrow(() -> new ProblemException(Problem.serviceUnavailable(
                 "Merchant secrets cannot be stored: CONVERSIONS_SECRET_KEY is not configured.")));
     }
 

@@ -1,0 +1,38 @@
+package finance.twist.api.http;
+
+import finance.twist.api.conversions.ProductSecretResealer;
+import finance.twist.common.http.Responses;
+import finance.twist.common.http.Routes;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Operator actions on the conversions set-up, admin only (the {@code AuthFilter} requires the admin
+ * role on {@code /admin/**}, as for the product routes). Re-sealing is the middle step of rotating
+ * {@code CONVERSIONS_SECRET_KEY} (runbooks/rotate-conversions-secret-key.md).
+ *
+ * <pre>
+ * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:3003/admin/conversions/reseal
+ *   # 200 {"resealed":12,"alreadyCurrent":30,"unreadable":0}   (again: resealed 0)
+ *   # 409 no-previous-secret-key when CONVERSIONS_SECRET_KEY_PREVIOUS is not set
+ * </pre>
+ */
+public final class ConversionsAdminHttpService implements HttpService {
+
+    private final ProductSecretResealer resealer;
+
+    public ConversionsAdminHttpService(ProductSecretResealer resealer) {
+        this.resealer = resealer;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        Routes.on(rules).post("/admin/conversions/reseal", this::reseal);
+    }
+
+    private void reseal(ServerRequest req, ServerResponse res) {
+        Responses.ok(res, resealer.reseal());
+    }
+}
