@@ -1,5 +1,7 @@
 package finance.twist.api;
 
+import static finance.twist.api.SealedKeys.NEW_SERVER_KEY;
+import static finance.twist.api.SealedKeys.OLD_SERVER_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import finance.twist.api.ApiHarness.MerchantKey;
@@ -19,9 +21,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TwistInfraExtension.class)
 class ConversionKeyRotationIT {
 
-    private static final byte[] OLD = SealedKeys.serverKey(0x0a);
-    private static final byte[] NEW = SealedKeys.serverKey(0x0b);
-
     private final TestDatabase db;
     private final TestRedis redis;
     private final SealedKeys keys;
@@ -35,19 +34,21 @@ class ConversionKeyRotationIT {
     @Test
     void aProductSealedUnderTheOldKeyKeepsVerifyingWhileTheNewKeyIsCurrent() {
         MerchantKey before;
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD, null))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD_SERVER_KEY, null))) {
             before = api.createProduct("rot-before", 1000);
             assertThat(conversion(api, before).statusCode()).isEqualTo(201);
         }
 
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, OLD))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, OLD_SERVER_KEY))) {
             assertThat(conversion(api, before).statusCode()).isEqualTo(201);
 
             // sealing uses the new key only
             MerchantKey during = api.createProduct("rot-during", 1000);
             byte[] stored = keys.ciphertexts().get(during.keyId());
-            assertThat(SealedKeys.opensUnder(NEW, during.keyId(), stored)).isTrue();
-            assertThat(SealedKeys.opensUnder(OLD, during.keyId(), stored)).isFalse();
+            assertThat(SealedKeys.opensUnder(NEW_SERVER_KEY, during.keyId(), stored))
+                    .isTrue();
+            assertThat(SealedKeys.opensUnder(OLD_SERVER_KEY, during.keyId(), stored))
+                    .isFalse();
             assertThat(conversion(api, during).statusCode()).isEqualTo(201);
         }
     }
@@ -55,17 +56,17 @@ class ConversionKeyRotationIT {
     @Test
     void withoutThePreviousKeyASecretSealedUnderTheOldKeyIsRefused() {
         MerchantKey before;
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD, null))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD_SERVER_KEY, null))) {
             before = api.createProduct("rot-unpaired", 1000);
         }
         // the new key alone, before anything was re-sealed: the merchant's conversions get 401
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, null))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, null))) {
             HttpResponse<String> refused = conversion(api, before);
             assertThat(refused.statusCode()).isEqualTo(401);
             assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         }
         // which is why the runbook keeps the old key as CONVERSIONS_SECRET_KEY_PREVIOUS until reseal
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, OLD))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, OLD_SERVER_KEY))) {
             assertThat(conversion(api, before).statusCode()).isEqualTo(201);
         }
     }

@@ -1,5 +1,7 @@
 package finance.twist.api;
 
+import static finance.twist.api.SealedKeys.NEW_SERVER_KEY;
+import static finance.twist.api.SealedKeys.OLD_SERVER_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import finance.twist.api.ApiHarness.MerchantKey;
@@ -18,9 +20,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TwistInfraExtension.class)
 class ConversionResealAccessIT {
 
-    private static final byte[] OLD = SealedKeys.serverKey(0x0a);
-    private static final byte[] NEW = SealedKeys.serverKey(0x0b);
-
     private final TestDatabase db;
     private final TestRedis redis;
 
@@ -33,11 +32,11 @@ class ConversionResealAccessIT {
     void onlyAdminsMayReseal() {
         SealedKeys keys = new SealedKeys(db);
         MerchantKey old;
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD, null))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD_SERVER_KEY, null))) {
             old = api.createProduct("ra-old", 1000);
         }
         byte[] before = keys.ciphertexts().get(old.keyId());
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, OLD))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, OLD_SERVER_KEY))) {
             assertProblem(api.post("/admin/conversions/reseal", null, ""), 401);
             assertProblem(api.post("/admin/conversions/reseal", api.token(ApiHarness.newWallet()), ""), 403);
             assertThat(keys.ciphertexts().get(old.keyId())).isEqualTo(before);
@@ -51,12 +50,12 @@ class ConversionResealAccessIT {
 
     @Test
     void withoutAPreviousKeyItIsAConflictNamingTheVariable() {
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, null))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, null))) {
             HttpResponse<String> response = api.post("/admin/conversions/reseal", api.adminToken(), "");
             assertProblem(response, 409);
             assertThat(ApiHarness.field(response, "type")).isEqualTo(Problem.TYPE_PREFIX + "no-previous-secret-key");
             assertThat(ApiHarness.field(response, "detail")).contains("CONVERSIONS_SECRET_KEY_PREVIOUS must be set");
-            assertThat(response.body()).doesNotContain(SealedKeys.configValue(NEW));
+            assertThat(response.body()).doesNotContain(SealedKeys.configValue(NEW_SERVER_KEY));
             // a non-admin learns nothing about the configuration
             assertProblem(api.post("/admin/conversions/reseal", api.token(ApiHarness.newWallet()), ""), 403);
         }

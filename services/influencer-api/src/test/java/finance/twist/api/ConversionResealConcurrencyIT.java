@@ -1,5 +1,7 @@
 package finance.twist.api;
 
+import static finance.twist.api.SealedKeys.NEW_SERVER_KEY;
+import static finance.twist.api.SealedKeys.OLD_SERVER_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import finance.twist.testing.TestDatabase;
@@ -17,8 +19,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TwistInfraExtension.class)
 class ConversionResealConcurrencyIT {
 
-    private static final byte[] OLD = SealedKeys.serverKey(0x0a);
-    private static final byte[] NEW = SealedKeys.serverKey(0x0b);
     private static final int ROWS = 400;
 
     private final TestDatabase db;
@@ -32,10 +32,10 @@ class ConversionResealConcurrencyIT {
     @Test
     void concurrentResealsRewriteEachRowOnce() throws Exception {
         SealedKeys keys = new SealedKeys(db);
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD, null))) {
-            keys.insert(api.createProduct("rc-bulk", 1000).productId(), ROWS - 1, OLD);
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD_SERVER_KEY, null))) {
+            keys.insert(api.createProduct("rc-bulk", 1000).productId(), ROWS - 1, OLD_SERVER_KEY);
         }
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, OLD))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, OLD_SERVER_KEY))) {
             String admin = api.adminToken();
             List<HttpResponse<String>> responses =
                     ApiHarness.concurrently(2, i -> api.post("/admin/conversions/reseal", admin, ""));
@@ -50,7 +50,7 @@ class ConversionResealConcurrencyIT {
                 resealed += moved;
             }
             assertThat(resealed).isEqualTo(ROWS);
-            assertThat(keys.openingUnder(NEW)).isEqualTo(ROWS);
+            assertThat(keys.openingUnder(NEW_SERVER_KEY)).isEqualTo(ROWS);
             assertThat(count(api.post("/admin/conversions/reseal", admin, ""), "resealed"))
                     .isZero();
         }

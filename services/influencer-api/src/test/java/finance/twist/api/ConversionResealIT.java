@@ -1,5 +1,7 @@
 package finance.twist.api;
 
+import static finance.twist.api.SealedKeys.NEW_SERVER_KEY;
+import static finance.twist.api.SealedKeys.OLD_SERVER_KEY;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import finance.twist.api.ApiHarness.MerchantKey;
@@ -22,8 +24,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TwistInfraExtension.class)
 class ConversionResealIT {
 
-    private static final byte[] OLD = SealedKeys.serverKey(0x0a);
-    private static final byte[] NEW = SealedKeys.serverKey(0x0b);
     private static final byte[] UNRELATED = SealedKeys.serverKey(0x0c);
     /** More rows than two batches of 100, so the walk crosses batch boundaries. */
     private static final int BULK = 250;
@@ -45,7 +45,7 @@ class ConversionResealIT {
         MerchantKey rotatedTo;
         MerchantKey foreign;
         List<MerchantKey> bulk;
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD, null))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(OLD_SERVER_KEY, null))) {
             plain = api.createProduct("rs-plain", 1000);
             rotatedAway = api.createProduct("rs-rotated", 1000);
             HttpResponse<String> rotated = api.post("/admin/products/rs-rotated/rotate-secret", api.adminToken(), "{}");
@@ -53,7 +53,7 @@ class ConversionResealIT {
             rotatedTo = new MerchantKey(
                     "rs-rotated", ApiHarness.field(rotated, "keyId"), ApiHarness.field(rotated, "secret"));
             foreign = api.createProduct("rs-foreign", 1000);
-            bulk = keys.insert(api.createProduct("rs-bulk", 1000).productId(), BULK, OLD);
+            bulk = keys.insert(api.createProduct("rs-bulk", 1000).productId(), BULK, OLD_SERVER_KEY);
         }
         // a secret sealed under a key that is neither current nor previous (say, a development key)
         keys.reseal(foreign, UNRELATED);
@@ -61,7 +61,7 @@ class ConversionResealIT {
         byte[] foreignBefore = keys.ciphertexts().get(foreign.keyId());
 
         MerchantKey createdDuringRotation;
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, OLD))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, OLD_SERVER_KEY))) {
             createdDuringRotation = api.createProduct("rs-during", 1000);
 
             HttpResponse<String> first = api.post("/admin/conversions/reseal", api.adminToken(), "");
@@ -76,12 +76,12 @@ class ConversionResealIT {
                     .isEqualTo(Map.of("resealed", 0L, "alreadyCurrent", underOld + 1, "unreadable", 1L));
         }
 
-        assertThat(keys.openingUnder(NEW)).isEqualTo(underOld + 1);
-        assertThat(keys.openingUnder(OLD)).isZero();
+        assertThat(keys.openingUnder(NEW_SERVER_KEY)).isEqualTo(underOld + 1);
+        assertThat(keys.openingUnder(OLD_SERVER_KEY)).isZero();
         assertThat(keys.ciphertexts().get(foreign.keyId())).isEqualTo(foreignBefore);
 
         // the rotation is finished: the new key alone verifies every merchant it could verify before
-        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW, null))) {
+        try (ApiHarness api = new ApiHarness(db, redis, SealedKeys.config(NEW_SERVER_KEY, null))) {
             for (MerchantKey key :
                     List.of(plain, rotatedAway, rotatedTo, bulk.getFirst(), bulk.getLast(), createdDuringRotation)) {
                 assertThat(conversion(api, key).statusCode())

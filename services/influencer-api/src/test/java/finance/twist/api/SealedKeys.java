@@ -28,6 +28,12 @@ final class SealedKeys {
         this.db = db;
     }
 
+    /** The server key before a rotation (CONVERSIONS_SECRET_KEY, later _PREVIOUS). */
+    static final byte[] OLD_SERVER_KEY = serverKey(0x0a);
+
+    /** The server key after a rotation. */
+    static final byte[] NEW_SERVER_KEY = serverKey(0x0b);
+
     /** 32 bytes of {@code fill}: distinct server keys without key material in the source. */
     static byte[] serverKey(int fill) {
         byte[] key = new byte[32];
