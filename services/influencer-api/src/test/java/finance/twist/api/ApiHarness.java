@@ -160,17 +160,16 @@ final class ApiHarness implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path, String token) {
-        HttpRequest.Builder request =
-                HttpRequest.newBuilder(URI.create(base + path)).GET();
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return send(request.build());
+        return withoutBody("GET", path, token);
     }
 
     HttpResponse<String> delete(String path, String token) {
+        return withoutBody("DELETE", path, token);
+    }
+
+    private HttpResponse<String> withoutBody(String method, String path, String token) {
         HttpRequest.Builder request =
-                HttpRequest.newBuilder(URI.create(base + path)).DELETE();
+                HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
