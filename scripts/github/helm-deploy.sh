@@ -12,6 +12,11 @@
 # Namespace twist-<env>. Values: charts/<chart>/values-<env>.yaml when present (ci: the k3s-in-
 # Docker job), then the image overrides below, then any extra helm args. --atomic: a failed
 # upgrade (hook, readiness) rolls itself back before the job fails.
+#
+# A release that installed but then fails `helm test`, or the smoke check of
+# HELM_DEPLOY_SMOKE_URL (scripts/github/smoke.sh <url>: public /health and /ready) when that is
+# set, does not stay live: scripts/github/helm-rollback.sh puts the last good revision back
+# (exit 1 either way). A first install has no earlier revision; it then stays, and the job fails.
 set -euo pipefail
 
 env="${1:?usage: helm-deploy.sh <env> <auth-image@digest> <api-image@digest> [helm args...]}"
@@ -82,5 +87,18 @@ echo "helm-deploy: $ns twist ($auth_ref, $api_ref)"
 helm upgrade --install twist "$root/charts/twist" -n "$ns" \
   "${app_values[@]}" "${app_pins[@]}" "${image_values[@]}" "$@" --atomic --wait --timeout "$timeout"
 
-helm test twist -n "$ns" --timeout 5m --logs
+# The new release is live from here: a failed check puts the last good revision back.
+checks_failed() {
+  echo "helm-deploy: $1 failed for the new release; rolling back to the last good revision" >&2
+  if bash "$root/scripts/github/helm-rollback.sh" "$ns"; then
+    echo "helm-deploy: rolled back; the deploy failed" >&2
+  else
+    echo "helm-deploy: the rollback failed too; see helm history twist -n $ns" >&2
+  fi
+  exit 1
+}
+helm test twist -n "$ns" --timeout 5m --logs || checks_failed "helm test"
+if [[ -n "${HELM_DEPLOY_SMOKE_URL:-}" ]]; then
+  bash "$root/scripts/github/smoke.sh" "$HELM_DEPLOY_SMOKE_URL" || checks_failed "smoke check of $HELM_DEPLOY_SMOKE_URL"
+fi
 helm history twist -n "$ns" --max 5
