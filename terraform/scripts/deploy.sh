@@ -8,6 +8,17 @@
 # Uses `terraform` from PATH (>= 1.11 for the backend's use_lockfile) and the registry's
 # provider pinned by .terraform.lock.hcl. Workflows run it under a per-environment
 # concurrency group, so two applies of one environment never overlap.
+#
+# The lock file (README.md, "Lock file"): when terraform/.terraform.lock.hcl is committed, init
+# runs with -lockfile=readonly (the provider and its hashes are exactly the reviewed ones). When
+# it is not (the very first deploy: its hashes must be the registry's, and no project machine
+# reaches the registry), a STAGING deploy lets `terraform init` write it (the provider version
+# `~> 5.22` resolves to, with the h1:/zh: hashes of the registry's signed checksums), prints it
+# and adds it to the job summary with the command to commit it. A production deploy refuses to
+# run without a committed lock file.
+# Prints `deployed <env>: release=... version=<worker version id> bundle_sha256=...`; with
+# GITHUB_OUTPUT set also writes worker_version_id, release and bundle_sha256 there (the
+# deployment record keeps the version id: terraform/scripts/rollback.sh takes it).
 set -euo pipefail
 
 env="${1:?usage: deploy.sh <staging|production> [bundle.js] [release]}"
@@ -30,11 +41,42 @@ cd "$here"
 backend="$(mktemp)"
 trap 'rm -f "$backend"' EXIT
 sed "s/<ACCOUNT_ID>/$TF_VAR_account_id/" "environments/$env.s3.tfbackend" >"$backend"
-terraform init -input=false -reconfigure -lockfile=readonly -backend-config="$backend"
+lock="$here/.terraform.lock.hcl"
+if [[ -f "$lock" ]]; then
+  terraform init -input=false -reconfigure -lockfile=readonly -backend-config="$backend"
+elif [[ "$env" == production ]]; then
+  echo "deploy: terraform/.terraform.lock.hcl is not committed; production deploys only with the reviewed lock file (the first staging deploy prints it: terraform/README.md, Lock file)" >&2
+  exit 1
+else
+  echo "::warning title=terraform lock file::terraform/.terraform.lock.hcl is not committed: this staging deploy creates it; commit it (see the job summary)"
+  terraform init -input=false -reconfigure -backend-config="$backend"
+  [[ -f "$lock" ]] || { echo "deploy: terraform init wrote no .terraform.lock.hcl" >&2; exit 1; }
+  echo "---- terraform/.terraform.lock.hcl (commit this file) ----"
+  cat "$lock"
+  echo "----"
+  if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
+    {
+      echo "### terraform/.terraform.lock.hcl was created by this deploy"
+      echo "Commit it so later deploys (and every production deploy) use exactly this provider:"
+      echo '```sh'
+      echo "cat > terraform/.terraform.lock.hcl <<'EOF'"
+      cat "$lock"
+      echo "EOF"
+      echo "git add terraform/.terraform.lock.hcl && git commit -m 'terraform: provider lock file from the first staging deploy'"
+      echo '```'
+    } >>"$GITHUB_STEP_SUMMARY"
+  fi
+fi
 terraform plan -input=false -out="$env.tfplan" \
   -var-file="environments/$env.tfvars" -var "worker_bundle_path=$bundle" -var "release=$release"
 terraform apply -input=false "$env.tfplan"
 rm -f "$env.tfplan"
 
 # The record of what shipped: also on the Cloudflare version and deployment (annotations).
-echo "deployed $env: release=$(terraform output -raw release) version=$(terraform output -raw worker_version_id) bundle_sha256=$(terraform output -raw bundle_sha256)"
+shipped_release="$(terraform output -raw release)"
+version_id="$(terraform output -raw worker_version_id)"
+bundle_sha256="$(terraform output -raw bundle_sha256)"
+echo "deployed $env: release=$shipped_release version=$version_id bundle_sha256=$bundle_sha256"
+if [[ -n "${GITHUB_OUTPUT:-}" ]]; then
+  { echo "worker_version_id=$version_id"; echo "release=$shipped_release"; echo "bundle_sha256=$bundle_sha256"; } >>"$GITHUB_OUTPUT"
+fi
