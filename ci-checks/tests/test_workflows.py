@@ -264,9 +264,14 @@ def test_rollback_inputs_and_environment():
     assert inputs["revision"]["required"] is False
     for job_id, job in wf["jobs"].items():
         assert env_names(job) == "${{ inputs.environment }}", f"rollback/{job_id} must run in the chosen environment"
+    assert inputs["dry_run"]["type"] == "boolean" and inputs["dry_run"]["default"] is False
     text = (WORKFLOWS / "rollback.yml").read_text()
-    assert "helm rollback twist" in text and "terraform/scripts/rollback.sh" in text and "smoke.sh" in text
+    assert "scripts/github/helm-rollback.sh" in text and "terraform/scripts/rollback.sh" in text and "smoke.sh" in text
+    assert "helm rollback" not in text.replace("helm rollback of", ""), "rollback goes through helm-rollback.sh (last good revision)"
     assert "twist-data" not in text, "a rollback never touches the data release"
+    # the edge goes back by version id: no rebuild, no Terraform, so no state or TF_VAR secrets
+    assert "npm run build" not in text and "setup-terraform" not in text and "AWS_SECRET_ACCESS_KEY" not in text
+    assert "--expect-bundle" in text
 
 
 def test_no_ssh_keyscan_and_pinned_host_key():
@@ -404,3 +409,72 @@ def test_trigger_rule_sees_every_form():
     assert triggers(_wf("on: [push, workflow_dispatch]\njobs: {}")) == {"push", "workflow_dispatch"}
     assert triggers(_wf("on: workflow_dispatch\njobs: {}")) == {"workflow_dispatch"}
     assert triggers(_wf("on:\n  workflow_dispatch:\n  push:\njobs: {}")) == {"push", "workflow_dispatch"}
+
+
+# --- GitHub CI runs everything bin/test runs -------------------------------------------------------
+
+
+def bin_test_parts() -> list[str]:
+    text = (ROOT / "bin" / "test").read_text()
+    m = re.search(r"^all_parts=\(([^)]*)\)", text, re.M)
+    assert m, "bin/test has no all_parts=(...) line"
+    return m.group(1).split()
+
+
+def job_parts(wf: dict) -> dict[str, set[str]]:
+    """part -> the jobs whose run: steps call `bin/test <part> [<part>...]`."""
+    found: dict[str, set[str]] = {}
+    for job_id, _, step in steps(wf):
+        for line in str(step.get("run", "")).splitlines():
+            m = re.match(r"^\s*(?:\./)?bin/test((?:\s+[a-z0-9-]+)+)\s*$", line)
+            if m:
+                for part in m.group(1).split():
+                    found.setdefault(part, set()).add(job_id)
+    return found
+
+
+def uncovered_parts(parts: list[str], wf: dict) -> list[str]:
+    jobs = job_parts(wf)
+    return [p for p in parts if p not in jobs]
+
+
+def test_every_bin_test_part_runs_in_a_ci_job():
+    """Data-driven: whatever bin/test's all_parts lists (parts added later included) must be
+    run by some ci.yml job, and ci.yml names no part bin/test does not have."""
+    parts = bin_test_parts()
+    assert parts, "bin/test all_parts is empty"
+    ci = load(WORKFLOWS / "ci.yml")
+    missing = uncovered_parts(parts, ci)
+    assert not missing, f"bin/test parts no ci.yml job runs (`bin/test <part>` in a run: step): {missing}"
+    unknown = sorted(set(job_parts(ci)) - set(parts))
+    assert not unknown, f"ci.yml runs bin/test parts that bin/test does not know: {unknown}"
+
+
+def test_part_coverage_rule_sees_a_missing_part():
+    wf = _wf("on: push\njobs:\n  a:\n    steps:\n      - run: bin/test java edge\n  b:\n    steps:\n      - run: |\n          make x\n          bin/test ci\n")
+    assert uncovered_parts(["java", "edge", "ci", "e2e"], wf) == ["e2e"]
+    assert job_parts(wf) == {"java": {"a"}, "edge": {"a"}, "ci": {"b"}}
+
+
+def test_main_pushes_get_one_concurrency_group_per_commit():
+    """GitHub keeps one pending run per concurrency group and cancels the older pending one, so
+    a group per ref would skip commits on main; deploy-staging needs a CI run of every commit."""
+    for name in ("ci.yml", "security.yml"):
+        group = load(WORKFLOWS / name)["concurrency"]["group"]
+        assert "github.sha" in group and "github.ref" in group, f"{name}: {group}"
+
+
+def test_docs_name_only_workflow_inputs_that_exist():
+    inputs = set()
+    for path in ALL:
+        on = load(path)["on"]
+        if isinstance(on, dict) and isinstance(on.get("workflow_dispatch"), dict):
+            inputs |= set((on["workflow_dispatch"].get("inputs") or {}).keys())
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "runbooks").glob("*.md")), ROOT / "k3s" / "README.md"]
+    bad = []
+    for doc in docs:
+        if doc.exists():
+            for name in re.findall(r"\binputs? `([a-z_]+)`", doc.read_text()):
+                if name not in inputs:
+                    bad.append(f"{doc.relative_to(ROOT)}: input `{name}`")
+    assert not bad, f"docs name workflow inputs that no workflow_dispatch has: {bad}"
