@@ -61,11 +61,17 @@ api="${CLOUDFLARE_API_BASE:-https://api.cloudflare.com/client/v4}"
 script="twist-edge-$env" # worker.tf: local.worker_name
 base="$api/accounts/$account/workers/scripts/$script"
 
+# The token goes to curl in a header file, never on its command line (visible in ps).
+header="$(mktemp)"
+trap 'rm -f "$header"' EXIT
+chmod 600 "$header"
+printf 'Authorization: Bearer %s\n' "$CLOUDFLARE_API_TOKEN" >"$header"
+
 # cf <method> <url> [json body]: prints .result; fails with Cloudflare's error messages
 cf() {
   local method="$1" url="$2" body="${3:-}" out code
   out="$(mktemp)"
-  local args=(-sS -o "$out" -w '%{http_code}' -X "$method" -H "Authorization: Bearer $CLOUDFLARE_API_TOKEN" --max-time 30)
+  local args=(-sS -o "$out" -w '%{http_code}' -X "$method" -H "@$header" --max-time 30)
   [[ -n "$body" ]] && args+=(-H 'Content-Type: application/json' --data "$body")
   code="$(curl "${args[@]}" "$url")" || { rm -f "$out"; echo "rollback: $method $url: no answer" >&2; return 1; }
   if [[ "$code" != 2* ]] || ! jq -e '.success == true' "$out" >/dev/null 2>&1; then
