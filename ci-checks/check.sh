@@ -16,7 +16,8 @@
 # Then runs, counting each as one check: actionlint per workflow (shellcheck on every run:
 # block), the JSON schema per workflow and for dependabot.yml, shellcheck per script in
 # scripts/github and ci-checks, gitleaks over the history of HEAD with .gitleaks.toml, and the
-# pytest suite in ci-checks/tests (one check per test).
+# pytest suite in ci-checks/tests (one check per test; the deploy and rollback scripts run
+# against the stand-ins in ci-checks/tests/fakes: gh, helm, terraform, a Cloudflare API server).
 # Needs Go >= 1.24, python3 >= 3.11, git, jq, curl and openssl on the machine.
 # Last line: `ci-checks: N passed, M failed`; exit status non-zero on any failure.
 set -euo pipefail

@@ -93,7 +93,7 @@ checks_failed() {
   if bash "$root/scripts/github/helm-rollback.sh" "$ns"; then
     echo "helm-deploy: rolled back; the deploy failed" >&2
   else
-    echo "helm-deploy: the rollback failed too; see helm history twist -n $ns" >&2
+    echo "helm-deploy: no rollback happened (a first install has no earlier revision; otherwise helm-rollback.sh says why above); see helm history twist -n $ns" >&2
   fi
   exit 1
 }
