@@ -478,3 +478,20 @@ def test_docs_name_only_workflow_inputs_that_exist():
                 if name not in inputs:
                     bad.append(f"{doc.relative_to(ROOT)}: input `{name}`")
     assert not bad, f"docs name workflow inputs that no workflow_dispatch has: {bad}"
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOY_WORKFLOWS))
+def test_release_records_carry_the_edge_version_id_and_smoke_rolls_back(name: str):
+    """rollback.yml goes back by Cloudflare version id, so every release record must hold it:
+    terraform/scripts/deploy.sh writes worker_version_id to the tf step's outputs."""
+    wf = load(WORKFLOWS / name)
+    deploy = wf["jobs"]["deploy"]
+    tf = [s for s in deploy["steps"] if "terraform/scripts/deploy.sh" in str(s.get("run", ""))]
+    assert len(tf) == 1 and tf[0].get("id") == "tf", f"{name}: the terraform step needs id: tf"
+    assert deploy["outputs"]["edge_version_id"] == "${{ steps.tf.outputs.worker_version_id }}"
+    record = wf["jobs"]["record"]
+    assert record["env"]["EDGE_VERSION_ID"] == "${{ needs.deploy.outputs.edge_version_id }}"
+    assert "edge_version_id: $version" in json.dumps(record["steps"])
+    helm = [s for s in deploy["steps"] if "helm-deploy.sh" in str(s.get("run", ""))]
+    assert helm and helm[0]["env"].get("HELM_DEPLOY_SMOKE_URL") == "${{ vars.API_BASE_URL }}", \
+        f"{name}: the smoke check must run inside helm-deploy.sh, which rolls back when it fails"
