@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Ubuntu 24.04 VM (Oracle Cloud Always Free, Ampere A1 / arm64; amd64 works
 # too) to run TWIST on k3s. Idempotent: every step checks before it changes anything, so it
-# is also the upgrade path (change k3s/versions.env, run it again).
+# is also the upgrade path (change K3S_VERSION in versions.env at the repository root, run it again).
 #
 #   sudo bash k3s/bootstrap.sh --deploy-key /path/to/ci_deploy_key.pub [--ingress tunnel|traefik]
 #
@@ -21,8 +21,13 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.env source-path=SCRIPTDIR
-source "$here/versions.env"
+# The repository's one file of versions: beside this script when copied to the VM with it
+# (k3s/README.md step 3), else at the root of the checkout this script is in.
+versions="$here/versions.env"
+[[ -f "$versions" ]] || versions="$here/../versions.env"
+[[ -f "$versions" ]] || { echo "versions.env not found beside $0 or at the repository root" >&2; exit 1; }
+# shellcheck source=versions.env
+source "$versions"
 
 NAMESPACES=(twist-staging twist-production)
 DEPLOY_USER=deploy
@@ -63,7 +68,7 @@ verify() {
   if [[ -n "$pin" ]]; then
     want="$pin"
   else
-    echo "WARNING: no pinned checksum for $name in versions.env; using the release's checksum file (run k3s/pin-versions.sh)"
+    echo "WARNING: no pinned checksum for $name in $versions; using the release's checksum file (run k3s/pin-versions.sh)"
     want="$(curl -fsSL "$url" | awk -v f="$name" '$2 == f || $2 == "*"f {print $1}' | head -n 1)"
   fi
   [[ "$want" =~ ^[a-f0-9]{64}$ ]] || { echo "no checksum for $name" >&2; exit 1; }

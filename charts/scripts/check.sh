@@ -7,7 +7,7 @@
 #     Compose-specification schema, interpolation, semantics), required variables stop it,
 #     every ${VAR} documented in .env.backend.example, plus the stack's own rules
 #   - charts: helm lint --strict and helm template for default, staging and production values;
-#     kubeconform -strict against Kubernetes 1.31 schemas; values that break values.schema.json
+#     kubeconform -strict against the schemas of KUBERNETES_VERSION (versions.env); values that break values.schema.json
 #     are rejected; render guards; policy tests over every rendered manifest
 #   - the helm JWT test client against a local stand-in (when a JDK 21+ is found)
 #   - the Dockerfiles' Maven build command on exactly the .dockerignore'd context, then both
@@ -123,7 +123,9 @@ app_sets=(--set "authService.image.digest=$digest_a" --set "influencerApi.image.
 data_sets=(--set "backup.s3.endpoint=https://test-account.r2.cloudflarestorage.com")
 data_digest_sets=(--set "postgresql.image.digest=$digest_a" --set "redis.image.digest=$digest_a" --set "backup.image.digest=$digest_b")
 schema_location="$TWIST_K8S_SCHEMAS/{{ .NormalizedKubernetesVersion }}{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
-kubeconform_args=(-strict -summary -kubernetes-version 1.31.0 -schema-location "$schema_location"
+# the platform's Kubernetes (KUBERNETES_VERSION in versions.env, exported by install-tools.sh)
+kube_version="$TWIST_KUBE_VERSION"
+kubeconform_args=(-strict -summary -kubernetes-version "$kube_version" -schema-location "$schema_location"
   # Traefik's Middleware is a CRD without a schema here; everything else must validate
   -skip Middleware)
 
@@ -135,8 +137,8 @@ render() {
   run "helm lint --strict $chart ($env)" helm lint --strict "charts/$chart" "${files[@]}" "$@"
   # shellcheck disable=SC2016 # expanded by the inner sh
   run "helm template $chart ($env)" sh -c 'helm template "$@" > "$0"' "$work/$chart-$env.yaml" \
-    "$chart" "charts/$chart" --namespace "twist-$env" --kube-version 1.31.0 "${files[@]}" "$@"
-  run "kubeconform -strict (Kubernetes 1.31) $chart ($env)" \
+    "$chart" "charts/$chart" --namespace "twist-$env" --kube-version "$kube_version" "${files[@]}" "$@"
+  run "kubeconform -strict (Kubernetes $kube_version) $chart ($env)" \
     kubeconform "${kubeconform_args[@]}" "$work/$chart-$env.yaml"
 }
 
@@ -150,7 +152,7 @@ render twist-data production "${data_sets[@]}" "${data_digest_sets[@]}"
 # every toggle combination that changes the object set renders and validates
 render_validate() { # OUT CHART [helm args...]
   local out="$1"; shift
-  helm template t "$@" --kube-version 1.31.0 >"$out" && kubeconform "${kubeconform_args[@]}" "$out"
+  helm template t "$@" --kube-version "$kube_version" >"$out" && kubeconform "${kubeconform_args[@]}" "$out"
 }
 toggles=(
   "ingress and tunnel together|--set tunnel.enabled=true --set ingress.tls.enabled=true --set ingress.tls.secretName=api-tls"
@@ -183,12 +185,12 @@ run "the migration Job is a pre-install,pre-upgrade hook" \
   grep -q 'helm.sh/hook: pre-install,pre-upgrade' "$work/twist-production.yaml"
 # shellcheck disable=SC2016 # expanded by the inner sh
 run "pods roll when their ConfigMap changes (checksum annotation)" sh -c \
-  'a=$(helm template t charts/twist --kube-version 1.31.0 | grep -m1 checksum/config);
-   b=$(helm template t charts/twist --kube-version 1.31.0 --set logLevel=FINE | grep -m1 checksum/config);
+  'a=$(helm template t charts/twist --kube-version "$TWIST_KUBE_VERSION" | grep -m1 checksum/config);
+   b=$(helm template t charts/twist --kube-version "$TWIST_KUBE_VERSION" --set logLevel=FINE | grep -m1 checksum/config);
    [ -n "$a" ] && [ "$a" != "$b" ]'
 
 echo "== values that must be rejected"
-t() { helm template t "charts/$1" --kube-version 1.31.0 "${@:2}"; }
+t() { helm template t "charts/$1" --kube-version "$kube_version" "${@:2}"; }
 reject "schema: unknown top-level key" "additional properties 'replicas' not allowed|additionalProperties" \
   t twist --set replicas=3
 reject "schema: image tag latest" "authService.image.tag|latest" t twist --set authService.image.tag=latest

@@ -69,7 +69,7 @@ namespace_flag=()
 [[ "$env" == ci ]] && namespace_flag=(--create-namespace)
 
 if [[ "${HELM_DEPLOY_TEMPLATE:-}" == 1 ]]; then
-  kube=(--kube-version "${HELM_KUBE_VERSION:-1.34.1}")
+  kube=(--kube-version "${HELM_KUBE_VERSION:-$(sed -n 's/^KUBERNETES_VERSION=v\{0,1\}//p' "$root/versions.env")}")
   helm template twist "$root/charts/twist" -n "$ns" "${kube[@]}" "${app_values[@]}" "${image_values[@]}" "$@"
   exit 0
 fi
