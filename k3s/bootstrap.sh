@@ -358,14 +358,14 @@ step "kubeconfigs ($STATE_DIR/deployer-<env>.kubeconfig for CI, operator-<env>.k
 # --rotate-deployer-tokens (old ones expire on their own).
 ca="$(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
 for ns in "${NAMESPACES[@]}"; do
- for role in deployer operator; do
-  env="${ns#twist-}"
-  out="$STATE_DIR/$role-$env.kubeconfig"
-  if [[ -s "$out" && "$rotate_tokens" -eq 0 ]]; then
-    echo "$out exists (rotate with --rotate-deployer-tokens)"
-  else
-    token="$(kubectl -n "$ns" create token "twist-$role" --duration=2160h)"
-    cat >"$tmp/kubeconfig" <<KC
+  for role in deployer operator; do
+    env="${ns#twist-}"
+    out="$STATE_DIR/$role-$env.kubeconfig"
+    if [[ -s "$out" && "$rotate_tokens" -eq 0 ]]; then
+      echo "$out exists (rotate with --rotate-deployer-tokens)"
+    else
+      token="$(kubectl -n "$ns" create token "twist-$role" --duration=2160h)"
+      cat >"$tmp/kubeconfig" <<KC
 apiVersion: v1
 kind: Config
 clusters:
@@ -382,24 +382,24 @@ contexts:
     context: {cluster: twist, user: twist-$role-$env, namespace: $ns}
 current-context: $env
 KC
-    install -m 0600 "$tmp/kubeconfig" "$out"
-    echo "wrote $out (token valid 90 days)"
-  fi
-  # proof of the scope, through the real API port: allowed in its namespace, refused elsewhere
-  sed "s#127.0.0.1:$TUNNEL_LOCAL_PORT#127.0.0.1:6443#" "$out" >"$tmp/local.kubeconfig"
-  KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create deployments -n "$ns"
-  if KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i get secrets -n kube-system >/dev/null 2>&1; then
-    echo "the $env $role can read kube-system secrets: RBAC is too wide" >&2; exit 1
-  fi
-  # only the operator gets a shell and port-forwards in the pods
-  exec_ok=no
-  KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create pods/exec -n "$ns" >/dev/null 2>&1 && exec_ok=yes
-  if [[ "$role" == deployer && "$exec_ok" == yes ]]; then
-    echo "the $env deployer (CI) can exec into pods: RBAC is too wide" >&2; exit 1
-  elif [[ "$role" == operator && "$exec_ok" == no ]]; then
-    echo "the $env operator cannot exec into pods: the runbooks need it" >&2; exit 1
-  fi
- done
+      install -m 0600 "$tmp/kubeconfig" "$out"
+      echo "wrote $out (token valid 90 days)"
+    fi
+    # proof of the scope, through the real API port: allowed in its namespace, refused elsewhere
+    sed "s#127.0.0.1:$TUNNEL_LOCAL_PORT#127.0.0.1:6443#" "$out" >"$tmp/local.kubeconfig"
+    KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create deployments -n "$ns"
+    if KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i get secrets -n kube-system >/dev/null 2>&1; then
+      echo "the $env $role can read kube-system secrets: RBAC is too wide" >&2; exit 1
+    fi
+    # only the operator gets a shell and port-forwards in the pods
+    exec_ok=no
+    KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create pods --subresource=exec -n "$ns" >/dev/null 2>&1 && exec_ok=yes
+    if [[ "$role" == deployer && "$exec_ok" == yes ]]; then
+      echo "the $env deployer (CI) can exec into pods: RBAC is too wide" >&2; exit 1
+    elif [[ "$role" == operator && "$exec_ok" == no ]]; then
+      echo "the $env operator cannot exec into pods: the runbooks need it" >&2; exit 1
+    fi
+  done
 done
 
 step "deploy user ($DEPLOY_USER): SSH tunnel to 127.0.0.1:6443 only"
