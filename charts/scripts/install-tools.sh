@@ -67,9 +67,8 @@ fi
 for t in shellcheck hadolint; do ln -sf "$venv/bin/$t" "$bin/$t"; done
 
 # Kubernetes schemas of the platform's minor from kubernetes-validate, in the layout kubeconform
-# reads. The package's
-# schemas refer to "/api/_definitions.json" under an https $id (its own resolver maps that to
-# the file); kubeconform must not go to the network, so $id is dropped and the references are
+# reads. The package's schemas refer to "/api/_definitions.json" under an https $id (its own
+# resolver maps that to the file); kubeconform must not go to the network, so $id is dropped and the references are
 # made relative to the file beside them. Nothing else changes.
 schemas="$tools/k8s-schemas"
 if [[ ! -f "$schemas/$kube_version-strict/deployment-apps-v1.json" || "$(cat "$stamps/schemas" 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION $kube_version" ]]; then
