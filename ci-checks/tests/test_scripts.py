@@ -368,16 +368,25 @@ def test_helm_deploy_runs_data_then_atomic_app_then_helm_test(tmp_path):
     bin_.mkdir()
     log = tmp_path / "helm.log"
     stub(bin_, "helm", f'echo "$*" >>"{log}"\n')
-    # the registry answer pin-base-images.sh reads for every third-party image
-    stub(bin_, "docker", f"echo '{{\"digest\": \"{D2}\"}}'\n")
-    r = run(["bash", SCRIPTS / "helm-deploy.sh", "staging", "ghcr.io/acme/twist-auth-service@" + D1, "ghcr.io/acme/twist-influencer-api@" + D2],
-            {"PATH": f"{bin_}:{os.environ['PATH']}", "CLOUDFLARE_ACCOUNT_ID": "acct123"})
+    # no registry is asked: the third-party digests come from the release record only
+    stub(bin_, "docker", "echo 'docker must not be called' >&2; exit 1\n")
+    stub(bin_, "crane", "echo 'crane must not be called' >&2; exit 1\n")
+    args = ["bash", SCRIPTS / "helm-deploy.sh", "staging", "ghcr.io/acme/twist-auth-service@" + D1, "ghcr.io/acme/twist-influencer-api@" + D2]
+    env = {"PATH": f"{bin_}:{os.environ['PATH']}", "CLOUDFLARE_ACCOUNT_ID": "acct123"}
+    r = run(args, env)
+    assert r.returncode == 2 and "THIRD_PARTY_IMAGES" in r.stderr, "staging needs the recorded third-party digests"
+    record = {k: f"{name}@{D2}" for k, name in THIRD_PARTY_TAGS.items()}
+    r = run(args, {**env, "THIRD_PARTY_IMAGES": json.dumps({**record, "REDIS_IMAGE": THIRD_PARTY_TAGS["REDIS_IMAGE"]})})
+    assert r.returncode == 2 and "REDIS_IMAGE" in r.stderr and "no digest" in r.stderr
+    assert not log.exists() or not log.read_text(), "nothing deployed with an incomplete record"
+    r = run(args, {**env, "THIRD_PARTY_IMAGES": json.dumps(record)})
     assert r.returncode == 0, r.stderr
     calls = log.read_text().splitlines()
     assert "--create-namespace" not in calls[0], "the deployer role cannot create namespaces"
     assert f"postgresql.image.digest={D2}" in calls[0] and f"redis.image.digest={D2}" in calls[0]
     assert "backup.s3.endpoint=https://acct123.r2.cloudflarestorage.com" in calls[0]
-    assert f"tunnel.image.digest={D2}" in calls[1]
+    assert f"tunnel.image.digest={D2}" in calls[1] and f"tests.jwtRoundTrip.image.digest={D2}" in calls[1]
+    assert f"backup.image.digest={D2}" in calls[0] and "postgresql.image.repository=postgres" in calls[0]
     assert calls[0].startswith("upgrade --install twist-data ") and "-n twist-staging" in calls[0]
     assert calls[1].startswith("upgrade --install twist ") and "--atomic" in calls[1] and "--wait" in calls[1]
     assert f"authService.image.digest={D1}" in calls[1] and f"influencerApi.image.digest={D2}" in calls[1]
@@ -480,6 +489,16 @@ def test_failed_smoke_check_does_not_leave_the_new_release_live(fake_helm, serve
     r = deploy(2, **smoke)
     assert r.returncode == 1 and "smoke check" in r.stderr
     assert running() == 1 and history()[-1] == (3, "deployed", "Rollback to 1")
+
+
+def _versions() -> dict:
+    return dict(line.split("=", 1) for line in (ROOT / "versions.env").read_text().splitlines()
+                if re.match(r"^[A-Z][A-Z0-9_]*=", line))
+
+
+# name:tag of the charts' third-party images in versions.env (digest dropped)
+THIRD_PARTY_TAGS = {k: v.split("@")[0] for k, v in _versions().items()
+                    if k in ("CLOUDFLARED_IMAGE", "JDK_TEST_IMAGE", "POSTGRES_IMAGE", "REDIS_IMAGE", "RCLONE_IMAGE")}
 
 
 def _helm():

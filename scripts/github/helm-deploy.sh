@@ -54,17 +54,29 @@ values_for() { # values_for <chart dir>: -f values-<env>.yaml when the chart has
 mapfile -t data_values < <(values_for "$root/charts/twist-data")
 mapfile -t app_values < <(values_for "$root/charts/twist")
 
-# Staging and production render only images pinned by digest (values requireDigest): resolve the
-# third-party images' digests from the registry now (cloudflared, the test image, postgres, redis,
-# rclone) and hand each chart its own --set flags. The ci environment renders tags.
+# The third-party images (cloudflared, the JDK test image, postgres, redis, rclone) come from
+# versions.env. Staging and production render only digests (values requireDigest) and take them
+# from THIRD_PARTY_IMAGES: the JSON object `charts/scripts/pin-base-images.sh --resolved-json`
+# printed when this release's images were built, recorded in its GitHub Deployment and promoted
+# to production unchanged, so both environments run the same bits and a moved tag changes
+# nothing. The ci environment renders the versions.env tags.
 data_pins=() app_pins=()
+pin_args=(--allow-tags "$root/versions.env")
+if [[ -n "${THIRD_PARTY_IMAGES:-}" || ("$env" != ci && "${HELM_DEPLOY_TEMPLATE:-}" != 1) ]]; then
+  [[ -n "${THIRD_PARTY_IMAGES:-}" ]] || { echo "THIRD_PARTY_IMAGES (the release's recorded third-party image digests, JSON) is required for $env" >&2; exit 2; }
+  pins_file="$(mktemp)"
+  trap 'rm -f "$pins_file"' EXIT
+  printf '%s\n' "$THIRD_PARTY_IMAGES" >"$pins_file"
+  pin_args=("$pins_file")
+fi
+pin_sets="$("$root/charts/scripts/pin-base-images.sh" --print-sets "${pin_args[@]}")" || exit 2
+while read -r chart flag value; do
+  case "$chart" in
+    twist) app_pins+=("$flag" "$value") ;;
+    twist-data) data_pins+=("$flag" "$value") ;;
+  esac
+done <<<"$pin_sets"
 if [[ "$env" != ci && "${HELM_DEPLOY_TEMPLATE:-}" != 1 ]]; then
-  while read -r chart flag value; do
-    case "$chart" in
-      twist) app_pins+=("$flag" "$value") ;;
-      twist-data) data_pins+=("$flag" "$value") ;;
-    esac
-  done < <("$root/charts/scripts/pin-base-images.sh" --print-sets)
   # The nightly pg_dump goes to this account's R2 (S3 API endpoint).
   data_pins+=(--set-string "backup.s3.endpoint=https://${CLOUDFLARE_ACCOUNT_ID:?CLOUDFLARE_ACCOUNT_ID (the GitHub variable TF_VAR_ACCOUNT_ID) is required for the R2 backup endpoint}.r2.cloudflarestorage.com")
 fi
@@ -74,8 +86,8 @@ namespace_flag=()
 [[ "$env" == ci ]] && namespace_flag=(--create-namespace)
 
 if [[ "${HELM_DEPLOY_TEMPLATE:-}" == 1 ]]; then
-  kube=(--kube-version "${HELM_KUBE_VERSION:-1.34.1}")
-  helm template twist "$root/charts/twist" -n "$ns" "${kube[@]}" "${app_values[@]}" "${image_values[@]}" "$@"
+  kube=(--kube-version "${HELM_KUBE_VERSION:-$(sed -n 's/^KUBERNETES_VERSION=v\{0,1\}//p' "$root/versions.env")}")
+  helm template twist "$root/charts/twist" -n "$ns" "${kube[@]}" "${app_values[@]}" "${app_pins[@]}" "${image_values[@]}" "$@"
   exit 0
 fi
 

@@ -19,8 +19,11 @@ set -euo pipefail
 
 cmd="${1:?usage: k3s-ci.sh up|secrets|expect-images|dump|down}"
 shift
-image="${K3S_IMAGE:-rancher/k3s:v1.34.1-k3s1}"
-registry_image="${REGISTRY_IMAGE:-registry:2}"
+# K3S_IMAGE (the same k3s release as the VM's K3S_VERSION) and CI_REGISTRY_IMAGE: versions.env
+# shellcheck source=versions.env
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/versions.env"
+image="$K3S_IMAGE"
+registry_image="$CI_REGISTRY_IMAGE"
 net=twist-ci
 tmp="${RUNNER_TEMP:-/tmp}/twist-k3s"
 kubeconfig="$tmp/kubeconfig"

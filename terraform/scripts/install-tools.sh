@@ -10,24 +10,25 @@
 # Idempotent: a pinned binary that is already present is not rebuilt. Prints the lines to
 # eval for the environment (`eval "$(terraform/scripts/install-tools.sh --env)"`).
 #
-# Why these versions:
-# - Terraform 1.8.5 is the newest release whose module builds with `go install`: from 1.9
+# The versions come from versions.env at the repository root (TERRAFORM_TEST_VERSION,
+# CLOUDFLARE_PROVIDER_VERSION, CLOUDFLARE_PROVIDER_GO_VERSION). Why these versions:
+# - Terraform 1.8.x is the newest release whose module builds with `go install`: from 1.9
 #   on, hashicorp/terraform's go.mod replaces its backends with nested modules that are
 #   not in the module zip, so `go install` and any wrapper module fail. 1.8 has
 #   `terraform test` with mock_provider (>= 1.7). Deploys use >= 1.11 (use_lockfile).
-# - Cloudflare provider 5.22.0. The proxy refuses every v5 version (the repository's
+# - Cloudflare provider CLOUDFLARE_PROVIDER_VERSION. The proxy refuses every v5 version (the repository's
 #   go.mod has no /v5 suffix, so its v5 tags are not module versions). The script tries
 #   the exact pseudo-version of the v5.22.0 tag once; when refused, it builds the
 #   schema-only provider in tools/schema-provider (the v5.22.0 schema from the provider's
 #   docs; refuses plan/apply) so validate and mocked tests still run. README.md explains.
 set -euo pipefail
 
-TERRAFORM_VERSION="1.8.5"
-CLOUDFLARE_PROVIDER_VERSION="5.22.0"
-# v5.22.0 = commit a2efdc5786ae (2026-07-10 15:09:20 UTC) as a Go pseudo-version.
-CLOUDFLARE_PROVIDER_GO_VERSION="v1.18.2-0.20260710150920-a2efdc5786ae"
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)" # terraform/
+# shellcheck source=versions.env
+source "$here/../versions.env"
+# `terraform test` runs with the newest release that builds from the Go module proxy; the
+# deploy workflows' plan/apply use TERRAFORM_VERSION (setup-terraform).
+TERRAFORM_VERSION="$TERRAFORM_TEST_VERSION"
 tools="${TWIST_TF_TOOLS_DIR:-$here/.tools}"
 want_env=false
 [[ "${1:-}" == "--env" ]] && want_env=true
@@ -55,7 +56,7 @@ else
   log "building terraform $TERRAFORM_VERSION from the Go module proxy (cold: about 4 minutes on 2 cores)"
   start=$SECONDS
   # version.dev=no is what HashiCorp's release build sets; without it the binary calls
-  # itself 1.8.5-dev, a prerelease that fails required_version = ">= 1.8.5".
+  # itself <version>-dev, a prerelease that fails required_version (terraform/providers.tf).
   GOBIN="$tools/bin" "$go_bin" install -trimpath \
     -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
     "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"

@@ -72,6 +72,9 @@ used, which image.requireDigest (true in values-production.yaml) forbids. "lates
 {{- define "twist.appImage" -}}
 {{- $img := dict "registry" .root.Values.image.registry "repository" .svc.image.repository "tag" (default .root.Chart.AppVersion .svc.image.tag) "digest" .svc.image.digest }}
 {{- include "twist.image" (dict "image" $img "requireDigest" .root.Values.image.requireDigest) }}
+{{- if and .root.Values.image.requireDigest (not .root.Values.image.registry) }}
+{{- fail (printf "image %s: image.registry is required here: the registry and owner CI pushes to, e.g. --set image.registry=ghcr.io/<owner>" .svc.image.repository) }}
+{{- end }}
 {{- end }}
 
 {{/* An env var read from the release's existing Secret (dict root, name, key, optional). */}}

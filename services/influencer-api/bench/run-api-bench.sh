@@ -33,7 +33,8 @@ RATE=${RATE:-1000}
 # the serial collector and a 576 MiB heap.
 SERVER_JVM=${SERVER_JVM:--XX:+UseSerialGC -Xms576m -Xmx576m}
 MVN_OFFLINE=${MVN_OFFLINE:--o}
-VEGETA_VERSION=v12.13.0
+# shellcheck source=versions.env
+source versions.env # VEGETA_VERSION
 vegeta=$PWD/.tools/bench/vegeta
 
 if [ ! -x "$vegeta" ]; then
