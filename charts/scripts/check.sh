@@ -167,10 +167,14 @@ run "twist-data renders and validates: no backup, no NetworkPolicy" render_valid
 echo "== policy over rendered manifests"
 many "policy twist (default)" "$py" charts/tests/policy.py twist-default "$work/twist-default.yaml" \
   --expect Deployment=2 Ingress=1 Job=1 Pod=2 NetworkPolicy=2 PodDisruptionBudget=0
+# the k3s pod network (cluster-cidr) the cloudflared pods get their addresses from
+pod_cidr="$(sed -n 's/^POD_CIDR=//p' k3s/bootstrap.sh)"
 many "policy twist (staging)" "$py" charts/tests/policy.py twist-staging "$work/twist-staging.yaml" \
-  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=0
+  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=0 \
+  --public-config terraform/environments/staging.tfvars "$pod_cidr"
 many "policy twist (production)" "$py" charts/tests/policy.py twist-production "$work/twist-production.yaml" \
-  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=2
+  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=2 \
+  --public-config terraform/environments/production.tfvars "$pod_cidr"
 many "policy twist-data (default)" "$py" charts/tests/policy.py twist-data-default "$work/twist-data-default.yaml" \
   --expect StatefulSet=2 CronJob=2 NetworkPolicy=2
 many "policy twist-data (staging)" "$py" charts/tests/policy.py twist-data-staging "$work/twist-data-staging.yaml" \
@@ -187,6 +191,49 @@ run "pods roll when their ConfigMap changes (checksum annotation)" sh -c \
    b=$(helm template t charts/twist --kube-version 1.31.0 --set logLevel=FINE | grep -m1 checksum/config);
    [ -n "$a" ] && [ "$a" != "$b" ]'
 
+echo "== public addresses and client IPs: what the policy must refuse in staging and production"
+# mutant ENV SED [helm args...]: renders ENV with its values file edited by SED, then runs the
+# --public-config policy on it (expected to fail: each mutant is an operator's plausible slip)
+mutant() {
+  local env="$1" script="$2"; shift 2
+  sed "$script" "charts/twist/values-$env.yaml" >"$work/mutant-values.yaml"
+  helm template twist charts/twist --namespace "twist-$env" --kube-version 1.31.0 \
+    -f "$work/mutant-values.yaml" "${app_sets[@]}" "$@" >"$work/mutant.yaml"
+  "$py" charts/tests/policy.py "twist-$env" "$work/mutant.yaml" \
+    --public-config "terraform/environments/$env.tfvars" "$pod_cidr"
+}
+# rendered_mutant ENV SED: the same with the rendered manifests edited by SED
+rendered_mutant() {
+  sed "$2" "$work/twist-$1.yaml" >"$work/mutant.yaml"
+  "$py" charts/tests/policy.py "twist-$1" "$work/mutant.yaml" \
+    --public-config "terraform/environments/$1.tfvars" "$pod_cidr"
+}
+# shellcheck disable=SC2016 # "$a" is sed's append-after-the-last-line command
+for env in staging production; do
+  reject "$env without appUrl (verification links to the chart default)" "FAIL .*sets APP_URL" \
+    mutant "$env" '/^  appUrl:/d'
+  reject "$env with appUrl on localhost" "FAIL .*sets APP_URL" \
+    mutant "$env" 's|^  appUrl: .*|  appUrl: http://localhost:3000|'
+  reject "$env without links.publicBase (referral links to the chart default)" "FAIL .*sets LINKS_PUBLIC_BASE" \
+    mutant "$env" '/^    publicBase:/d'
+  reject "$env with links.publicBase on the other environment's host" "FAIL .*LINKS_PUBLIC_BASE is the environment's API host" \
+    mutant "$env" 's|^    publicBase: .*|    publicBase: https://api-other.twist.io|'
+  reject "$env without links.defaultDestination" "FAIL .*sets LINKS_DEFAULT_DESTINATION" \
+    mutant "$env" '/^    defaultDestination:/d'
+  reject "$env trusting the whole IPv4 internet half by half" "FAIL .*LINKS_TRUSTED_PROXIES trusts only the pod network" \
+    mutant "$env" '$a trustedProxies: [0.0.0.0/1, 128.0.0.0/1]'
+  reject "$env trusting a range beyond the pod network" "FAIL .*AUTH_TRUSTED_PROXIES trusts only the pod network" \
+    mutant "$env" '$a trustedProxies: [10.0.0.0/8]'
+  reject "$env trusting only one node's pod subnet (tunnel pods elsewhere)" "FAIL .*covers the pod network" \
+    mutant "$env" '$a trustedProxies: [10.42.0.0/24]'
+  reject "$env without the tunnel" "FAIL .*cloudflared tunnel" \
+    mutant "$env" 's|^  enabled: true$|  enabled: false|'
+  reject "$env without LINKS_IP_PEPPER (each replica a random pepper)" "FAIL .*LINKS_IP_PEPPER from a required Secret key" \
+    rendered_mutant "$env" 's/name: LINKS_IP_PEPPER$/name: LINKS_IP_PEPPER_UNUSED/'
+  reject "$env with an optional LINKS_IP_PEPPER" "FAIL .*LINKS_IP_PEPPER from a required Secret key" \
+    rendered_mutant "$env" '/key: LINKS_IP_PEPPER$/{p;s/key: .*/optional: true/}'
+done
+
 echo "== values that must be rejected"
 t() { helm template t "charts/$1" --kube-version 1.31.0 "${@:2}"; }
 reject "schema: unknown top-level key" "additional properties 'replicas' not allowed|additionalProperties" \
@@ -200,6 +247,8 @@ reject "schema: resources without limits" "limits" t twist --set influencerApi.r
 reject "schema: a secret written into values (unknown key)" "additional properties|additionalProperties" \
   t twist --set database.password=hunter2
 reject "schema: zero replicas" "replicaCount" t twist --set authService.replicaCount=0
+reject "schema: no secret key for the click IP pepper" "linksIpPepper" t twist --set secretKeys.linksIpPepper=null
+reject "schema: trusting every address (/0)" "trustedProxies" t twist --set 'trustedProxies={0.0.0.0/0}'
 reject "schema (data): retention of 0 days" "retentionDays" t twist-data --set backup.retentionDays=0
 reject "schema (data): unknown key" "additional properties|additionalProperties" t twist-data --set postgresql.password=x
 reject "guard: production without image digests" "a digest is required" \

@@ -1,6 +1,7 @@
 """Policy tests over rendered Kubernetes manifests (helm template output).
 
     python charts/tests/policy.py NAME rendered.yaml [--require-digest] [--expect KIND=COUNT ...]
+        [--public-config TFVARS POD_CIDR]
 
 Prints one "PASS <check>" or "FAIL <check>: <why>" line per check; exits 1 when any failed.
 Rules (restricted Pod Security Standard plus the project's own):
@@ -15,8 +16,19 @@ Rules (restricted Pod Security Standard plus the project's own):
   - Deployments: RollingUpdate with maxUnavailable 0
   - Services are ClusterIP (the VM publishes nothing but through Traefik or the tunnel)
   - PodDisruptionBudgets only select workloads with more than one replica
+  - with --public-config (staging, production): influencer-api is configured for its public
+    hosts, not for a laptop: APP_URL, LINKS_PUBLIC_BASE and LINKS_DEFAULT_DESTINATION are https
+    URLs of real hosts (no localhost, IP literal or *.example), LINKS_PUBLIC_BASE is the API host
+    of the environment's Terraform (TFVARS api_host: where the tunnel serves /r/<code>), APP_URL
+    and LINKS_DEFAULT_DESTINATION are web app origins that Terraform allows (ALLOWED_ORIGINS);
+    LINKS_TRUSTED_PROXIES and AUTH_TRUSTED_PROXIES name exactly the k3s pod network POD_CIDR, where
+    the cloudflared pods run (never a range beyond it); LINKS_IP_PEPPER comes from a required
+    key of the release's Secret, so every replica hashes click IPs with the same pepper
 """
+import ipaddress
+import re
 import sys
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -39,6 +51,90 @@ def pod_specs(doc):
     return []
 
 
+def configmap(docs, component):
+    for d in docs:
+        if d["kind"] == "ConfigMap" and (d["metadata"].get("labels") or {}).get(
+                "app.kubernetes.io/component") == component:
+            return d.get("data") or {}
+    return {}
+
+
+def container(docs, component):
+    for d in docs:
+        if d["kind"] == "Deployment" and d["metadata"]["labels"].get(
+                "app.kubernetes.io/component") == component:
+            return d["spec"]["template"]["spec"]["containers"][0]
+    return {}
+
+
+def public_host(url):
+    """The host of an https URL naming a real public host, else None."""
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not host or parts.query or parts.fragment:
+        return None
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    if host == "localhost" or "." not in host or re.search(r"\.(example|local|localhost|test|invalid)$", host):
+        return None
+    return host
+
+
+def check_public_config(name, docs, tfvars_path, pod_cidr):
+    """Staging/production: the addresses influencer-api puts into mails and links, and whom it
+    believes about the client's IP (the per-IP click limit and unique visitors key on it)."""
+    with open(tfvars_path) as f:
+        tfvars = f.read()
+    api_host = re.search(r'(?m)^api_host\s*=\s*"([^"]+)"', tfvars).group(1)
+    origins = re.search(r'(?m)^\s*ALLOWED_ORIGINS\s*=\s*"([^"]*)"', tfvars).group(1).split(",")
+    api = configmap(docs, "influencer-api")
+    auth = configmap(docs, "auth-service")
+    where = f"{name}: influencer-api"
+    for key in ("APP_URL", "LINKS_PUBLIC_BASE", "LINKS_DEFAULT_DESTINATION"):
+        value = api.get(key)
+        check(f"{where} sets {key} to an https URL of a real host", public_host(value) is not None,
+              f"{key}={value!r}")
+    base = api.get("LINKS_PUBLIC_BASE", "")
+    check(f"{where} LINKS_PUBLIC_BASE is the environment's API host ({api_host})",
+          base.rstrip("/") == f"https://{api_host}", f"LINKS_PUBLIC_BASE={base!r}")
+    for key in ("APP_URL", "LINKS_DEFAULT_DESTINATION"):
+        value = api.get(key, "")
+        origin = "https://" + (urlsplit(value).netloc or "?")
+        check(f"{where} {key} is a web app origin of this environment ({', '.join(origins)})",
+              origin in origins, f"{key}={value!r}")
+    cidr = ipaddress.ip_network(pod_cidr)
+    for component, data, key in (("influencer-api", api, "LINKS_TRUSTED_PROXIES"),
+                                 ("auth-service", auth, "AUTH_TRUSTED_PROXIES")):
+        entries = [e.strip() for e in (data.get(key) or "").split(",") if e.strip()]
+        bad = []
+        for e in entries:
+            try:
+                net = ipaddress.ip_network(e, strict=False)
+            except ValueError:
+                bad.append(e)
+                continue
+            if net.version != cidr.version or not net.subnet_of(cidr):
+                bad.append(e)
+        check(f"{name}: {component} {key} trusts only the pod network {pod_cidr}",
+              bool(entries) and not bad, f"{key}={data.get(key)!r}, outside: {bad}")
+        check(f"{name}: {component} {key} covers the pod network {pod_cidr} (tunnel pods)",
+              any(ipaddress.ip_network(e, strict=False) == cidr for e in entries if e not in bad),
+              f"{key}={data.get(key)!r}")
+    tunnel = [d for d in docs if d["kind"] == "Deployment"
+              and d["metadata"]["labels"].get("app.kubernetes.io/component") == "cloudflared"]
+    check(f"{name}: the cloudflared tunnel is what the trusted proxies are for", len(tunnel) == 1,
+          f"{len(tunnel)} cloudflared Deployments")
+    env = {e["name"]: e for e in container(docs, "influencer-api").get("env") or []}
+    ref = ((env.get("LINKS_IP_PEPPER") or {}).get("valueFrom") or {}).get("secretKeyRef") or {}
+    check(f"{where} reads LINKS_IP_PEPPER from a required Secret key",
+          bool(ref.get("name")) and bool(ref.get("key")) and not ref.get("optional"),
+          f"LINKS_IP_PEPPER env {env.get('LINKS_IP_PEPPER')}")
+    check(f"{where} has no LINKS_IP_PEPPER in its ConfigMap (a secret)", "LINKS_IP_PEPPER" not in api)
+
+
 def main():
     args = sys.argv[1:]
     name, path = args[0], args[1]
@@ -52,6 +148,9 @@ def main():
             expect[kind] = int(count)
     with open(path) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
+    if "--public-config" in args:
+        at = args.index("--public-config")
+        check_public_config(name, docs, args[at + 1], args[at + 2])
     kinds = {}
     for d in docs:
         kinds[d["kind"]] = kinds.get(d["kind"], 0) + 1
