@@ -247,6 +247,23 @@ reject "schema: resources without limits" "limits" t twist --set influencerApi.r
 reject "schema: a secret written into values (unknown key)" "additional properties|additionalProperties" \
   t twist --set database.password=hunter2
 reject "schema: zero replicas" "replicaCount" t twist --set authService.replicaCount=0
+echo "== /metrics stays off every public path: what the policy must refuse"
+policy_of() { # RENDERED: the policy over a rendered file (no --expect)
+  "$py" charts/tests/policy.py twist-mutant "$1"
+}
+sed 's/targetPort: http$/targetPort: management/' "$work/twist-staging.yaml" >"$work/mutant.yaml"
+reject "a Service that exposes the management port" "FAIL .*does not expose the management port" \
+  policy_of "$work/mutant.yaml"
+t_render() { helm template t charts/twist --kube-version 1.31.0 "$@" >"$work/mutant.yaml" && policy_of "$work/mutant.yaml"; }
+reject "metrics reachable from the tunnel pods" "FAIL .*management port admits only" \
+  t_render --set tunnel.enabled=true \
+  --set-json 'networkPolicy.metricsFrom=[{"podSelector":{"matchLabels":{"app.kubernetes.io/component":"cloudflared"}}}]'
+reject "metrics reachable from the ingress controller's namespace" "FAIL .*management port admits only" \
+  t_render --set-json 'networkPolicy.metricsFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"kube-system"}},"podSelector":{"matchLabels":{"app.kubernetes.io/name":"traefik"}}}]'
+reject "metrics reachable from any address" "FAIL .*management port admits only" \
+  t_render --set-json 'networkPolicy.metricsFrom=[{"ipBlock":{"cidr":"0.0.0.0/0"}}]'
+reject "schema: an empty metrics peer (everyone)" "metricsFrom" t twist --set-json 'networkPolicy.metricsFrom=[{}]'
+
 reject "schema: no secret key for the click IP pepper" "linksIpPepper" t twist --set secretKeys.linksIpPepper=null
 reject "schema: trusting every address (/0)" "trustedProxies" t twist --set 'trustedProxies={0.0.0.0/0}'
 reject "schema (data): retention of 0 days" "retentionDays" t twist-data --set backup.retentionDays=0

@@ -16,6 +16,10 @@ Rules (restricted Pod Security Standard plus the project's own):
   - Deployments: RollingUpdate with maxUnavailable 0
   - Services are ClusterIP (the VM publishes nothing but through Traefik or the tunnel)
   - PodDisruptionBudgets only select workloads with more than one replica
+  - metrics stay private: each app container has a "management" port apart from "http"; no
+    Service (the tunnel's public hostnames and the ingress point at Services) exposes it; the
+    NetworkPolicy admits on it only peers in another, named namespace (Prometheus in
+    monitoring): never an ipBlock, an empty peer, the tunnel or the ingress controller
   - with --public-config (staging, production): influencer-api is configured for its public
     hosts, not for a laptop: APP_URL, LINKS_PUBLIC_BASE and LINKS_DEFAULT_DESTINATION are https
     URLs of real hosts (no localhost, IP literal or *.example), LINKS_PUBLIC_BASE is the API host
@@ -135,6 +139,60 @@ def check_public_config(name, docs, tfvars_path, pod_cidr):
     check(f"{where} has no LINKS_IP_PEPPER in its ConfigMap (a secret)", "LINKS_IP_PEPPER" not in api)
 
 
+def check_metrics_private(name, docs):
+    mgmt_numbers = set()
+    for d in docs:
+        if d["kind"] != "Deployment":
+            continue
+        component = d["metadata"]["labels"].get("app.kubernetes.io/component")
+        if component not in ("auth-service", "influencer-api"):
+            continue
+        ports = {p.get("name"): p["containerPort"] for p in container(docs, component).get("ports") or []}
+        check(f"{name}: {component} has a management port apart from http",
+              "management" in ports and "http" in ports and ports["management"] != ports["http"],
+              f"ports {ports}")
+        if "management" in ports:
+            mgmt_numbers.add(ports["management"])
+    for d in docs:
+        if d["kind"] != "Service":
+            continue
+        exposed = [p for p in d["spec"].get("ports") or []
+                   if p.get("targetPort") == "management" or p.get("name") == "management"
+                   or p.get("targetPort") in mgmt_numbers
+                   or (p.get("targetPort") is None and p.get("port") in mgmt_numbers)]
+        check(f"{name}: Service/{d['metadata']['name']} does not expose the management port (/metrics)",
+              not exposed, f"ports {exposed}")
+    ingress_ns = None
+    for d in docs:
+        if d["kind"] != "NetworkPolicy":
+            continue
+        component = d["metadata"]["labels"].get("app.kubernetes.io/component")
+        if component not in ("auth-service", "influencer-api"):
+            continue
+        for rule in d["spec"].get("ingress") or []:
+            ports = [p.get("port") for p in rule.get("ports") or []]
+            if rule.get("ports") and "management" not in ports and not set(ports) & mgmt_numbers:
+                # the public port's rule: remember the ingress controller's namespace
+                for peer in rule.get("from") or []:
+                    ns = ((peer.get("namespaceSelector") or {}).get("matchLabels") or {}).get(
+                        "kubernetes.io/metadata.name")
+                    ingress_ns = ns or ingress_ns
+                continue
+            where = f"{name}: NetworkPolicy/{d['metadata']['name']} management port"
+            peers = rule.get("from")
+            check(f"{where} names its peers (no rule open to all ports or all sources)",
+                  bool(rule.get("ports")) and bool(peers), f"rule {rule}")
+            for peer in peers or []:
+                ns = ((peer.get("namespaceSelector") or {}).get("matchLabels") or {}).get(
+                    "kubernetes.io/metadata.name")
+                pods = (peer.get("podSelector") or {}).get("matchLabels") or {}
+                ok = ("ipBlock" not in peer and ns and ns != d["metadata"].get("namespace")
+                      and ns != ingress_ns and pods
+                      and pods.get("app.kubernetes.io/component") not in ("cloudflared", "auth-service",
+                                                                         "influencer-api"))
+                check(f"{where} admits only a named monitoring namespace's pods", bool(ok), f"peer {peer}")
+
+
 def main():
     args = sys.argv[1:]
     name, path = args[0], args[1]
@@ -148,6 +206,7 @@ def main():
             expect[kind] = int(count)
     with open(path) as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
+    check_metrics_private(name, docs)
     if "--public-config" in args:
         at = args.index("--public-config")
         check_public_config(name, docs, args[at + 1], args[at + 2])
