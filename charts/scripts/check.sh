@@ -191,6 +191,32 @@ run "pods roll when their ConfigMap changes (checksum annotation)" sh -c \
    b=$(helm template t charts/twist --kube-version 1.31.0 --set logLevel=FINE | grep -m1 checksum/config);
    [ -n "$a" ] && [ "$a" != "$b" ]'
 
+# CI's k3s job creates the Secret by hand (scripts/github/k3s-ci.sh secrets): it must hold every
+# key a pod of the default render requires, or that pod never starts there.
+run "CI's k3s Secret holds every required Secret key of the twist chart" "$py" -c '
+import re, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+need = set()
+def walk(node):
+    if isinstance(node, dict):
+        ref = node.get("secretKeyRef")
+        if isinstance(ref, dict) and not ref.get("optional"):
+            need.add(ref["key"])
+        sec = node.get("secret")
+        if isinstance(sec, dict) and not sec.get("optional"):
+            need.update(i["key"] for i in sec.get("items") or [])
+        for v in node.values():
+            walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            walk(v)
+walk([d for d in docs if d["kind"] != "Pod"])
+have = set(re.findall(r"--from-literal=([A-Z0-9_]+)=", open(sys.argv[2]).read()))
+missing = sorted(need - have)
+print("required:", sorted(need), "missing in k3s-ci.sh:", missing)
+sys.exit(1 if missing or not need else 0)
+' "$work/twist-default.yaml" scripts/github/k3s-ci.sh
+
 echo "== public addresses and client IPs: what the policy must refuse in staging and production"
 # mutant ENV SED [helm args...]: renders ENV with its values file edited by SED, then runs the
 # --public-config policy on it (expected to fail: each mutant is an operator's plausible slip)
