@@ -170,10 +170,14 @@ run "twist-data renders and validates: no backup, no NetworkPolicy" render_valid
 echo "== policy over rendered manifests"
 many "policy twist (default)" "$py" charts/tests/policy.py twist-default "$work/twist-default.yaml" \
   --expect Deployment=2 Ingress=1 Job=1 Pod=2 NetworkPolicy=2 PodDisruptionBudget=0
+# the k3s pod network (cluster-cidr) the cloudflared pods get their addresses from
+pod_cidr="$(sed -n 's/^POD_CIDR=//p' k3s/bootstrap.sh)"
 many "policy twist (staging)" "$py" charts/tests/policy.py twist-staging "$work/twist-staging.yaml" \
-  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=0
+  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=0 \
+  --public-config terraform/environments/staging.tfvars "$pod_cidr"
 many "policy twist (production)" "$py" charts/tests/policy.py twist-production "$work/twist-production.yaml" \
-  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=2
+  --require-digest --expect Deployment=3 Ingress=0 NetworkPolicy=3 PodDisruptionBudget=2 \
+  --public-config terraform/environments/production.tfvars "$pod_cidr"
 many "policy twist-data (default)" "$py" charts/tests/policy.py twist-data-default "$work/twist-data-default.yaml" \
   --expect StatefulSet=2 CronJob=2 NetworkPolicy=2
 many "policy twist-data (staging)" "$py" charts/tests/policy.py twist-data-staging "$work/twist-data-staging.yaml" \
@@ -226,6 +230,75 @@ run "images without a digest are accepted with --allow-tags (the ci environment)
 reject "--resolved-json refuses an unpinned versions.env" "has no digest: run --write first" \
   bash -c 'cd "$0" && sed -i "s/^\(POSTGRES_IMAGE=[^@]*\)@.*/\1/" versions.env && bash charts/scripts/pin-base-images.sh --resolved-json' "$pin"
 
+# CI's k3s job creates the Secret by hand (scripts/github/k3s-ci.sh secrets): it must hold every
+# key a pod of the default render requires, or that pod never starts there.
+run "CI's k3s Secret holds every required Secret key of the twist chart" "$py" -c '
+import re, sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+need = set()
+def walk(node):
+    if isinstance(node, dict):
+        ref = node.get("secretKeyRef")
+        if isinstance(ref, dict) and not ref.get("optional"):
+            need.add(ref["key"])
+        sec = node.get("secret")
+        if isinstance(sec, dict) and not sec.get("optional"):
+            need.update(i["key"] for i in sec.get("items") or [])
+        for v in node.values():
+            walk(v)
+    elif isinstance(node, list):
+        for v in node:
+            walk(v)
+walk([d for d in docs if d["kind"] != "Pod"])
+have = set(re.findall(r"--from-literal=([A-Z0-9_]+)=", open(sys.argv[2]).read()))
+missing = sorted(need - have)
+print("required:", sorted(need), "missing in k3s-ci.sh:", missing)
+sys.exit(1 if missing or not need else 0)
+' "$work/twist-default.yaml" scripts/github/k3s-ci.sh
+
+echo "== public addresses and client IPs: what the policy must refuse in staging and production"
+# mutant ENV SED [helm args...]: renders ENV with its values file edited by SED, then runs the
+# --public-config policy on it (expected to fail: each mutant is an operator's plausible slip)
+mutant() {
+  local env="$1" script="$2"; shift 2
+  sed "$script" "charts/twist/values-$env.yaml" >"$work/mutant-values.yaml"
+  helm template twist charts/twist --namespace "twist-$env" --kube-version "$kube_version" \
+    -f "$work/mutant-values.yaml" "${app_sets[@]}" "$@" >"$work/mutant.yaml"
+  "$py" charts/tests/policy.py "twist-$env" "$work/mutant.yaml" \
+    --public-config "terraform/environments/$env.tfvars" "$pod_cidr"
+}
+# rendered_mutant ENV SED: the same with the rendered manifests edited by SED
+rendered_mutant() {
+  sed "$2" "$work/twist-$1.yaml" >"$work/mutant.yaml"
+  "$py" charts/tests/policy.py "twist-$1" "$work/mutant.yaml" \
+    --public-config "terraform/environments/$1.tfvars" "$pod_cidr"
+}
+# shellcheck disable=SC2016 # "$a" is sed's append-after-the-last-line command
+for env in staging production; do
+  reject "$env without appUrl (verification links to the chart default)" "FAIL .*sets APP_URL" \
+    mutant "$env" '/^  appUrl:/d'
+  reject "$env with appUrl on localhost" "FAIL .*sets APP_URL" \
+    mutant "$env" 's|^  appUrl: .*|  appUrl: http://localhost:3000|'
+  reject "$env without links.publicBase (referral links to the chart default)" "FAIL .*sets LINKS_PUBLIC_BASE" \
+    mutant "$env" '/^    publicBase:/d'
+  reject "$env with links.publicBase on the other environment's host" "FAIL .*LINKS_PUBLIC_BASE is the environment's API host" \
+    mutant "$env" 's|^    publicBase: .*|    publicBase: https://api-other.twist.io|'
+  reject "$env without links.defaultDestination" "FAIL .*sets LINKS_DEFAULT_DESTINATION" \
+    mutant "$env" '/^    defaultDestination:/d'
+  reject "$env trusting the whole IPv4 internet half by half" "FAIL .*LINKS_TRUSTED_PROXIES trusts only the pod network" \
+    mutant "$env" '$a trustedProxies: [0.0.0.0/1, 128.0.0.0/1]'
+  reject "$env trusting a range beyond the pod network" "FAIL .*AUTH_TRUSTED_PROXIES trusts only the pod network" \
+    mutant "$env" '$a trustedProxies: [10.0.0.0/8]'
+  reject "$env trusting only one node's pod subnet (tunnel pods elsewhere)" "FAIL .*covers the pod network" \
+    mutant "$env" '$a trustedProxies: [10.42.0.0/24]'
+  reject "$env without the tunnel" "FAIL .*cloudflared tunnel" \
+    mutant "$env" 's|^  enabled: true$|  enabled: false|'
+  reject "$env without LINKS_IP_PEPPER (each replica a random pepper)" "FAIL .*LINKS_IP_PEPPER from a required Secret key" \
+    rendered_mutant "$env" 's/name: LINKS_IP_PEPPER$/name: LINKS_IP_PEPPER_UNUSED/'
+  reject "$env with an optional LINKS_IP_PEPPER" "FAIL .*LINKS_IP_PEPPER from a required Secret key" \
+    rendered_mutant "$env" '/key: LINKS_IP_PEPPER$/{p;s/key: .*/optional: true/}'
+done
+
 echo "== values that must be rejected"
 t() { helm template t "charts/$1" --kube-version "$kube_version" "${@:2}"; }
 reject "schema: unknown top-level key" "additional properties 'replicas' not allowed|additionalProperties" \
@@ -239,6 +312,25 @@ reject "schema: resources without limits" "limits" t twist --set influencerApi.r
 reject "schema: a secret written into values (unknown key)" "additional properties|additionalProperties" \
   t twist --set database.password=hunter2
 reject "schema: zero replicas" "replicaCount" t twist --set authService.replicaCount=0
+echo "== /metrics stays off every public path: what the policy must refuse"
+policy_of() { # RENDERED: the policy over a rendered file (no --expect)
+  "$py" charts/tests/policy.py twist-mutant "$1"
+}
+sed 's/targetPort: http$/targetPort: management/' "$work/twist-staging.yaml" >"$work/mutant.yaml"
+reject "a Service that exposes the management port" "FAIL .*does not expose the management port" \
+  policy_of "$work/mutant.yaml"
+t_render() { helm template t charts/twist --kube-version "$kube_version" "$@" >"$work/mutant.yaml" && policy_of "$work/mutant.yaml"; }
+reject "metrics reachable from the tunnel pods" "FAIL .*management port admits only" \
+  t_render --set tunnel.enabled=true \
+  --set-json 'networkPolicy.metricsFrom=[{"podSelector":{"matchLabels":{"app.kubernetes.io/component":"cloudflared"}}}]'
+reject "metrics reachable from the ingress controller's namespace" "FAIL .*management port admits only" \
+  t_render --set-json 'networkPolicy.metricsFrom=[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"kube-system"}},"podSelector":{"matchLabels":{"app.kubernetes.io/name":"traefik"}}}]'
+reject "metrics reachable from any address" "FAIL .*management port admits only" \
+  t_render --set-json 'networkPolicy.metricsFrom=[{"ipBlock":{"cidr":"0.0.0.0/0"}}]'
+reject "schema: an empty metrics peer (everyone)" "metricsFrom" t twist --set-json 'networkPolicy.metricsFrom=[{}]'
+
+reject "schema: no secret key for the click IP pepper" "linksIpPepper" t twist --set secretKeys.linksIpPepper=null
+reject "schema: trusting every address (/0)" "trustedProxies" t twist --set 'trustedProxies={0.0.0.0/0}'
 reject "schema (data): retention of 0 days" "retentionDays" t twist-data --set backup.retentionDays=0
 reject "schema (data): unknown key" "additional properties|additionalProperties" t twist-data --set postgresql.password=x
 reject "guard: production without image digests" "a digest is required" \

@@ -56,7 +56,7 @@ PY
   port="$(free_port)"
   bwrap --ro-bind / / --tmpfs /tmp --ro-bind "$out" /mnt --chdir /mnt --dev /dev --proc /proc \
     --unshare-user --uid 10001 --gid 10001 --unshare-pid --die-with-parent \
-    env SERVER_PORT="$port" TWIST_MODE=development LOGGING_LEVEL=INFO \
+    env SERVER_PORT="$port" MANAGEMENT_PORT="$(free_port)" TWIST_MODE=development LOGGING_LEVEL=INFO \
         REDIS_URL=redis://127.0.0.1:1/0 REDIS_PASSWORD=unused \
         DB_URL=jdbc:postgresql://127.0.0.1:1/twist DB_USERNAME=twist DB_PASSWORD=unused \
         AUTH_JWKS_URL=http://127.0.0.1:1/.well-known/jwks.json EDGE_SERVICE_KEY=unused \

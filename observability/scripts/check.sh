@@ -128,18 +128,24 @@ else
 fi
 
 live_metrics() { # the real /metrics of a built service: parses, and has the catalogue's names
-  local jar="$1" service="$2" port pid out ok=0 bad=0 name
+  local jar="$1" service="$2" port mport pid out ok=0 bad=0 name
   # shellcheck source=/dev/null
   source "$root/bin/lib/jdk.sh" && use_jdk21 >/dev/null 2>&1 || { echo "no JDK 21+: skipped"; return 0; }
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  read -r port mport < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
   out="$(mktemp -d)"
   # No Redis/PostgreSQL on purpose: the service starts anyway and reports them on /ready.
-  SERVER_PORT="$port" SERVER_HOST=127.0.0.1 REDIS_URL=redis://127.0.0.1:1 DB_URL=jdbc:postgresql://127.0.0.1:1/none \
-    TWIST_MODE=development java -jar "$jar" >"$out/log" 2>&1 &
+  # /metrics is on the management listener (MANAGEMENT_PORT), what Prometheus scrapes.
+  SERVER_PORT="$port" MANAGEMENT_PORT="$mport" SERVER_HOST=127.0.0.1 REDIS_URL=redis://127.0.0.1:1 \
+    DB_URL=jdbc:postgresql://127.0.0.1:1/none TWIST_MODE=development java -jar "$jar" >"$out/log" 2>&1 &
   pid=$!
   for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.5; done
   curl -s "http://127.0.0.1:$port/ready" >/dev/null || true
-  curl -s -H 'Accept: text/plain;version=0.0.4' "http://127.0.0.1:$port/metrics" >"$out/metrics" || true
+  curl -s -H 'Accept: text/plain;version=0.0.4' "http://127.0.0.1:$mport/metrics" >"$out/metrics" || true
+  local public_status
+  public_status="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics" || true)"
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   local rc=0
@@ -149,6 +155,11 @@ live_metrics() { # the real /metrics of a built service: parses, and has the cat
     echo "  ok   $service /metrics parses as Prometheus text"; ok=$((ok + 1))
   else
     echo "  FAIL $service /metrics does not parse"; bad=$((bad + 1)); cat "$out/lint"; tail -5 "$out/log"
+  fi
+  if [[ "$public_status" == 404 ]]; then
+    echo "  ok   $service public port answers 404 for /metrics"; ok=$((ok + 1))
+  else
+    echo "  FAIL $service public port answered $public_status for /metrics (expected 404)"; bad=$((bad + 1))
   fi
   for name in $(awk -F'\t' '!/^#/ && $3 ~ /auth-service, influencer-api/ {print $1}' "$obs/metrics.tsv"); do
     if grep -Eq "^${name}(_bucket|_count|_sum)?[{ ]" "$out/metrics"; then

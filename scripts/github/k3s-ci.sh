@@ -79,6 +79,7 @@ YAML
       --from-literal=DB_PASSWORD="$(openssl rand -hex 24)" \
       --from-literal=REDIS_PASSWORD="$(openssl rand -hex 24)" \
       --from-literal=EDGE_SERVICE_KEY="$(openssl rand -hex 32)" \
+      --from-literal=LINKS_IP_PEPPER="$(openssl rand -base64 32)" \
       --from-literal=AUTH_JWT_KEYS="$jwk" \
       --from-literal=BACKUP_S3_ACCESS_KEY_ID=ci-unused \
       --from-literal=BACKUP_S3_SECRET_ACCESS_KEY=ci-unused \

@@ -66,6 +66,10 @@ spec:
             - name: http
               containerPort: {{ $svc.port }}
               protocol: TCP
+            # /metrics: scraped by Prometheus (pod discovery), exposed by no Service
+            - name: management
+              containerPort: {{ $svc.managementPort }}
+              protocol: TCP
           envFrom:
             - configMapRef:
                 name: {{ include "twist.componentName" (dict "root" $root "component" .component) }}

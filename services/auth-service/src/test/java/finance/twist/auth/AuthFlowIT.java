@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.JWTClaimsSet;
 import finance.twist.common.crypto.Base58;
 import finance.twist.common.server.TwistServer;
+import finance.twist.testing.HttpProbe;
 import finance.twist.testing.TestConfigs;
 import finance.twist.testing.TestRedis;
 import finance.twist.testing.TwistInfraExtension;
@@ -415,7 +416,8 @@ class AuthFlowIT {
         api.refresh(login.get("refreshToken").asText());
         api.refresh(login.get("refreshToken").asText());
 
-        String metrics = api.get("/metrics").body();
+        String metrics = HttpProbe.get("http://127.0.0.1:" + server.managementPort() + "/metrics")
+                .body();
 
         assertThat(metrics)
                 .containsPattern("twist_auth_logins_total\\{[^}]*outcome=\"success\"[^}]*\\} [1-9]")

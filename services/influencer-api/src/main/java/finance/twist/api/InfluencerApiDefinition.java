@@ -153,6 +153,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         return AccessPolicy.builder()
                 .rule(Method.GET, "/health", Access.PUBLIC)
                 .rule(Method.GET, "/ready", Access.PUBLIC)
+                // not served on this (public) listener, only on the management one: public here so
+                // every spelling answers 404, not 401 (no hint that a token would unlock it)
                 .rule(Method.GET, "/metrics/**", Access.PUBLIC)
                 .rule(Method.GET, "/influencers/{username}", Access.PUBLIC)
                 .rule(Method.POST, "/influencers/verify-email", Access.PUBLIC)

@@ -54,6 +54,9 @@ final class ApiHarness implements AutoCloseable {
 
     final TwistServer server;
     final String base;
+    /** The management listener: {@code /metrics}, {@code /health}, {@code /ready}. */
+    final String management;
+
     final TestDatabase db;
 
     ApiHarness(TestDatabase db, TestRedis redis) {
@@ -91,6 +94,7 @@ final class ApiHarness implements AutoCloseable {
         var config = TestConfigs.serviceConfig(values);
         server = TwistServer.start(config, InfluencerApiDefinition.create(config, chain));
         base = "http://127.0.0.1:" + server.port();
+        management = "http://127.0.0.1:" + server.managementPort();
     }
 
     @Override
@@ -157,6 +161,15 @@ final class ApiHarness implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The Prometheus text of the management listener's {@code /metrics}. */
+    String metrics() {
+        HttpResponse<String> response = HttpProbe.get(management + "/metrics");
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("metrics: " + response.statusCode());
+        }
+        return response.body();
     }
 
     HttpResponse<String> get(String path, String token) {

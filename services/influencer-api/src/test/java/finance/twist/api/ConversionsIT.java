@@ -178,7 +178,7 @@ class ConversionsIT {
                         .body())
                 .contains("{\"date\":\"" + today + "\",\"clicks\":1,\"conversions\":1,\"earned\":\"39992000000\"}");
         api.assertLedgerConsistent();
-        assertThat(api.get("/metrics", null).body())
+        assertThat(api.metrics())
                 .containsPattern("twist_conversions_total\\{result=\"attributed\"[^}]*} [1-9]")
                 .containsPattern("twist_ledger_transactions_total\\{kind=\"commission\"[^}]*} [1-9]");
     }
@@ -328,8 +328,7 @@ class ConversionsIT {
                 .isEqualTo(2);
         assertThat(earnings(influencer)).isEqualTo(2 * 5 * TWIST);
         api.assertLedgerConsistent();
-        assertThat(api.get("/metrics", null).body())
-                .containsPattern("twist_conversions_total\\{result=\"duplicate\"[^}]*} [1-9]");
+        assertThat(api.metrics()).containsPattern("twist_conversions_total\\{result=\"duplicate\"[^}]*} [1-9]");
     }
 
     // ---- refused requests change nothing ----
@@ -415,8 +414,7 @@ class ConversionsIT {
         assertThat(api.queryLong("SELECT count(*) FROM conversions WHERE product_id LIKE 'shop-guard%'"))
                 .isEqualTo(1);
         api.assertLedgerConsistent();
-        assertThat(api.get("/metrics", null).body())
-                .containsPattern("twist_conversions_total\\{result=\"rejected\"[^}]*} [1-9]");
+        assertThat(api.metrics()).containsPattern("twist_conversions_total\\{result=\"rejected\"[^}]*} [1-9]");
     }
 
     @Test

@@ -125,7 +125,7 @@ class PayoutsIT {
                 .contains(payout);
         assertThat(api.get("/payouts/history?status=pending", alice.token()).body())
                 .contains("\"total\":0");
-        assertThat(api.get("/metrics", null).body()).contains("twist_payouts_total");
+        assertThat(api.metrics()).contains("twist_payouts_total");
     }
 
     @Test

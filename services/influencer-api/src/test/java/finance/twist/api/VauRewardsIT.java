@@ -59,7 +59,7 @@ class VauRewardsIT {
         String token = api.token(wallet);
         assertThat(ApiHarness.field(api.get("/me/balance", token), "available")).isEqualTo("7500000000");
         api.assertLedgerConsistent();
-        assertThat(api.get("/metrics", null).body())
+        assertThat(api.metrics())
                 .containsPattern("twist_vau_rewards_total\\{result=\"credited\"[^}]*} [1-9]")
                 .containsPattern("twist_vau_rewards_total\\{result=\"duplicate\"[^}]*} [1-9]")
                 .containsPattern("twist_ledger_transactions_total\\{kind=\"vau_reward\"[^}]*} [1-9]");

@@ -107,8 +107,8 @@ public final class LocalStack {
 
         System.out.printf(
                 "%nTWIST backend is starting (data in %s):%n"
-                        + "  auth-service    http://127.0.0.1:3001  (/health /ready /metrics)%n"
-                        + "  influencer-api  http://127.0.0.1:3003  (/health /ready /metrics)%n"
+                        + "  auth-service    http://127.0.0.1:3001  (/health /ready; /metrics on :9001)%n"
+                        + "  influencer-api  http://127.0.0.1:3003  (/health /ready; /metrics on :9003)%n"
                         + "  PostgreSQL      127.0.0.1:%d database %s, user postgres%n"
                         + "  Redis           127.0.0.1:%d%n"
                         + "%s"

@@ -17,6 +17,7 @@ public final class TestConfigs {
         Map<String, String> values = new HashMap<>();
         // No drain wait in tests; shutdown behaviour has its own test.
         values.put("server.port", "0");
+        values.put("management.port", "0");
         values.put("server.host", "127.0.0.1");
         values.put("server.drain-delay", "PT0S");
         values.putAll(overrides);

@@ -13,14 +13,26 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
  * The runtime both services share: JSON logs, request ids, problem+json errors, access log and
- * metrics, {@code /health}, {@code /ready}, {@code /metrics}, and a graceful shutdown that drops
- * readiness first, waits for load balancers to notice, then lets in-flight requests finish.
+ * metrics, {@code /health}, {@code /ready}, and a graceful shutdown that drops readiness first,
+ * waits for load balancers to notice, then lets in-flight requests finish.
+ *
+ * <p>Two listeners. The public one ({@code server.port}) serves the service's routes plus
+ * {@code /health} and {@code /ready}; it has no metrics endpoint at all, so no path, query or
+ * suffix ({@code /metrics?x}, {@code /metrics/}, {@code /metrics/application}) reaches one
+ * through the tunnel or an ingress. The {@value #MANAGEMENT} listener ({@code management.port},
+ * env {@code MANAGEMENT_PORT}) serves {@code /metrics}, {@code /health} and {@code /ready} for
+ * in-cluster scrapers; the chart exposes it on no Service the tunnel uses and lets only the
+ * monitoring namespace reach it.
  */
 public final class TwistServer {
+
+    /** Name of the management listener (Helidon named socket). */
+    public static final String MANAGEMENT = "management";
 
     private static final StructuredLog LOG = StructuredLog.of(TwistServer.class);
 
@@ -50,8 +62,19 @@ public final class TwistServer {
         // problem+json errors that keep X-Request-ID and CORS headers (Helidon resets headers first)
         ProblemErrorHandlers.register(routing);
         // A path no route claims ends in Helidon's NotFoundException, which the handlers above
-        // answer as problem+json (a catch-all route here would also hide /metrics).
+        // answer as problem+json.
         service.routing(routing);
+    }
+
+    /**
+     * The management listener's routing: {@code /health} and {@code /ready} (metrics are added by
+     * the observe feature, bound to this listener only).
+     */
+    public static void managementRouting(HttpRouting.Builder routing, Readiness readiness) {
+        routing.addFilter(new RequestIdFilter())
+                .addFilter(new AccessLogFilter(new HttpMetrics()))
+                .register(new HealthService(readiness));
+        ProblemErrorHandlers.register(routing);
     }
 
     /** Builds and starts the server described by {@code config.get("server")}. */
@@ -60,16 +83,30 @@ public final class TwistServer {
         Readiness readiness = new Readiness(
                 service.readinessChecks(),
                 serverConfig.get("readiness-timeout").as(Duration.class).orElse(Duration.ofSeconds(2)));
+        Config management = config.get("management");
+        String managementHost = management
+                .get("host")
+                .asString()
+                .orElseGet(() -> serverConfig.get("host").asString().orElse("0.0.0.0"));
+        int managementPort = management
+                .get("port")
+                .asInt()
+                .orElseThrow(() -> new IllegalStateException(
+                        "management.port (MANAGEMENT_PORT) is required: the listener that serves /metrics"));
         WebServer server = WebServer.builder()
                 .config(serverConfig)
                 // We stop the server ourselves, after readiness dropped (see stop()).
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
+                .putSocket(MANAGEMENT, socket -> socket.host(managementHost).port(managementPort))
                 .addFeature(ObserveFeature.builder()
                         .endpoint("/")
+                        // the metrics endpoint exists on the management listener only
+                        .sockets(List.of(MANAGEMENT))
                         .addObserver(MetricsObserver.builder().build())
                         .build())
                 .routing(routing -> routing(routing, service, readiness))
+                .routing(MANAGEMENT, routing -> managementRouting(routing, readiness))
                 .build()
                 .start();
         if (!server.isRunning()) {
@@ -83,7 +120,14 @@ public final class TwistServer {
                 serverConfig.get("drain-delay").as(Duration.class).orElse(Duration.ofSeconds(5)));
         Runtime.getRuntime()
                 .addShutdownHook(Thread.ofPlatform().name("twist-shutdown").unstarted(twist::stop));
-        LOG.info("server.started", "service", service.name(), "port", server.port());
+        LOG.info(
+                "server.started",
+                "service",
+                service.name(),
+                "port",
+                server.port(),
+                "managementPort",
+                server.port(MANAGEMENT));
         return twist;
     }
 
@@ -102,6 +146,11 @@ public final class TwistServer {
 
     public int port() {
         return server.port();
+    }
+
+    /** Port of the management listener ({@code /metrics}, {@code /health}, {@code /ready}). */
+    public int managementPort() {
+        return server.port(MANAGEMENT);
     }
 
     public boolean isRunning() {

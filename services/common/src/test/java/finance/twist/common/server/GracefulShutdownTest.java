@@ -57,6 +57,7 @@ class GracefulShutdownTest {
         Config config = Config.just(ConfigSources.create(Map.of(
                 "server.port", "0",
                 "server.host", "127.0.0.1",
+                "management.port", "0",
                 "server.drain-delay", "PT1S",
                 "server.shutdown-grace-period", "PT5S")));
         TwistServer server = TwistServer.start(config, service);

@@ -11,14 +11,16 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Last-click attribution within {@link #WINDOW}. Only human, counted clicks (the ones link metrics
- * count: not flagged as a bot, not over the per-IP click limit) on a link <em>of the converting
- * product</em> can earn:
+ * Last-click attribution within {@link #WINDOW}. Only human clicks (not flagged as a bot) on a
+ * link <em>of the converting product</em> can earn:
  *
  * <ol>
- *   <li>{@code clickId} given: that click, if it qualifies;
+ *   <li>{@code clickId} given: that click, if it qualifies, whether or not it was counted. The id
+ *       is a random UUID handed only to the browser that followed the link, so it names this
+ *       buyer's visit exactly; the per-IP click limit exists to keep link metrics honest, and a
+ *       flood from the buyer's address (or a shared NAT) must not take the buyer's commission.
  *   <li>otherwise (absent or not qualifying) {@code linkCode} given: the latest qualifying click on
- *       the link with that code;
+ *       the link with that code that was also counted (within the per-IP limit);
  *   <li>otherwise the conversion is unattributed and earns nothing.
  * </ol>
  *
@@ -44,7 +46,7 @@ final class Attribution {
 
     private static final String SELECT = "SELECT k.id, l.id AS link_id, l.code, l.influencer_id FROM link_clicks k"
             + " JOIN links l ON l.id = k.link_id"
-            + " WHERE k.counted AND NOT k.is_bot AND k.clicked_at > ? AND l.product_id = ?";
+            + " WHERE NOT k.is_bot AND k.clicked_at > ? AND l.product_id = ?";
 
     static Optional<Click> find(Connection c, String productId, UUID clickId, String linkCode, Instant now) {
         Timestamp since = Timestamp.from(now.minus(WINDOW));
@@ -56,7 +58,7 @@ final class Attribution {
         }
         return Sql.queryOne(
                 c,
-                SELECT + " AND l.code = ? ORDER BY k.clicked_at DESC LIMIT 1",
+                SELECT + " AND k.counted AND l.code = ? ORDER BY k.clicked_at DESC LIMIT 1",
                 Attribution::click,
                 since,
                 productId,

@@ -22,7 +22,9 @@ import java.util.regex.Pattern;
  * Records followed redirects. The client IP and user agent are stored only as SHA-256 of the
  * configured pepper and the value. Every click is recorded; {@code counted} is false when the
  * per-link, per-IP rate limit in Redis is exceeded, or when Redis cannot be asked (fail safe for
- * metrics, never for the visitor: the redirect happens regardless).
+ * metrics, never for the visitor: the redirect happens regardless). Clicks flagged as bots draw
+ * on a budget of their own, so a crawler or a script hammering a link from a buyer's address
+ * (a shared NAT, an office) never spends that address's human clicks.
  */
 public final class ClickRecorder {
 
@@ -57,8 +59,9 @@ public final class ClickRecorder {
      */
     public Optional<Followed> follow(Sql sql, String code, Visit visit, Instant now) {
         byte[] ipHash = hash(visit.ip() == null ? "" : visit.ip());
-        boolean counted = withinLimit(code, ipHash);
         String ua = visit.userAgent();
+        boolean bot = isBot(ua);
+        boolean counted = withinLimit(code, ipHash, bot);
         String referrer = visit.referrer() == null || visit.referrer().isBlank()
                 ? null
                 : visit.referrer().substring(0, Math.min(512, visit.referrer().length()));
@@ -90,7 +93,7 @@ public final class ClickRecorder {
                 ua == null ? null : hash(ua),
                 referrer,
                 country,
-                isBot(ua),
+                bot,
                 counted,
                 Timestamp.from(now)));
     }
@@ -102,10 +105,15 @@ public final class ClickRecorder {
                 || BOT.matcher(userAgent.toLowerCase(Locale.ROOT)).find();
     }
 
-    private boolean withinLimit(String code, byte[] ipHash) {
+    /** Per link and client IP: human clicks and bot hits are two separate budgets. */
+    private boolean withinLimit(String code, byte[] ipHash, boolean bot) {
         try {
             return limiter.acquire(List.of(new Limit(
-                            redis.key("rl", "click", code, HexFormat.of().formatHex(ipHash)),
+                            redis.key(
+                                    "rl",
+                                    bot ? "click-bot" : "click",
+                                    code,
+                                    HexFormat.of().formatHex(ipHash)),
                             settings.clicksPerMinute(),
                             Duration.ofMinutes(1))))
                     .allowed();

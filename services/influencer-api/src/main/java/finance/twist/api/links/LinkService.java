@@ -209,7 +209,7 @@ public final class LinkService {
                             "SELECT count(*) FILTER (WHERE counted AND NOT is_bot) AS clicks,"
                                     + " count(DISTINCT ip_hash) FILTER (WHERE counted AND NOT is_bot) AS visitors,"
                                     + " count(*) FILTER (WHERE is_bot) AS bots,"
-                                    + " count(*) FILTER (WHERE NOT counted) AS uncounted"
+                                    + " count(*) FILTER (WHERE NOT counted AND NOT is_bot) AS uncounted"
                                     + " FROM link_clicks WHERE link_id = ?",
                             rs -> {
                                 Map<String, Object> body = new LinkedHashMap<>();
