@@ -721,6 +721,7 @@ def tf_copy(tmp_path):
     for f in (log, summary, output):
         f.write_text("")
     env = {"PATH": f"{bin_}:{os.environ['PATH']}", "FAKE_TF_LOG": str(log), "TF_VAR_account_id": ACCOUNT,
+           "FAKE_TF_VERSIONS_ENV": str(ROOT / "versions.env"),
            "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output)}
 
     def deploy(environment):
