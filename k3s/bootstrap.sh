@@ -335,5 +335,5 @@ fi
 step "done"
 echo "k3s $K3S_VERSION, helm $HELM_VERSION, ingress: $ingress"
 echo "CI secrets (docs/secrets.md): KUBE_CONFIG of each environment = $STATE_DIR/deployer-<env>.kubeconfig,"
-echo "VM_SSH_KNOWN_HOSTS: <host> $(awk '{print $1, $2}' /etc/ssh/ssh_host_ed25519_key.pub)"
-echo "  (compare: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, read on the VM console)"
+echo "VM_SSH_KNOWN_HOSTS: the line k3s/README.md step 1 has you write with ssh-keyscan, checked against"
+echo "  this host key fingerprint: $(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub | awk '{print $2}')"

@@ -235,6 +235,9 @@ fi
 echo "== k3s/load-secrets.sh and the restore script (stand-in kubectl)"
 many "operator scripts" bash charts/tests/test_k3s_scripts.sh "$repo"
 
+echo "== VM_SSH_KNOWN_HOSTS: the k3s/README.md command against a real sshd, then CI's tunnel script"
+many "known_hosts" bash charts/tests/test_ssh_known_hosts.sh "$repo"
+
 echo "== shellcheck"
 mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'k3s/*.sh' 'k3s/**/*.sh' 'charts/*.sh' 'charts/**/*.sh' | sort -u)
 for s in "${scripts[@]}"; do
