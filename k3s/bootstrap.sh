@@ -74,7 +74,7 @@ verify() {
 step "packages and unattended security upgrades"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends curl ca-certificates ufw unattended-upgrades apt-listchanges jq
+apt-get install -y -q --no-install-recommends curl ca-certificates ufw unattended-upgrades apt-listchanges jq python3-yaml
 cat >/etc/apt/apt.conf.d/20auto-upgrades <<'CONF'
 APT::Periodic::Update-Package-Lists "1";
 APT::Periodic::Unattended-Upgrade "1";
