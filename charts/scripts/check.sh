@@ -177,6 +177,9 @@ many "policy twist-data (staging)" "$py" charts/tests/policy.py twist-data-stagi
   --require-digest --expect StatefulSet=2 CronJob=2
 many "policy twist-data (production)" "$py" charts/tests/policy.py twist-data-production "$work/twist-data-production.yaml" \
   --require-digest --expect StatefulSet=2 CronJob=2
+many "docs/cost.md memory limits = rendered limits" "$py" charts/tests/check_cost_memory.py docs/cost.md \
+  "staging=$work/twist-staging.yaml,$work/twist-data-staging.yaml" \
+  "production=$work/twist-production.yaml,$work/twist-data-production.yaml"
 run "production app images are referenced by digest" \
   grep -q "twist/auth-service:0.1.0@$digest_a" "$work/twist-production.yaml"
 run "the migration Job is a pre-install,pre-upgrade hook" \
