@@ -23,6 +23,7 @@ const mf = new Miniflare({
   host: "127.0.0.1",
   port: 0, // any free port: never the edge's 8787
   log: new Log(LogLevel.WARN),
+  cf: false, // no download of the Request.cf placeholder (no network here)
   r2Buckets: ["twist-edge-audit"],
   r2Persist: persist,
 });
