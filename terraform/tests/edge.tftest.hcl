@@ -58,7 +58,9 @@ run "origin_record_is_proxied" {
 # (docs/decisions/0001-terraform-owns-api-dns-and-tunnel-routes.md). Cloudflare creates a DNS
 # record for every public hostname added to a tunnel in the dashboard
 # (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/routing-to-tunnel/dns/),
-# so the rules must be written here, next to the records, and never in the dashboard.
+# and refuses a second record for the same name ("An A, AAAA, or CNAME record with that host
+# already exists", https://developers.cloudflare.com/cloudflare-one/troubleshooting/tunnel/), so
+# the rules must be written here, next to the records, and never in the dashboard.
 run "tunnel_origin_terraform_is_the_one_owner_of_routes_and_dns" {
   command = apply
 
