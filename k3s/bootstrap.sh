@@ -83,7 +83,7 @@ verify() {
 step "packages and unattended security upgrades"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends curl ca-certificates ufw unattended-upgrades apt-listchanges jq
+apt-get install -y -q --no-install-recommends curl ca-certificates ufw unattended-upgrades apt-listchanges jq python3-yaml
 cat >/etc/apt/apt.conf.d/20auto-upgrades <<'CONF'
 APT::Periodic::Update-Package-Lists "1";
 APT::Periodic::Unattended-Upgrade "1";
@@ -420,5 +420,5 @@ step "done"
 echo "k3s $K3S_VERSION, helm $HELM_VERSION, ingress: $ingress"
 echo "CI secrets (docs/secrets.md): KUBE_CONFIG of each environment = $STATE_DIR/deployer-<env>.kubeconfig;"
 echo "runbooks (runbooks/README.md): $STATE_DIR/operator-<env>.kubeconfig on the operator's workstation."
-echo "VM_SSH_KNOWN_HOSTS: <host> $(awk '{print $1, $2}' /etc/ssh/ssh_host_ed25519_key.pub)"
-echo "  (compare: ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub, read on the VM console)"
+echo "VM_SSH_KNOWN_HOSTS: the line k3s/README.md step 1 has you write with ssh-keyscan, checked against"
+echo "  this host key fingerprint: $(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub | awk '{print $2}')"

@@ -39,8 +39,17 @@ variable "api_host" {
   }
 }
 
+variable "auth_host" {
+  description = "Public auth-service hostname (the chart's ingress.authHost; the host of worker_vars.JWKS_URL). Terraform owns its DNS record like api_host's."
+  type        = string
+  validation {
+    condition     = can(regex("^[a-z0-9-]+(\\.[a-z0-9-]+)+$", var.auth_host))
+    error_message = "auth_host must be a bare hostname such as auth.twist.io (no scheme, path or wildcard)."
+  }
+}
+
 variable "origin" {
-  description = "DNS record that fronts the backend API host through Cloudflare's proxy: an A/AAAA to the VM, or a CNAME to a tunnel (<uuid>.cfargotunnel.com)."
+  description = "Where both hosts' proxied DNS records point: a CNAME to the environment's Cloudflare Tunnel (<tunnel id>.cfargotunnel.com; Terraform then also owns the tunnel's public hostnames), or an A/AAAA to the VM (Traefik ingress)."
   type = object({
     type    = string
     content = string
@@ -48,6 +57,10 @@ variable "origin" {
   validation {
     condition     = contains(["A", "AAAA", "CNAME"], var.origin.type)
     error_message = "origin.type must be A, AAAA or CNAME."
+  }
+  validation {
+    condition     = var.origin.type != "CNAME" || can(regex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.cfargotunnel\\.com$", var.origin.content))
+    error_message = "A CNAME origin must be <tunnel id>.cfargotunnel.com (the tunnel's UUID, Zero Trust -> Networks -> Tunnels)."
   }
 }
 

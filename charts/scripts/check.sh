@@ -184,6 +184,9 @@ many "policy twist-data (staging)" "$py" charts/tests/policy.py twist-data-stagi
   --require-digest --expect StatefulSet=2 CronJob=2
 many "policy twist-data (production)" "$py" charts/tests/policy.py twist-data-production "$work/twist-data-production.yaml" \
   --require-digest --expect StatefulSet=2 CronJob=2
+many "docs/cost.md memory limits = rendered limits" "$py" charts/tests/check_cost_memory.py docs/cost.md \
+  "staging=$work/twist-staging.yaml,$work/twist-data-staging.yaml" \
+  "production=$work/twist-production.yaml,$work/twist-data-production.yaml"
 run "production app images are referenced by digest" \
   grep -q "image: \"ghcr.io/acme/twist-auth-service:0.1.0@$digest_a\"" "$work/twist-production.yaml"
 # issue 17 item 18: staging's backup token must not reach production's dumps, so each
@@ -367,6 +370,9 @@ fi
 
 echo "== k3s/load-secrets.sh and the restore script (stand-in kubectl)"
 many "operator scripts" bash charts/tests/test_k3s_scripts.sh "$repo"
+
+echo "== VM_SSH_KNOWN_HOSTS: the k3s/README.md command against a real sshd, then CI's tunnel script"
+many "known_hosts" bash charts/tests/test_ssh_known_hosts.sh "$repo"
 
 echo "== shellcheck"
 mapfile -t scripts < <(git ls-files -co --exclude-standard -- 'k3s/*.sh' 'k3s/**/*.sh' 'charts/*.sh' 'charts/**/*.sh' | sort -u)

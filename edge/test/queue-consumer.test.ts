@@ -82,6 +82,33 @@ describe("reward queue consumer", () => {
     expect(result.retryMessages).toEqual([]);
   });
 
+  it("records every acknowledged delivery in the R2 audit log before acking (the replay source after a restore)", async () => {
+    const rewards = [reward(4), reward(5)];
+    outbound.backend = () => Response.json({ credited: 1, duplicates: 1 });
+    const result = await consume(rewards);
+    expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-1"]);
+
+    const requestId = outbound.backendRequests[0]!.headers["x-request-id"]!;
+    const listed = await env.AUDIT_BUCKET.list({ prefix: "audit/" });
+    const key = listed.objects.map((o) => o.key).find((k) => k.endsWith(`/${requestId}.ndjson`));
+    expect(key).toMatch(/^audit\/\d{4}\/\d{2}\/\d{2}\/\d{2}\//);
+    const lines = (await (await env.AUDIT_BUCKET.get(key!))!.text()).trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toEqual({ kind: "reward_delivery", time: expect.any(String), requestId, credited: 1, duplicates: 1, rewards });
+    expect(Math.abs(Date.parse(entry.time) - Date.now())).toBeLessThan(10_000);
+  });
+
+  it("retries a delivered batch whose audit record could not be written (simulated R2 failure)", async () => {
+    // A stand-in AUDIT_BUCKET whose put rejects, as R2 does on an outage; the real local R2 cannot
+    // be made to fail on demand.
+    const failing = { put: () => Promise.reject(new Error("R2 unavailable")) } as unknown as R2Bucket;
+    const result = await consume([reward(6)], 1, { AUDIT_BUCKET: failing });
+    expect(outbound.backendRequests).toHaveLength(1);
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toEqual([{ msgId: "msg-0", delaySeconds: 5 }]);
+  });
+
   it("matches the test vector in docs/contracts/vau-rewards.md", async () => {
     const body =
       '{"rewards":[{"vauId":"3f2a9c1e5b7d4f608192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8","wallet":"7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU","amount":"5000000000","deviceId":"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a","siteId":"site-news-001","timestamp":1764064799123}]}';

@@ -6,7 +6,8 @@
   check_repo_docs.py runbooks   every alert has a runbook_url naming a runbook file, a unit test,
                                 and every runbook has the required sections
   check_repo_docs.py links      relative links and #anchors in docs/, runbooks/, observability/ and README.md
-                                resolve; external links are listed, never fetched
+                                resolve; repository paths named in observability/'s configs and
+                                scripts exist; external links are listed, never fetched
 
 Each prints one line per check ("  ok ..." / "  FAIL ...") and ends with
 "<part>: N passed, M failed"; the exit status is 1 when anything failed.
@@ -213,6 +214,36 @@ def cmd_links():
             if ok and anchor and dest.is_file() and dest.suffix == ".md":
                 ok = anchor in headings(dest.read_text())
             r.check(ok, f"{rel}:{no} -> {target}")
+    # Repository paths named in the comments of the monitoring configuration (alert rules,
+    # Prometheus config, manifests, scripts) exist too: a comment naming a file that is not
+    # there sends the reader nowhere.
+    configs = [p for p in sorted(OBS.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".yml", ".sh", ".py")]
+    named = re.compile(r"(?<![\w/.$}-])((?:observability|charts|k3s|runbooks|docs|scripts|services|edge|terraform)/[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.(?:ya?ml|md|sh|json|ts|tf|py|mjs|tsv|java))\b")
+    for cfg in configs:
+        rel = cfg.relative_to(ROOT)
+        for no, line in enumerate(cfg.read_text().splitlines(), 1):
+            for m in named.finditer(line):
+                if "<" in m.group(1) or "*" in m.group(1):
+                    continue
+                r.check((ROOT / m.group(1)).exists(), f"{rel}:{no} names {m.group(1)}")
+    # docs/deployment.md's first-staging timetable: every row has its minutes, they add up to
+    # the stated total, and the total is at most the 30 minutes the project promises.
+    dep = (ROOT / "docs" / "deployment.md").read_text()
+    table = dep.split("<!-- timetable:", 1)[1].split("\n", 1)[1].split("\n\n", 1)[0] if "<!-- timetable:" in dep else ""
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in table.splitlines() if line.startswith("|")][2:]
+    steps = [row for row in rows if row[0] != ""]
+    minutes = [int(row[-1]) if row[-1].isdigit() else None for row in steps]
+    total = [int(m) for row in rows if row[0] == "" for m in re.findall(r"\*\*(\d+)\*\*", row[-1])]
+    r.check(steps and None not in minutes, f"docs/deployment.md timetable: {len(steps)} rows, each with its minutes")
+    r.check(len(total) == 1 and None not in minutes and sum(minutes) == total[0],
+            f"docs/deployment.md timetable: rows add up to the stated total ({sum(m or 0 for m in minutes)} vs {total})")
+    r.check(len(total) == 1 and total[0] <= 30, f"docs/deployment.md timetable: total {total} is at most 30 minutes")
+    # An edge error code a doc quotes ("`503 UNHEALTHY`") is one the edge still answers.
+    codes = set(re.findall(r'"([A-Z][A-Z_]+)"', (ROOT / "edge" / "src" / "http" / "errors.ts").read_text()))
+    for md in files + [ROOT / "edge" / "README.md"]:
+        if md.is_file():
+            for m in re.finditer(r"`[0-9]{3} ([A-Z][A-Z_]{3,})`", md.read_text()):
+                r.check(m.group(1) in codes, f"{md.relative_to(ROOT)} quotes edge error code {m.group(1)} (edge/src/http/errors.ts)")
     print(f"  external links (listed, not fetched): {len(external)}")
     for e in external:
         print(f"       {e}")

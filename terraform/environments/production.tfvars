@@ -5,6 +5,7 @@ environment = "production"
 # free Universal SSL certificate covers only *.twist.io. auth-service has its own host (the chart's
 # ingress.authHost), which serves the JWKS the worker verifies tokens with.
 api_host             = "api.twist.io"
+auth_host            = "auth.twist.io"
 audit_retention_days = 90
 
 worker_vars = {

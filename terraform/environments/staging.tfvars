@@ -5,6 +5,7 @@ environment = "staging"
 # free Universal SSL certificate covers only *.twist.io. auth-service has its own host (the chart's
 # ingress.authHost), which serves the JWKS the worker verifies tokens with.
 api_host             = "api-staging.twist.io"
+auth_host            = "auth-staging.twist.io"
 audit_retention_days = 14
 
 worker_vars = {

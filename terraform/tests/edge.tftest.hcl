@@ -54,6 +54,72 @@ run "origin_record_is_proxied" {
   }
 }
 
+# One owner for the hosts' DNS records and the tunnel's public hostnames: Terraform
+# (docs/decisions/0001-terraform-owns-api-dns-and-tunnel-routes.md). Cloudflare creates a DNS
+# record for every public hostname added to a tunnel in the dashboard
+# (https://developers.cloudflare.com/cloudflare-one/connections/connect-networks/routing-to-tunnel/dns/),
+# and refuses a second record for the same name ("An A, AAAA, or CNAME record with that host
+# already exists", https://developers.cloudflare.com/cloudflare-one/troubleshooting/tunnel/), so
+# the rules must be written here, next to the records, and never in the dashboard.
+run "tunnel_origin_terraform_is_the_one_owner_of_routes_and_dns" {
+  command = apply
+
+  variables {
+    origin = { type = "CNAME", content = "3f2a9c1e-5b7d-4f60-8192-a3b4c5d6e7f8.cfargotunnel.com" }
+  }
+
+  assert {
+    condition     = length(cloudflare_zero_trust_tunnel_cloudflared_config.routes) == 1 && cloudflare_zero_trust_tunnel_cloudflared_config.routes[0].tunnel_id == "3f2a9c1e-5b7d-4f60-8192-a3b4c5d6e7f8"
+    error_message = "A tunnel origin must make Terraform write that tunnel's ingress rules."
+  }
+  assert {
+    condition = (
+      toset([for r in cloudflare_zero_trust_tunnel_cloudflared_config.routes[0].config.ingress : r.hostname if r.hostname != null])
+      == toset([cloudflare_dns_record.api.name, cloudflare_dns_record.auth.name])
+    )
+    error_message = "Every hostname the tunnel serves must have its DNS record made here, and no other: one owner."
+  }
+  assert {
+    condition = alltrue([for r in [cloudflare_dns_record.api, cloudflare_dns_record.auth] :
+    r.type == "CNAME" && r.content == "3f2a9c1e-5b7d-4f60-8192-a3b4c5d6e7f8.cfargotunnel.com" && r.proxied])
+    error_message = "Both hosts must be proxied CNAMEs to the tunnel."
+  }
+  assert {
+    condition = (
+      [for r in cloudflare_zero_trust_tunnel_cloudflared_config.routes[0].config.ingress : r.service] == [
+        "http://twist-influencer-api.twist-${var.environment}:3003",
+        "http://twist-auth-service.twist-${var.environment}:3001",
+        "http_status:404",
+      ]
+      && cloudflare_zero_trust_tunnel_cloudflared_config.routes[0].config.ingress[0].hostname == var.api_host
+    )
+    error_message = "api_host -> influencer-api, auth_host -> auth-service in the environment's namespace, then the catch-all 404 cloudflared requires."
+  }
+}
+
+run "vm_origin_has_no_tunnel_and_both_hosts_on_the_vm" {
+  command = apply
+
+  assert {
+    condition     = length(cloudflare_zero_trust_tunnel_cloudflared_config.routes) == 0
+    error_message = "An A/AAAA origin (Traefik on the VM) has no tunnel to configure."
+  }
+  assert {
+    condition     = cloudflare_dns_record.auth.name == var.auth_host && cloudflare_dns_record.auth.type == "A" && cloudflare_dns_record.auth.content == "192.0.2.10" && cloudflare_dns_record.auth.proxied
+    error_message = "The auth host must point at the VM like the API host."
+  }
+}
+
+run "a_cname_origin_must_be_a_tunnel" {
+  command = plan
+
+  variables {
+    origin = { type = "CNAME", content = "vm.example.net" }
+  }
+
+  expect_failures = [var.origin]
+}
+
 run "reward_queue_has_consumer_and_dead_letter_queue" {
   command = apply
 

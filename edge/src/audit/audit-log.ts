@@ -3,8 +3,17 @@
 //   audit/YYYY/MM/DD/HH/<request id of the batch's first entry>.ndjson
 // An entry never contains Authorization, HMAC signatures, cookies, IPs or bodies: the type
 // below is the whole allow-list, and headers are never copied wholesale.
+//
+// The second record type, a reward delivery, is the money trail: every batch of rewards
+// influencer-api acknowledged is written (one object per delivery, same key scheme) before its
+// queue messages are acked. Acked messages are gone from the queue, so after a database restore
+// these records are the only copy of the rewards credited since the backup;
+// scripts/replay-vau-rewards.mjs re-posts them (runbooks/restore-postgresql.md). A reward item
+// holds only public or derived values: wallet address, device public key, site id, amount, VAU
+// hash and time.
 
 import { count } from "../metrics/recorder";
+import type { RewardMessage } from "../queue/reward-message";
 
 export interface AuditEntry {
   time: string;
@@ -26,6 +35,19 @@ export interface AuditEntry {
   rejected?: number;
 }
 
+/** One delivery of rewards to influencer-api that it answered 2xx to (NDJSON line, `kind` set). */
+export interface RewardDeliveryEntry {
+  kind: "reward_delivery";
+  /** When influencer-api acknowledged the delivery. */
+  time: string;
+  /** X-Request-ID of the delivery (influencer-api logs it as its request id). */
+  requestId: string;
+  credited: number;
+  duplicates: number;
+  /** Exactly the items of the delivered body (docs/contracts/vau-rewards.md). */
+  rewards: RewardMessage[];
+}
+
 let buffer: AuditEntry[] = [];
 let lastFlush = 0;
 let scheduled = false;
@@ -34,7 +56,7 @@ export function recordAudit(entry: AuditEntry): void {
   buffer.push(entry);
 }
 
-export function auditObjectKey(first: AuditEntry): string {
+export function auditObjectKey(first: { time: string; requestId: string }): string {
   const d = new Date(first.time);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `audit/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/${first.requestId}.ndjson`;
@@ -57,6 +79,23 @@ export async function flushAudit(env: Env): Promise<void> {
     count("edge_audit_write_failures_total");
     console.error("audit flush failed", String(err));
   }
+}
+
+/**
+ * Writes one reward delivery as its own object, at once (not buffered): the caller acks the
+ * queue messages only after this resolves, and retries them if it throws (influencer-api is
+ * idempotent by vauId, so the redelivery credits nothing twice).
+ */
+export async function writeRewardDelivery(env: Env, entry: RewardDeliveryEntry): Promise<void> {
+  try {
+    await env.AUDIT_BUCKET.put(auditObjectKey(entry), JSON.stringify(entry) + "\n", {
+      httpMetadata: { contentType: "application/x-ndjson" },
+    });
+  } catch (err) {
+    count("edge_audit_write_failures_total");
+    throw err;
+  }
+  count("edge_audit_entries_written_total");
 }
 
 /**

@@ -5,8 +5,12 @@
 //   5xx / network  → retry with exponential backoff
 //   4xx            → retry slowly; after max_retries the queue moves it to the dead-letter queue
 // A 400 on a multi-message batch is retried message by message, so one malformed reward
-// cannot hold the other 99 hostage.
+// cannot hold the other 99 hostage. A delivered batch is written to the audit log (R2) before
+// its messages are acked; if that write fails the messages are retried like a 5xx, so every
+// acked reward has a record from which scripts/replay-vau-rewards.mjs can re-post it after a
+// database restore.
 
+import { writeRewardDelivery } from "../audit/audit-log";
 import { getConfig } from "../config";
 import { count } from "../metrics/recorder";
 import { isRewardMessage, type RewardMessage } from "./reward-message";
@@ -52,6 +56,20 @@ async function post(env: Env, backendUrl: string, rewards: RewardMessage[]): Pro
     const result = (await response.json().catch(() => ({}))) as { credited?: unknown; duplicates?: unknown };
     if (typeof result.credited === "number") count("edge_rewards_credited_total", {}, result.credited);
     if (typeof result.duplicates === "number") count("edge_rewards_duplicate_total", {}, result.duplicates);
+    try {
+      await writeRewardDelivery(env, {
+        kind: "reward_delivery",
+        time: new Date().toISOString(),
+        requestId,
+        credited: typeof result.credited === "number" ? result.credited : 0,
+        duplicates: typeof result.duplicates === "number" ? result.duplicates : 0,
+        rewards,
+      });
+    } catch (err) {
+      // Credited but not recorded: retry, so the redelivery (credited nothing twice) is recorded.
+      console.error("reward delivery audit write failed; retrying the batch", requestId, String(err));
+      return { outcome: "server_error", status: response.status };
+    }
     return { outcome: "delivered", status: response.status };
   }
   // Drain the body so the connection can be reused.

@@ -37,6 +37,9 @@ RESOURCES = [
     "queue",
     "queue_consumer",
     "dns_record",
+    # added from the provider docs at commit 2b81a326 of its repository (the schema section of
+    # docs/resources/zero_trust_tunnel_cloudflared_config.md), not re-read from the v5.22.0 tag
+    "zero_trust_tunnel_cloudflared_config",
 ]
 
 ITEM = re.compile(r"^- `([a-z0-9_]+)` \(([^)]*)\)")

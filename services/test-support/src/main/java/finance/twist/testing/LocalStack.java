@@ -102,7 +102,7 @@ public final class LocalStack {
                     .inheritIO();
             wrangler.environment().putAll(edgeEnv);
             services.add(wrangler.start());
-            writeEdgeSecrets(data.resolve("edge-dev.env"), clientKey, metricsToken);
+            writeEdgeSecrets(data.resolve("edge-dev.env"), clientKey, metricsToken, serviceKey);
         }
 
         System.out.printf(
@@ -173,12 +173,16 @@ public final class LocalStack {
         System.out.println("TWIST backend stopped.");
     }
 
-    /** Keeps this run's edge client key out of the console and logs: only the owner may read it. */
-    private static void writeEdgeSecrets(Path file, String clientKey, String metricsToken) throws IOException {
+    /**
+     * Keeps this run's edge client key out of the console and logs: only the owner may read it. The
+     * service key is there for scripts/replay-vau-rewards.mjs, which signs as the edge does.
+     */
+    private static void writeEdgeSecrets(Path file, String clientKey, String metricsToken, String serviceKey)
+            throws IOException {
         writeOwnerOnly(
                 file,
                 "EDGE_CLIENT_ID=twist-local\nEDGE_CLIENT_KEY=" + clientKey + "\nEDGE_METRICS_TOKEN=" + metricsToken
-                        + "\n");
+                        + "\nEDGE_SERVICE_KEY=" + serviceKey + "\n");
     }
 
     /**
