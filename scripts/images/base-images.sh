@@ -77,6 +77,8 @@ image twist-local/jre:21 jre21.Dockerfile trixie
 image twist-local/postgres:17 postgres17.Dockerfile trixie
 # Redis 7: bookworm's package (trixie has Redis 8)
 image twist-local/redis:7 redis7.Dockerfile bookworm
+# earlier builds of these, replaced above
+docker image prune -f --filter label=twist.base.hash >/dev/null
 
 cat <<ENV
 export BUILD_IMAGE=twist-local/jdk:21
