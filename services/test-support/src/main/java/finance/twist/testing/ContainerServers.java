@@ -46,9 +46,14 @@ final class ContainerServers {
         return missingImages().isEmpty();
     }
 
+    /**
+     * Whether an engine answers. Not {@code DockerClientFactory.isDockerAvailable()}: that starts
+     * Ryuk, pulling its image, which is what an engine without a registry cannot do.
+     */
     private static boolean dockerAvailable() {
         try {
-            return DockerClientFactory.instance().isDockerAvailable();
+            DockerClientFactory.instance().getTransportConfig();
+            return true;
         } catch (RuntimeException | LinkageError e) {
             return false;
         }
