@@ -87,6 +87,41 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 project_containers() { docker ps -aq --filter label=com.docker.compose.project=twist-backend; }
 docker compose "${compose_args[@]/.env.backend/.env.backend.example}" down -v --remove-orphans >/dev/null 2>&1 || true
 
+# --- the data images as the charts run them ---------------------------------------------------------
+# charts/twist-data: PostgreSQL as uid 70 and Redis as uid 999 (the Alpine images' users), read-only
+# root, writable only the data volume, /var/run/postgresql and /tmp; PGDATA a subdirectory;
+# POSTGRES_INITDB_ARGS with --data-checksums; the chart's -c arguments; pg_isready/redis-cli probes
+pg_image="${POSTGRES_IMAGE:-$(sed -n 's/^    image: \${POSTGRES_IMAGE:-\(.*\)}$/\1/p' docker-compose.backend.yml)}"
+redis_image="${REDIS_IMAGE:-$(sed -n 's/^    image: \${REDIS_IMAGE:-\(.*\)}$/\1/p' docker-compose.backend.yml)}"
+probe_pw="$(openssl rand -hex 16)"
+docker rm -f twist-images-pg twist-images-redis >/dev/null 2>&1 || true
+docker run -d --name twist-images-pg --user 70:70 --read-only --tmpfs /var/run/postgresql:mode=1777 \
+  --tmpfs /tmp:mode=1777 --mount type=volume,dst=/var/lib/postgresql/data \
+  -e PGDATA=/var/lib/postgresql/data/pgdata -e POSTGRES_DB=twist -e POSTGRES_USER=twist \
+  -e POSTGRES_PASSWORD="$probe_pw" -e POSTGRES_INITDB_ARGS="--auth-host=scram-sha-256 --data-checksums" \
+  "$pg_image" -c max_connections=100 -c shared_buffers=64MB >/dev/null
+docker run -d --name twist-images-redis --user 999:999 --read-only --tmpfs /tmp:mode=1777 \
+  --mount type=volume,dst=/data -e REDIS_PASSWORD="$probe_pw" -e REDISCLI_AUTH="$probe_pw" \
+  "$redis_image" sh -ec 'umask 077; printf "requirepass \"%s\"\n" "$REDIS_PASSWORD" > /tmp/redis.conf
+    exec redis-server /tmp/redis.conf --dir /data --appendonly yes --maxmemory 200mb --maxmemory-policy noeviction' >/dev/null
+for _ in $(seq 1 60); do
+  docker exec twist-images-pg sh -c 'pg_isready -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB"' >/dev/null 2>&1 && break
+  sleep 1
+done
+pg_facts="$(docker exec -e PGPASSWORD="$probe_pw" twist-images-pg psql -h 127.0.0.1 -U twist -d twist -Atc \
+  "select current_setting('data_checksums') || ' ' || current_setting('max_connections') || ' ' || current_setting('password_encryption')" 2>&1 || true)"
+pg_uid="$(docker exec twist-images-pg id -u)"
+redis_ok="$(docker exec twist-images-redis sh -c 'redis-cli -h 127.0.0.1 ping' 2>&1 || true)"
+redis_noauth="$(docker exec twist-images-redis sh -c 'REDISCLI_AUTH= redis-cli --no-auth-warning -h 127.0.0.1 set k v' 2>&1 || true)"
+redis_version="$(docker exec twist-images-redis redis-server --version | grep -o 'v=[0-9.]*')"
+docker rm -f -v twist-images-pg twist-images-redis >/dev/null
+[[ "$pg_facts" == "on 100 scram-sha-256" && "$pg_uid" == 70 ]] \
+  || die "$pg_image as the chart runs it: '$pg_facts', uid $pg_uid"
+pass "$pg_image as the chart runs it (uid 70, read-only root, PGDATA subdirectory): pg_isready, checksums on, scram-sha-256, -c max_connections=100"
+[[ "$redis_ok" == PONG && "$redis_noauth" == *NOAUTH* && "$redis_version" == v=7.* ]] \
+  || die "$redis_image as the chart runs it: ping '$redis_ok', without password '$redis_noauth', $redis_version"
+pass "$redis_image as the chart runs it (uid 999, read-only root): Redis $redis_version, password required"
+
 # --- 2. bad input: required variables -----------------------------------------------------------
 if docker compose --env-file .env.backend.example -f docker-compose.backend.yml up -d >"$work/out" 2>&1; then
   die "compose started with the example's empty secrets"
