@@ -85,7 +85,12 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # no container of the project may exist (a check that compose refused before starting any)
 project_containers() { docker ps -aq --filter label=com.docker.compose.project=twist-backend; }
-docker compose "${compose_args[@]/.env.backend/.env.backend.example}" down -v --remove-orphans >/dev/null 2>&1 || true
+# what a killed earlier run may have left on this engine
+if [[ -n "$(project_containers)" ]]; then
+  say "removing containers and volumes an earlier run left"
+  project_containers | xargs docker rm -f -v >/dev/null
+  docker volume ls -q --filter label=com.docker.compose.project=twist-backend | xargs -r docker volume rm >/dev/null
+fi
 
 # --- the data images as the charts run them ---------------------------------------------------------
 # charts/twist-data: PostgreSQL as uid 70 and Redis as uid 999 (the Alpine images' users), read-only

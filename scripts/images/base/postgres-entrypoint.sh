@@ -41,7 +41,11 @@ if [[ "$1" == postgres && ! -s "$PGDATA/PG_VERSION" ]]; then
   fi
   for f in /docker-entrypoint-initdb.d/*; do
     case "$f" in
-      *.sh) echo "running $f"; . "$f" ;;
+      *.sh)
+        echo "running $f"
+        # shellcheck disable=SC1090 # the image user's own init scripts, sourced as upstream does
+        . "$f"
+        ;;
       *.sql) echo "running $f"; "${psql[@]}" --dbname "$POSTGRES_DB" -f "$f" ;;
       *) [[ -e "$f" ]] && echo "ignoring $f" ;;
     esac
