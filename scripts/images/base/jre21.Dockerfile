@@ -10,6 +10,6 @@ COPY local-ca/ /usr/local/share/ca-certificates/
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-21-jre-headless ca-certificates curl \
  && update-ca-certificates \
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/*
 ENV LANG=C.UTF-8
 CMD ["java", "-version"]

@@ -13,7 +13,7 @@ RUN groupadd --system --gid 70 postgres \
  && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/no-main.conf \
  && apt-get update \
  && apt-get install -y --no-install-recommends postgresql-17 \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /var/lib/postgresql/data /var/run/postgresql /docker-entrypoint-initdb.d \
  && chown -R 70:70 /var/lib/postgresql /var/run/postgresql \
  && chmod 3777 /var/run/postgresql \

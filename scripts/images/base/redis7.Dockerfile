@@ -8,7 +8,7 @@ RUN groupadd --system --gid 999 redis \
  && useradd --system --uid 999 --gid 999 --home-dir /data --shell /usr/sbin/nologin redis \
  && apt-get update \
  && apt-get install -y --no-install-recommends redis-server redis-tools \
- && rm -rf /var/lib/apt/lists/* \
+ && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /data && chown 999:999 /data
 VOLUME /data
 WORKDIR /data
