@@ -60,7 +60,7 @@ refs=([AUTH_IMAGE]=twist/auth-service:rehearsal-1 [AUTH_IMAGE_UPGRADE]=twist/aut
   for key in AUTH_IMAGE AUTH_IMAGE_UPGRADE API_IMAGE API_IMAGE_UPGRADE POSTGRES_IMAGE REDIS_IMAGE JDK_IMAGE; do
     ref="${refs[$key]}"
     file="$(echo "$ref" | tr '/:' '__').tar"
-    docker save -o "$out/$file.part" "$ref" && mv "$out/$file.part" "$out/$file"
+    docker save -o "$out/$file.part" "$ref" && chmod 644 "$out/$file.part" && mv "$out/$file.part" "$out/$file"
     echo "$key=$ref"
     echo "${key}_ID=$(docker image inspect -f '{{.Id}}' "$ref")"
     echo "${key}_TAR=$file"
