@@ -83,6 +83,11 @@ stop() {
 # dockerd turns on, is left on: a cluster started meanwhile on this machine may rely on it.
 clean_iptables() {
   command -v iptables >/dev/null || return 0
+  # another engine on this machine (a system dockerd) owns the same chains: leave them
+  if pgrep -x dockerd >/dev/null; then
+    echo "dockerd.sh: another dockerd runs; its iptables chains are left alone" >&2
+    return 0
+  fi
   local table rule chain
   for table in filter nat; do
     iptables -t "$table" -S 2>/dev/null | grep '^-A ' | grep -E 'DOCKER|docker0|-i br-|-o br-' \
