@@ -4,11 +4,11 @@
 # `docker buildx imagetools inspect` (or `crane digest` when CRANE=1).
 #
 #   charts/scripts/pin-base-images.sh --write
-#       rewrites, in place, every reference that has a tag but no digest to "tag@sha256:…":
-#       the FROM lines of the Dockerfiles, the image: lines of docker-compose.backend.yml and the
-#       *_IMAGE lines of versions.env (the third-party images the charts run). The deploy-staging
-#       workflow runs it before it builds, so the images are built from, and the release records,
-#       exactly these digests; run it on a workstation and commit the diff to keep the pins in git.
+#       rewrites, in place, every reference that has a tag but no digest to "tag@sha256:…": the
+#       base-image ARG defaults of services/Dockerfile, the image defaults of
+#       docker-compose.backend.yml and the *_IMAGE lines of versions.env (the third-party images
+#       the charts run). The deploy-staging workflow runs it before it builds, so the images are
+#       built from, and the release records, exactly these digests; commit the diff to keep pins.
 #   charts/scripts/pin-base-images.sh --resolved-json
 #       the chart images of versions.env as one JSON object {"POSTGRES_IMAGE": "postgres:…@sha256:…",
 #       …}; fails when one has no digest (run --write first). deploy-staging records this object in
@@ -44,17 +44,15 @@ digest_of() { # image:tag -> sha256:... of the multi-arch index
 }
 
 write() {
-  local file ref digest files=()
-  mapfile -t files < <(find . -path ./.tools -prune -o -path ./.git -prune -o -name node_modules -prune -o \
-    -type f \( -name Dockerfile -o -name 'Dockerfile.*' -o -name '*.Dockerfile' \) -print | sort)
-  [[ -f docker-compose.backend.yml ]] && files+=(docker-compose.backend.yml)
-  for file in "${files[@]}"; do
-    # refs like name:tag that are not pinned yet (FROM lines and compose image: lines)
-    grep -Eo '^(FROM( --platform=\S+)? |    image: )[a-z0-9./-]+:[A-Za-z0-9._-]+( |$)' "$file" \
-      | awk '{print $NF}' | grep -v '^twist/' | sort -u | while read -r ref; do
+  local file ref digest
+  # unpinned name:tag refs: the Dockerfile's base-image ARG defaults (ARG BUILD_IMAGE=x:tag) and
+  # the compose file's image defaults (image: ${POSTGRES_IMAGE:-x:tag})
+  for file in services/Dockerfile docker-compose.backend.yml; do
+    grep -Eo '^(ARG [A-Z_]+_IMAGE=|    image: \$\{[A-Z_]+_IMAGE:-)[a-z0-9./-]+:[A-Za-z0-9._-]+(\}|$)' "$file" \
+      | sed -E 's/^(ARG [A-Z_]+=|    image: \$\{[A-Z_]+:-)//; s/\}$//' | grep -v '^twist/' | sort -u | while read -r ref; do
         digest="$(digest_of "$ref")"
         echo "$file: $ref -> $ref@$digest"
-        sed -i -E "s#(FROM( --platform=\S+)? |    image: )${ref//./\\.}( |$)#\1$ref@$digest\3#" "$file"
+        sed -i -E "s#^(ARG [A-Z_]+_IMAGE=|    image: \\$\\{[A-Z_]+_IMAGE:-)${ref//./\\.}(\\}|$)#\\1$ref@$digest\\2#" "$file"
       done
   done
   # versions.env: KEY_IMAGE=name:tag lines without a digest
