@@ -8,7 +8,7 @@
 #       RUNTIME_IMAGE   twist-local/jre:21      for eclipse-temurin:21-jre-noble (runtime stage)
 #       POSTGRES_IMAGE  twist-local/postgres:17 for postgres:17-alpine
 #       REDIS_IMAGE     twist-local/redis:7     for redis:7-alpine
-#       JDK_IMAGE       twist-local/jdk:21      for eclipse-temurin:21-jdk-noble (the chart's helm test)
+#       JDK_IMAGE       twist-local/jdk:21      for versions.env's JDK_TEST_IMAGE (the chart's helm test)
 #
 # Needs DOCKER_HOST pointing at a running engine (scripts/images/dockerd.sh start). The root
 # filesystems are cached as tarballs in $TWIST_CACHE/rootfs (default ~/.cache/twist), so

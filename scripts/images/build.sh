@@ -37,7 +37,11 @@ if [[ "${GITHUB_ACTIONS:-}" != true ]]; then
   export PATH="$work/bin:$PATH" DOCKER_BUILDKIT=1
   eval "$(bash "$here/base-images.sh")"
 else
-  export JDK_IMAGE=eclipse-temurin:21-jdk-noble POSTGRES_IMAGE=postgres:17-alpine REDIS_IMAGE=redis:7-alpine
+  # the third-party images the charts run, as versions.env names them
+  JDK_IMAGE="$(sed -n 's/^JDK_TEST_IMAGE=//p' "$here/../../versions.env")"
+  POSTGRES_IMAGE="$(sed -n 's/^POSTGRES_IMAGE=//p' "$here/../../versions.env")"
+  REDIS_IMAGE="$(sed -n 's/^REDIS_IMAGE=//p' "$here/../../versions.env")"
+  export JDK_IMAGE POSTGRES_IMAGE REDIS_IMAGE
   for image in "$JDK_IMAGE" "$POSTGRES_IMAGE" "$REDIS_IMAGE"; do docker pull -q "$image" >/dev/null; done
 fi
 
