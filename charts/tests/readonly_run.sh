@@ -39,7 +39,7 @@ else
   echo "FAIL Dockerfile build stage: mvn package on the .dockerignore context"; tail -30 "$ctx/mvn.log"; exit 1
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 "$repo/bin/lib/free_port.py"; }
 
 for svc in auth-service influencer-api; do
   out="$ctx/services/$svc/target"

@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+free_port() { python3 "$repo/bin/lib/free_port.py"; }
 port="$(free_port)"
 api_port="$(free_port)"
 user="$(id -un)"

@@ -131,10 +131,7 @@ live_metrics() { # the real /metrics of a built service: parses, and has the cat
   local jar="$1" service="$2" port mport pid out ok=0 bad=0 name
   # shellcheck source=/dev/null
   source "$root/bin/lib/jdk.sh" && use_jdk21 >/dev/null 2>&1 || { echo "no JDK 21+: skipped"; return 0; }
-  read -r port mport < <(python3 -c 'import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("127.0.0.1", 0))
-print(*[x.getsockname()[1] for x in s])')
+  read -r port mport < <(python3 "$root/bin/lib/free_port.py" 2 | tr '\n' ' ')
   out="$(mktemp -d)"
   # No Redis/PostgreSQL on purpose: the service starts anyway and reports them on /ready.
   # /metrics is on the management listener (MANAGEMENT_PORT), what Prometheus scrapes.

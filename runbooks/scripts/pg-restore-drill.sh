@@ -59,7 +59,7 @@ passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "  ok   $*"; }
 fail() { failed=$((failed + 1)); echo "  FAIL $*"; }
 
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+port="$(python3 "$root/bin/lib/free_port.py")"
 echo "== throwaway PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($work)"
 "${as_owner[@]}" "$bin/initdb" -D "$data" -U drill --auth=trust -E UTF8 --no-locale >"$work/initdb.log" 2>&1 ||
   { cat "$work/initdb.log"; exit 1; }

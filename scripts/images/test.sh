@@ -79,7 +79,7 @@ say "engine ready after $(elapsed)"
 for port in 3001 3003; do
   if ss -ltnH "sport = :$port" | grep -q .; then die "port $port is in use (bin/run or bin/test e2e?)"; fi
 done
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 "$repo/bin/lib/free_port.py"; }
 
 [[ -f .env.backend ]] && mv .env.backend "$work/env.backend.saved"
 
