@@ -15,6 +15,7 @@
 #   scripts/cluster/local.sh import TAR...   docker-save / OCI tars into the kubelet's containerd
 #   scripts/cluster/local.sh ctr ARGS...     ctr against that containerd (namespace k8s.io)
 #   scripts/cluster/local.sh dump     nodes, pods, events and the daemons' log tails
+#   scripts/cluster/local.sh sshd-up|sshd-down   only "the VM's SSH" (k3s in Docker on GitHub)
 #
 # Layout: state under $TWIST_K8S_STATE (/var/lib/twist-k8s), sockets and pids under
 # $TWIST_K8S_RUN (/run/twist-k8s); the admin kubeconfig is $TWIST_K8S_STATE/admin.kubeconfig.
@@ -173,6 +174,8 @@ state = "$run/containerd"
   # the VM may not lower oom_score_adj: runc fails "can't get final child's PID" without this
   restrict_oom_score_adj = true
   stream_server_address = "127.0.0.1"
+  # pods' network namespaces under this containerd's state directory, not the machine's /run/netns
+  netns_mounts_under_state_dir = true
   enable_selinux = false
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
@@ -523,15 +526,10 @@ down() {
   for p in /proc/[0-9]*; do
     if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $sock "; then kill -9 "${p#/proc/}" 2>/dev/null || true; fi
   done
-  # mounts under our directories (pod volumes, container root filesystems, shm), deepest first
+  # mounts under our directories (pod volumes, container root filesystems, shm, network
+  # namespaces: netns_mounts_under_state_dir), deepest first
   awk -v a="$state/" -v b="$run/" '$2 ~ "^"a || $2 ~ "^"b {print $2}' /proc/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
-  done
-  # network namespaces the CRI made (cni-<uuid>); only this cluster's containerd uses CNI here
-  for p in /run/netns/cni-*; do
-    [[ -e "$p" ]] || continue
-    umount -l "$p" 2>/dev/null || true
-    rm -f "$p"
   done
   # iptables: kube-proxy's own cleanup, then the CNI plugins' chains and the bridge
   [[ -x "$bin/kube-proxy" ]] && "$bin/kube-proxy" --cleanup >/dev/null 2>&1 || true
@@ -583,6 +581,8 @@ dump() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  sshd-up) mkdir -p "$state" "$run" "$logs"; sshd_up ;;
+  sshd-down) stop sshd ;;
   import) shift; import_images "$@" ;;
   ctr) shift; ctr_k8s "$@" ;;
   dump) dump ;;

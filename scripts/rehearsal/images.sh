@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Images of the rehearsal (sourced by scripts/rehearsal/run.sh). The app images are the ones built
-# from the project's Dockerfiles by scripts/images/export.sh (issue 18: docker-save archives plus
-# images.env, role=reference) and imported into the cluster's containerd. Derived here without
-# an engine (scripts/rehearsal/image-tool.py):
-#   build 2      each app image with one more label (new digests, as the CI job's build 2)
+# Images of the rehearsal (sourced by scripts/rehearsal/run.sh). The app images, two builds of
+# each, and the base images are the ones scripts/images/build.sh --export builds from the
+# project's Dockerfile (issue 18: docker-save archives plus images.env, ROLE=reference and
+# ROLE_TAR=file), imported into the cluster's containerd. Derived here without an engine
+# (scripts/rehearsal/image-tool.py):
 #   never ready  auth-service whose entrypoint only sleeps: its readiness never passes
 #   rclone       the backup CronJob's image: the rclone binary built from the Go module proxy
 #                (scripts/cluster/build-k8s.sh) added to the local Redis image (it needs a shell)
@@ -33,7 +33,7 @@ full_name() {
   else echo "$ref"; fi
 }
 
-ctr_images() { bash scripts/cluster/local.sh ctr images "$@"; }
+ctr_images() { bash scripts/cluster/cluster.sh ctr images "$@"; }
 digest_of() { ctr_images ls "name==$(full_name "$1")" | awk 'NR > 1 {print $3}'; }
 
 # import_as TAR NAME: import an archive (its one image) and tag it NAME; prints NAME's digest
@@ -51,8 +51,11 @@ images_prepare() {
   mkdir -p "$dir"
   env_file="${TWIST_IMAGES_ENV:-}"
   if [[ -z "$env_file" ]]; then
-    [[ -f scripts/images/export.sh ]] || die "scripts/images/export.sh (issue 18) is missing: no images to deploy"
-    env_file="$(bash scripts/images/export.sh | tail -n1)"
+    [[ -f scripts/images/build.sh ]] || die "scripts/images/build.sh (issue 18) is missing: no images to deploy"
+    env_file="$cache/images/images.env"
+    if [[ "${TWIST_REHEARSAL_REUSE_IMAGES:-0}" != 1 || ! -f "$env_file" ]]; then
+      bash scripts/images/build.sh --export "$cache/images" >&2 || die "scripts/images/build.sh --export"
+    fi
   fi
   [[ -f "$env_file" ]] || die "no images.env ($env_file)"
   log "images from $env_file"
@@ -68,21 +71,19 @@ images_prepare() {
   }
 
   local d
-  d="$(import_as "$(tar_of AUTH_SERVICE)" "$images_registry/twist-auth-service:build-1")"; AUTH_1="$images_registry/twist-auth-service@$d"
-  d="$(import_as "$(tar_of INFLUENCER_API)" "$images_registry/twist-influencer-api:build-1")"; API_1="$images_registry/twist-influencer-api@$d"
-  python3 scripts/rehearsal/image-tool.py "$(tar_of AUTH_SERVICE)" "$dir/auth-2.tar" twist-rehearsal/auth:2 --label twist.ci.build=2 >/dev/null
-  python3 scripts/rehearsal/image-tool.py "$(tar_of INFLUENCER_API)" "$dir/api-2.tar" twist-rehearsal/api:2 --label twist.ci.build=2 >/dev/null
-  python3 scripts/rehearsal/image-tool.py "$(tar_of AUTH_SERVICE)" "$dir/auth-bad.tar" twist-rehearsal/auth:never-ready \
+  d="$(import_as "$(tar_of AUTH_IMAGE)" "$images_registry/twist-auth-service:build-1")"; AUTH_1="$images_registry/twist-auth-service@$d"
+  d="$(import_as "$(tar_of API_IMAGE)" "$images_registry/twist-influencer-api:build-1")"; API_1="$images_registry/twist-influencer-api@$d"
+  d="$(import_as "$(tar_of AUTH_IMAGE_UPGRADE)" "$images_registry/twist-auth-service:build-2")"; AUTH_2="$images_registry/twist-auth-service@$d"
+  d="$(import_as "$(tar_of API_IMAGE_UPGRADE)" "$images_registry/twist-influencer-api:build-2")"; API_2="$images_registry/twist-influencer-api@$d"
+  python3 scripts/rehearsal/image-tool.py "$(tar_of AUTH_IMAGE)" "$dir/auth-bad.tar" twist-rehearsal/auth:never-ready \
     --label twist.ci.build=never-ready --entrypoint '["sleep", "infinity"]' >/dev/null
-  d="$(import_as "$dir/auth-2.tar" "$images_registry/twist-auth-service:build-2")"; AUTH_2="$images_registry/twist-auth-service@$d"
-  d="$(import_as "$dir/api-2.tar" "$images_registry/twist-influencer-api:build-2")"; API_2="$images_registry/twist-influencer-api@$d"
   d="$(import_as "$dir/auth-bad.tar" "$images_registry/twist-auth-service:never-ready")"; AUTH_BAD="$images_registry/twist-auth-service@$d"
   rm -f "$dir"/*.tar
 
-  import_as "$(tar_of POSTGRES)" "$(chart_image twist-data postgresql.image)" >/dev/null
-  import_as "$(tar_of REDIS)" "$(chart_image twist-data redis.image)" >/dev/null
-  import_as "$(tar_of JDK)" "$(chart_image twist tests.jwtRoundTrip.image)" >/dev/null
-  python3 scripts/rehearsal/image-tool.py "$(tar_of REDIS)" "$dir/rclone.tar" twist-rehearsal/rclone:1 \
+  import_as "$(tar_of POSTGRES_IMAGE)" "$(chart_image twist-data postgresql.image)" >/dev/null
+  import_as "$(tar_of REDIS_IMAGE)" "$(chart_image twist-data redis.image)" >/dev/null
+  import_as "$(tar_of JDK_IMAGE)" "$(chart_image twist tests.jwtRoundTrip.image)" >/dev/null
+  python3 scripts/rehearsal/image-tool.py "$(tar_of REDIS_IMAGE)" "$dir/rclone.tar" twist-rehearsal/rclone:1 \
     --add "$cache/rclone/$RCLONE_VERSION/rclone:/usr/local/bin/rclone" >/dev/null
   import_as "$dir/rclone.tar" "$(chart_image twist-data backup.image)" >/dev/null
   rm -f "$dir/rclone.tar"

@@ -175,12 +175,24 @@ auth_ip="$(kubectl -n "$ns" get svc twist-auth-service -o jsonpath='{.spec.clust
 api_ip="$(kubectl -n "$ns" get svc twist-influencer-api -o jsonpath='{.spec.clusterIP}')"
 AUTH_URL="http://$auth_ip:3001" API_URL="http://$api_ip:3003"
 # smoke.sh takes https:// or http://127.0.0.1 (the public hosts in CI): the Services, forwarded
-# by the operator's kubectl (the deployer's Role has no pods/portforward, by design)
-admin_kubectl -n "$ns" port-forward svc/twist-auth-service 13101:3001 >"$work/pf-auth.log" 2>&1 &
-pids+=($!)
-admin_kubectl -n "$ns" port-forward svc/twist-influencer-api 13103:3003 >"$work/pf-api.log" 2>&1 &
-pids+=($!)
-SMOKE_DELAY_SECONDS=1 bash scripts/github/smoke.sh http://127.0.0.1:13101 http://127.0.0.1:13103
+# by the operator's kubectl (the deployer's Role has no pods/portforward, by design). A forward
+# sticks to one pod, so each smoke check starts fresh ones.
+pf_pids=()
+smoke() {
+  local p
+  for p in "${pf_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  pf_pids=()
+  admin_kubectl -n "$ns" port-forward svc/twist-auth-service 13101:3001 >"$work/pf-auth.log" 2>&1 &
+  pf_pids+=($!); pids+=($!)
+  admin_kubectl -n "$ns" port-forward svc/twist-influencer-api 13103:3003 >"$work/pf-api.log" 2>&1 &
+  pf_pids+=($!); pids+=($!)
+  for _ in $(seq 1 40); do
+    grep -q Forwarding "$work/pf-auth.log" && grep -q Forwarding "$work/pf-api.log" && break
+    sleep 0.25
+  done
+  SMOKE_DELAY_SECONDS=1 bash scripts/github/smoke.sh http://127.0.0.1:13101 http://127.0.0.1:13103
+}
+smoke
 
 # ---------------------------------------------------------------- 2. upgrade under load
 log "2. upgrade to build 2 under load"
@@ -244,7 +256,7 @@ load_start rollback
 sleep 5
 t=$(date +%s)
 bash scripts/github/helm-rollback.sh "$ns" >"$work/rollback.log" 2>&1 || { cat "$work/rollback.log" >&2; die "rollback"; }
-SMOKE_DELAY_SECONDS=1 bash scripts/github/smoke.sh http://127.0.0.1:13101 http://127.0.0.1:13103 >/dev/null
+smoke >/dev/null
 figure rollback_to_serving_seconds $(( $(date +%s) - t ))
 grep -E "helm-rollback:" "$work/rollback.log" >&2
 load_stop rollback
