@@ -273,6 +273,7 @@ backup_restore
 
 # ---------------------------------------------------------------- 6. runbooks
 log "6. runbook commands, as written"
-KUBECONFIG="$admin_kubeconfig" NS="$ns" bash scripts/rehearsal/runbooks.sh
+KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$KUBECONFIG" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" \
+  bash scripts/rehearsal/runbooks.sh
 
 log "all steps passed"
