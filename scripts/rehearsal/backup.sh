@@ -4,7 +4,7 @@
 # rclone the chart runs, built from the Go module proxy), then charts/twist-data/scripts/restore.sh
 # restores it into an emptied database; the row counts and ledger sums must match.
 # What differs from production: the endpoint (http on the node address instead of R2's https).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # work, cache, ns, ... are run.sh's
 
 # db_fingerprint: exact row count of every table of the app schema, and the ledger sums by kind
 db_fingerprint() {
@@ -36,7 +36,8 @@ backup_restore() {
   [[ -n "$before" ]] || die "no database fingerprint"
   t=$(date +%s)
   # the README's "run one now" command (k3s/README.md, Backups)
-  local job="backup-manual-$(date +%s)"
+  local job
+  job="backup-manual-$(date +%s)"
   kubectl -n "$ns" create job --from=cronjob/twist-data-backup "$job" >/dev/null
   kubectl -n "$ns" wait --for=condition=complete "job/$job" --timeout=300s >/dev/null \
     || { kubectl -n "$ns" logs "job/$job" --all-containers --prefix >&2 || true; die "backup job"; }

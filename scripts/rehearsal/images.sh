@@ -10,7 +10,7 @@
 # Third-party images are imported under the names and tags of the charts' values.yaml, so the
 # digests charts/scripts/pin-base-images.sh reads (through scripts/rehearsal/bin/crane) are the
 # local builds'. Sets AUTH_1 API_1 AUTH_2 API_2 AUTH_BAD (registry/repo@sha256:...).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154 # work, cache, ns, ... are run.sh's
 
 images_registry=localhost:5000
 

@@ -273,7 +273,8 @@ backup_restore
 
 # ---------------------------------------------------------------- 6. runbooks
 log "6. runbook commands, as written"
-KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$KUBECONFIG" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" \
+deployer_kubeconfig="$KUBECONFIG"
+KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$deployer_kubeconfig" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" \
   bash scripts/rehearsal/runbooks.sh
 
 log "all steps passed"
