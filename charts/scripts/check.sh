@@ -68,8 +68,9 @@ many() {
 }
 
 echo "== Dockerfiles"
-for svc in auth-service influencer-api; do
-  run "hadolint services/$svc/Dockerfile" hadolint --config charts/tests/hadolint.yaml "services/$svc/Dockerfile"
+run "hadolint services/Dockerfile" hadolint --config charts/tests/hadolint.yaml services/Dockerfile
+for f in scripts/images/base/*.Dockerfile; do
+  run "hadolint $f (local base-image equivalent)" hadolint --config charts/tests/hadolint-base.yaml "$f"
 done
 many "container checklist (Dockerfiles, .dockerignore, compose, env example)" \
   "$py" charts/tests/check_containers.py "$repo"
@@ -99,18 +100,19 @@ echo "== digest pinning (charts/scripts/pin-base-images.sh, run by CI before bui
 # only from the registry, in CI.
 pin="$work/pin"
 mkdir -p "$pin/bin" "$pin/charts/scripts" "$pin/services/auth-service" "$pin/services/influencer-api"
+cp services/Dockerfile "$pin/services/"
 cp docker-compose.backend.yml .env.backend.example .dockerignore "$pin/"
 cp charts/scripts/pin-base-images.sh "$pin/charts/scripts/"
-for svc in auth-service influencer-api; do cp "services/$svc/Dockerfile" "services/$svc/pom.xml" "$pin/services/$svc/"; done
+for svc in auth-service influencer-api; do cp "services/$svc/pom.xml" "$pin/services/$svc/"; done
 # shellcheck disable=SC2016 # the stand-in script's own expansions
 printf '#!/bin/sh\necho "sha256:$(printf %%s "$2" | sha256sum | cut -c1-64)"\n' >"$pin/bin/crane"
 chmod +x "$pin/bin/crane"
 # shellcheck disable=SC2016 # expanded by the inner sh
 run "pin-base-images --write pins every base image" sh -c \
   'cd "$0" && PATH="$0/bin:$PATH" CRANE=1 bash charts/scripts/pin-base-images.sh --write &&
-   [ "$(grep -c "^FROM .*@sha256:[a-f0-9]\{64\}" services/*/Dockerfile | grep -c ":2$")" = 2 ] &&
-   [ "$(grep -c "image: .*@sha256:" docker-compose.backend.yml)" = 2 ]' "$pin"
-run "pinned Dockerfiles pass hadolint" hadolint --config charts/tests/hadolint.yaml "$pin"/services/*/Dockerfile
+   [ "$(grep -c "^ARG [A-Z_]*_IMAGE=.*@sha256:[a-f0-9]\{64\}$" services/Dockerfile)" = 2 ] &&
+   [ "$(grep -c "image: \${[A-Z_]*_IMAGE:-.*@sha256:[a-f0-9]\{64\}}$" docker-compose.backend.yml)" = 2 ]' "$pin"
+run "pinned Dockerfile passes hadolint" hadolint --config charts/tests/hadolint.yaml "$pin"/services/Dockerfile
 many "container checklist on the pinned copy" "$py" charts/tests/check_containers.py "$pin"
 run "pinned compose file loads" compose-config -f "$pin/docker-compose.backend.yml" --env-file "$work/env.ok"
 

@@ -3,9 +3,10 @@
 # and Dependabot-style refreshes. Nothing here invents a digest: each one is read from the
 # registry with `docker buildx imagetools inspect` (or `crane digest` when CRANE=1).
 #
-#   charts/scripts/pin-base-images.sh --write        rewrite FROM lines of services/*/Dockerfile
-#                                                   and image: lines of docker-compose.backend.yml
-#                                                   to "tag@sha256:..." (the tag stays readable)
+#   charts/scripts/pin-base-images.sh --write        rewrite the base-image ARG defaults of
+#                                                   services/Dockerfile and the image defaults of
+#                                                   docker-compose.backend.yml to "tag@sha256:..."
+#                                                   (the tag stays readable)
 #   charts/scripts/pin-base-images.sh --print-sets   print the helm --set flags with the digests of
 #                                                   the charts' third-party images (cloudflared,
 #                                                   the JDK test image, postgres, redis, rclone)
@@ -24,14 +25,15 @@ digest_of() { # image:tag -> sha256:... of the multi-arch index
 
 write() {
   local file ref digest
-  for file in services/*/Dockerfile docker-compose.backend.yml; do
-    # refs like name:tag that are not pinned yet (FROM lines and compose image: lines)
-    grep -Eo '^(FROM( --platform=\S+)? |    image: )[a-z0-9./-]+:[A-Za-z0-9._-]+( |$)' "$file" \
-      | awk '{print $NF}' | grep -v '^twist/' | sort -u | while read -r ref; do
+  # unpinned name:tag refs: the Dockerfile's base-image ARG defaults (ARG BUILD_IMAGE=x:tag) and
+  # the compose file's image defaults (image: ${POSTGRES_IMAGE:-x:tag})
+  for file in services/Dockerfile docker-compose.backend.yml; do
+    grep -Eo '^(ARG [A-Z_]+_IMAGE=|    image: \$\{[A-Z_]+_IMAGE:-)[a-z0-9./-]+:[A-Za-z0-9._-]+(\}|$)' "$file" \
+      | sed -E 's/^(ARG [A-Z_]+=|    image: \$\{[A-Z_]+:-)//; s/\}$//' | grep -v '^twist/' | sort -u | while read -r ref; do
         digest="$(digest_of "$ref")"
         [[ "$digest" =~ ^sha256:[a-f0-9]{64}$ ]] || { echo "no digest for $ref" >&2; exit 1; }
         echo "$file: $ref -> $ref@$digest"
-        sed -i -E "s#(FROM( --platform=\S+)? |    image: )${ref//./\\.}( |$)#\1$ref@$digest\3#" "$file"
+        sed -i -E "s#^(ARG [A-Z_]+_IMAGE=|    image: \\$\\{[A-Z_]+_IMAGE:-)${ref//./\\.}(\\}|$)#\\1$ref@$digest\\2#" "$file"
       done
   done
 }

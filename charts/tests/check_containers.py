@@ -41,18 +41,35 @@ def dockerfile_instructions(text):
     return out
 
 
-def check_dockerfile(root, svc, port):
-    path = root / "services" / svc / "Dockerfile"
-    name = f"Dockerfile {svc}"
+def check_dockerfile(root):
+    """services/Dockerfile: one multi-stage file for both services (build arg SERVICE)."""
+    path = root / "services" / "Dockerfile"
+    name = "Dockerfile"
     if not path.exists():
         check(f"{name} exists", False, str(path))
         return
+    for svc in SERVICES:
+        old = root / "services" / svc / "Dockerfile"
+        check(f"no second Dockerfile services/{svc}/Dockerfile (one file for both services)",
+              not old.exists())
     ins = dockerfile_instructions(path.read_text())
     froms = [(i, a, c) for i, (w, a, c) in enumerate(ins) if w == "FROM"]
     check(f"{name} is multi-stage", len(froms) >= 2, f"{len(froms)} FROM")
-    for _, args, comments in froms:
-        words = [w for w in args.split() if not w.startswith("--")]
-        ref = words[0]
+    # base images are ARG defaults (BUILD_IMAGE, RUNTIME_IMAGE) so a machine without a registry
+    # can name local equivalents; each default is a tag, marked for CI's digest pinning
+    args = {}
+    for i, (w, a, c) in enumerate(ins):
+        if w == "ARG" and "=" in a and i < froms[0][0]:
+            key, _, value = a.partition("=")
+            args[key] = (value, c)
+    for _, fargs, _ in froms:
+        words = [w for w in fargs.split() if not w.startswith("--")]
+        m = re.fullmatch(r"\$\{?([A-Z_]+)\}?", words[0])
+        check(f"{name} FROM {words[0]} names a global ARG with a default", m and m.group(1) in args,
+              f"args {sorted(args)}")
+    for key, (ref, comments) in args.items():
+        if not key.endswith("_IMAGE"):
+            continue
         repo_tag = ref.split("@")[0]
         tag = repo_tag.rsplit(":", 1)[1] if ":" in repo_tag.rsplit("/", 1)[-1] else ""
         check(f"{name} base {ref} has an explicit tag, not latest", tag and tag != "latest")
@@ -77,23 +94,26 @@ def check_dockerfile(root, svc, port):
     check(f"{name} ENTRYPOINT is exec form", entry.startswith("["))
     for flag in ("-XX:MaxRAMPercentage=", "-XX:+ExitOnOutOfMemoryError"):
         check(f"{name} JVM flag {flag}", flag in entry)
-    check(f"{name} runs {svc}.jar", f"{svc}.jar" in entry)
-    # the Dockerfile copies what the module's pom really builds (finalName, libs/ class path)
-    pom = (root / "services" / svc / "pom.xml")
-    pom_text = pom.read_text() if pom.exists() else ""
     body = path.read_text()
-    check(f"{name} copies the jar the pom builds (finalName {svc})",
-          f"<finalName>{svc}</finalName>" in pom_text
-          and f"services/{svc}/target/{svc}.jar" in body, str(pom))
-    check(f"{name} copies libs/ (the manifest's Class-Path prefix)",
-          "<classpathPrefix>libs</classpathPrefix>" in pom_text
-          and f"services/{svc}/target/libs" in body)
-    check(f"{name} EXPOSE {port}", any(w == "EXPOSE" and str(port) in a for w, a, _ in final))
+    check(f"{name} runs the jar the build stage links as /app/service.jar",
+          "/app/service.jar" in entry and 'ln -s "${SERVICE}.jar" /out/service.jar' in body)
+    check(f"{name} copies services/$SERVICE/target/$SERVICE.jar and its libs/",
+          'services/${SERVICE}/target/${SERVICE}.jar' in body and 'services/${SERVICE}/target/libs' in body)
+    check(f"{name} EXPOSE and SERVER_PORT follow the PORT build arg",
+          any(w == "EXPOSE" and "${PORT}" in a for w, a, _ in final)
+          and any(w == "ENV" and "SERVER_PORT=${PORT}" in a for w, a, _ in final))
     check(f"{name} no ADD of remote URLs",
           not any(w == "ADD" and "://" in a for w, a, _ in ins))
     check(f"{name} no secret baked into ENV/ARG",
           not any(w in ("ENV", "ARG") and re.search(r"(PASSWORD|SECRET|TOKEN|_KEYS?)=\S", a)
                   for w, a, _ in ins))
+    # what each module's pom really builds: finalName <service>, libs/ class path
+    for svc in SERVICES:
+        pom = root / "services" / svc / "pom.xml"
+        pom_text = pom.read_text() if pom.exists() else ""
+        check(f"{name} SERVICE={svc}: the pom builds {svc}.jar with a libs/ class path",
+              f"<finalName>{svc}</finalName>" in pom_text
+              and "<classpathPrefix>libs</classpathPrefix>" in pom_text, str(pom))
 
 
 def check_dockerignore(root):
@@ -158,8 +178,12 @@ def check_compose(root):
         vols = services[name].get("volumes") or []
         check(f"compose: {name} keeps data in a named volume",
               vols and all(str(v).split(":")[0] in (doc.get("volumes") or {}) for v in vols))
-    check("compose: PostgreSQL 17", services["postgres"]["image"].startswith("postgres:17"))
-    check("compose: Redis 7", services["redis"]["image"].startswith("redis:7"))
+    check("compose: PostgreSQL 17 (official image unless POSTGRES_IMAGE names an equivalent)",
+          re.fullmatch(r"\$\{POSTGRES_IMAGE:-postgres:17[^}]*\}", services["postgres"]["image"]),
+          services["postgres"]["image"])
+    check("compose: Redis 7 (official image unless REDIS_IMAGE names an equivalent)",
+          re.fullmatch(r"\$\{REDIS_IMAGE:-redis:7[^}]*\}", services["redis"]["image"]),
+          services["redis"]["image"])
     redis_cmd = " ".join(services["redis"].get("command") or [])
     check("compose: Redis requires a password and keeps an AOF",
           "requirepass" in redis_cmd and "--appendonly yes" in redis_cmd)
@@ -175,6 +199,16 @@ def check_compose(root):
         check(f"compose: {svc} drops all capabilities", s.get("cap_drop") == ["ALL"])
         check(f"compose: {svc} health check gates on /ready",
               "/ready" in " ".join(map(str, s["healthcheck"]["test"])))
+        build = s.get("build") or {}
+        build_args = build.get("args") or []
+        check(f"compose: {svc} builds services/Dockerfile with SERVICE={svc} and PORT={port}",
+              build.get("dockerfile") == "services/Dockerfile"
+              and f"SERVICE={svc}" in build_args and f"PORT={port}" in build_args, build)
+        check(f"compose: {svc} base-image overrides come from the environment only (no value)",
+              "BUILD_IMAGE" in build_args and "RUNTIME_IMAGE" in build_args, build_args)
+    check("compose: migrate and influencer-api are one build",
+          services["migrate"].get("build") == services["influencer-api"].get("build")
+          and services["migrate"].get("image") == services["influencer-api"].get("image"))
     deps = services["influencer-api"].get("depends_on") or {}
     check("compose: influencer-api waits for migrate to complete successfully",
           (deps.get("migrate") or {}).get("condition") == "service_completed_successfully")
@@ -188,8 +222,7 @@ def check_compose(root):
 
 def main():
     root = Path(sys.argv[1]).resolve()
-    for svc, port in SERVICES.items():
-        check_dockerfile(root, svc, port)
+    check_dockerfile(root)
     check_dockerignore(root)
     check_compose(root)
     failed = 0

@@ -44,12 +44,13 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 for svc in auth-service influencer-api; do
   out="$ctx/services/$svc/target"
   # the image's ENTRYPOINT, with the JDK here and the jar where bwrap mounts it
-  mapfile -t entry < <(python3 - "$repo/services/$svc/Dockerfile" <<'PY'
+  # (/app/service.jar is the image's link to /app/<service>.jar)
+  mapfile -t entry < <(python3 - "$repo/services/Dockerfile" "$svc" <<'PY'
 import json, re, sys
 text = open(sys.argv[1]).read()
 line = [l for l in text.splitlines() if l.startswith("ENTRYPOINT ")][-1]
 for arg in json.loads(line[len("ENTRYPOINT "):]):
-    print(arg.replace("/app/", "/mnt/"))
+    print(arg.replace("/app/service.jar", f"/app/{sys.argv[2]}.jar").replace("/app/", "/mnt/"))
 PY
 )
   [[ "${entry[0]}" == java ]] && entry[0]="$JAVA_HOME/bin/java"

@@ -1,7 +1,7 @@
 """Behaviour of the scripts the workflows call (scripts/github), run for real with stand-ins for
 the programs that need GitHub, a VM or Docker (gh, ssh, kubectl, docker): promotion and rollback
-records, the helm values (rendered with the real charts when present), smoke checks, the
-compose env file, the SSH tunnel's host-key pinning and the ruleset script.
+records, the helm values (rendered with the real charts when present), smoke checks, the SSH
+tunnel's host-key pinning and the ruleset script.
 """
 
 from __future__ import annotations
@@ -258,28 +258,6 @@ def test_smoke_fails_when_not_ready(server):
 def test_smoke_refuses_plain_http_to_remote_hosts():
     r = run(["bash", SCRIPTS / "smoke.sh", "http://api.twist.example"])
     assert r.returncode == 2
-
-
-# --- compose-env.sh -----------------------------------------------------------------------------------
-
-
-@pytest.mark.skipif(not (ROOT / ".env.backend.example").exists(), reason=".env.backend.example not in the tree yet")
-def test_compose_env_fills_every_required_secret(tmp_path):
-    bin_ = tmp_path / "bin"
-    bin_.mkdir()
-    jwk = '{"keys":[{"kty":"EC","kid":"k1","crv":"P-256","x":"x","y":"y","d":"d"}]}'
-    stub(bin_, "docker", f"""case "$1" in build) exit 0 ;; run) echo '{jwk}' ;; esac\n""")
-    out = tmp_path / ".env.backend"
-    r = run(["bash", SCRIPTS / "compose-env.sh", ROOT / ".env.backend.example", out], {"PATH": f"{bin_}:{os.environ['PATH']}"})
-    assert r.returncode == 0, r.stderr
-    assert stat.S_IMODE(out.stat().st_mode) == 0o600
-    values = dict(line.split("=", 1) for line in out.read_text().splitlines() if re.match(r"^[A-Z_]+=", line))
-    example = (ROOT / ".env.backend.example").read_text()
-    # every variable the example marks REQUIRED is filled
-    for name in re.findall(r"# REQUIRED[^\n]*\n(?:#[^\n]*\n)*([A-Z_]+)=", example):
-        assert values.get(name), f"{name} left empty"
-    assert values["AUTH_JWT_KEYS"] == f"'{jwk}'"
-    assert values["DB_PASSWORD"] != values["REDIS_PASSWORD"]
 
 
 # --- k3s-tunnel.sh ------------------------------------------------------------------------------------

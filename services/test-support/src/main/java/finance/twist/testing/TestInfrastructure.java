@@ -9,7 +9,9 @@ import java.util.UUID;
  *   <li>servers named by {@code TWIST_TEST_DATABASE_URL}
  *       ({@code postgresql://user:password@host:port/database}) and {@code TWIST_TEST_REDIS_URL}
  *       ({@code redis://[:password@]host:port});</li>
- *   <li>Testcontainers, when a Docker engine answers;</li>
+ *   <li>Testcontainers, when asked ({@code TWIST_TEST_CONTAINERS=1}, GitHub's java job) or when a
+ *       Docker engine answers and already holds the images (nothing is pulled to decide;
+ *       {@code TWIST_TEST_CONTAINERS=0} never uses it);</li>
  *   <li>embedded PostgreSQL and Redis binaries from Maven artifacts.</li>
  * </ol>
  * Tests get isolation from {@link #newDatabase} (a database each) and {@link #newRedis} (a key
@@ -61,7 +63,7 @@ public final class TestInfrastructure {
                     userInfo.length > 1 ? userInfo[1] : "",
                     uri.getPath().length() > 1 ? uri.getPath().substring(1) : "postgres");
         }
-        if (ContainerServers.dockerAvailable()) {
+        if (ContainerServers.usable()) {
             return ContainerServers.postgres();
         }
         var embedded = EmbeddedServers.startPostgres(null, 0);
@@ -80,7 +82,7 @@ public final class TestInfrastructure {
         if (named != null && !named.isBlank()) {
             return named;
         }
-        if (ContainerServers.dockerAvailable()) {
+        if (ContainerServers.usable()) {
             return ContainerServers.redisUrl();
         }
         int port = EmbeddedServers.freePort();
