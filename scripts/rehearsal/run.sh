@@ -62,7 +62,9 @@ teardown() {
   bash scripts/github/k3s-tunnel.sh close || true
   [[ -f "$work/rclone.pid" ]] && { kill "$(cat "$work/rclone.pid")" 2>/dev/null || true; }
   bash scripts/cluster/cluster.sh down || true
-  if [[ -f "$work/deploy-user-created" ]]; then userdel -r deploy 2>/dev/null || true; fi
+  if [[ -f "$work/deploy-user-created" ]]; then
+    for _ in 1 2 3 4 5; do userdel -r deploy 2>/dev/null && break; sleep 1; done
+  fi
   figure total_seconds $(( $(date +%s) - started_all ))
   log "figures:"; cat "$figures" >&2
   [[ -n "${TWIST_REHEARSAL_FIGURES:-}" ]] && cp "$figures" "$TWIST_REHEARSAL_FIGURES"
