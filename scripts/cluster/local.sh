@@ -86,6 +86,13 @@ wait_for() {
   die "$what not ready after ${secs}s (logs: $logs)"
 }
 
+# write_if_changed FILE: stdin to FILE unless FILE already holds exactly that
+write_if_changed() {
+  local tmp="$1.new"
+  cat >"$tmp"
+  if cmp -s "$tmp" "$1"; then rm -f "$tmp"; else mv "$tmp" "$1"; fi
+}
+
 # ---------- certificates ----------
 # cert NAME CN O [SANs]: key + certificate signed by the cluster CA (1 year).
 cert() {
@@ -298,7 +305,7 @@ up() {
 
   log "kubelet"
   mkdir -p "$state/kubelet" "$state/kubelet-pods"
-  cat >"$state/kubelet.yaml" <<YAML
+  write_if_changed "$state/kubelet.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 # this machine kind is cgroup v1 (hybrid); kubelet >= 1.35 refuses it unless told
@@ -330,7 +337,8 @@ YAML
     --root-dir="$state/kubelet" --hostname-override="$node" --node-ip="$ip" --v=1
 
   log "kube-proxy (iptables)"
-  cat >"$state/kube-proxy.yaml" <<YAML
+  # kube-proxy exits when its configuration file changes: rewrite it only when it differs
+  write_if_changed "$state/kube-proxy.yaml" <<YAML
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
 clientConnection: {kubeconfig: $state/kube-proxy.kubeconfig}
@@ -524,7 +532,7 @@ down() {
   # shims of this containerd (their command line names its socket) outlive it: stop them by pid
   local p
   for p in /proc/[0-9]*; do
-    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q -- "-address $sock "; then kill -9 "${p#/proc/}" 2>/dev/null || true; fi
+    if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "-address $sock "; then kill -9 "${p#/proc/}" 2>/dev/null || true; fi
   done
   # mounts under our directories (pod volumes, container root filesystems, shm, network
   # namespaces: netns_mounts_under_state_dir), deepest first

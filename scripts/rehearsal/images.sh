@@ -36,27 +36,49 @@ full_name() {
 ctr_images() { bash scripts/cluster/cluster.sh ctr images "$@"; }
 digest_of() { ctr_images ls "name==$(full_name "$1")" | awk 'NR > 1 {print $3}'; }
 
-# import_as TAR NAME: import an archive (its one image) and tag it NAME; prints NAME's digest.
-# An image whose config (its id) the store already holds is only tagged: an import costs about
-# a minute per archive on a busy machine, a warm run imports nothing.
+# import_as TAR NAME [KEY]: import an archive (its one image), tag it NAME and NAME's repository
+# @digest (the reference the kubelet resolves for "repo:tag@sha256:..."; ctr import does not make
+# it, a registry pull would); prints the digest. KEY (default: the archive's path, size and
+# mtime) is recorded per store, so a warm run only re-tags: an import costs about a minute per
+# archive on a busy machine.
+imported_list="${TWIST_K8S_STATE:-/var/lib/twist-k8s}/imported.list"
 import_as() {
-  local tar="$1" name before id
+  local tar="$1" name key before digest
   name="$(full_name "$2")"
-  read -r before id < <(python3 -c '
-import json, os, sys, tarfile
-m = json.load(tarfile.open(sys.argv[1]).extractfile("manifest.json"))[0]
-print(m["RepoTags"][0], "sha256:" + os.path.basename(m["Config"]).removesuffix(".json"))' "$tar")
-  if ctr_images ls -q | grep -qx "$id"; then
-    ctr_images tag --force "$id" "$name" >/dev/null
-  else
+  key="${3:-$tar $(stat -c '%s %Y' "$tar" 2>/dev/null)}"
+  before="$( (grep -F "$key|" "$imported_list" 2>/dev/null || true) | tail -n1 | cut -d'|' -f2)"
+  if [[ -z "$before" ]] || ! ctr_images ls -q | grep -xF "$before" >/dev/null; then
+    before="$(python3 -c 'import json,sys,tarfile; t=tarfile.open(sys.argv[1]); print(json.load(t.extractfile("manifest.json"))[0]["RepoTags"][0])' "$tar")"
+    before="$(full_name "$before")"
     bash scripts/cluster/cluster.sh import "$tar" >&2
-    [[ "$(full_name "$before")" == "$name" ]] || ctr_images tag --force "$(full_name "$before")" "$name" >/dev/null
+    mkdir -p "$(dirname "$imported_list")"
+    echo "$key|$before" >>"$imported_list"
   fi
-  digest_of "$name"
+  [[ "$before" == "$name" ]] || ctr_images tag --force "$before" "$name" >/dev/null
+  digest="$(digest_of "$name")"
+  ctr_images tag --force "$name" "${name%:*}@$digest" >/dev/null
+  echo "$digest"
+}
+
+# derived SRC_TAR NAME ARGS...: image-tool.py's image from SRC_TAR, imported as NAME; the
+# archive is made only when this derivation is not in the store yet
+derived() {
+  local src="$1" name="$2" key; shift 2
+  key="derived $src $(stat -c '%s %Y' "$src") $*"
+  local known
+  known="$( (grep -F "$key|" "$imported_list" 2>/dev/null || true) | tail -n1 | cut -d'|' -f2)"
+  if [[ -n "$known" ]] && ctr_images ls -q | grep -xF "$known" >/dev/null; then
+    import_as /dev/null "$name" "$key"
+    return
+  fi
+  python3 scripts/rehearsal/image-tool.py "$src" "$work_images/derived.tar" "twist-rehearsal/$(basename "${name%:*}"):${name##*:}" "$@" >/dev/null
+  import_as "$work_images/derived.tar" "$name" "$key"
+  rm -f "$work_images/derived.tar"
 }
 
 images_prepare() {
   local dir="$1" env_file
+  work_images="$dir"
   mkdir -p "$dir"
   env_file="${TWIST_IMAGES_ENV:-}"
   if [[ -z "$env_file" ]]; then
@@ -84,22 +106,26 @@ images_prepare() {
   d="$(import_as "$(tar_of API_IMAGE)" "$images_registry/twist-influencer-api:build-1")"; API_1="$images_registry/twist-influencer-api@$d"
   d="$(import_as "$(tar_of AUTH_IMAGE_UPGRADE)" "$images_registry/twist-auth-service:build-2")"; AUTH_2="$images_registry/twist-auth-service@$d"
   d="$(import_as "$(tar_of API_IMAGE_UPGRADE)" "$images_registry/twist-influencer-api:build-2")"; API_2="$images_registry/twist-influencer-api@$d"
-  python3 scripts/rehearsal/image-tool.py "$(tar_of AUTH_IMAGE)" "$dir/auth-bad.tar" twist-rehearsal/auth:never-ready \
-    --label twist.ci.build=never-ready --entrypoint '["sleep", "infinity"]' >/dev/null
-  d="$(import_as "$dir/auth-bad.tar" "$images_registry/twist-auth-service:never-ready")"; AUTH_BAD="$images_registry/twist-auth-service@$d"
-  rm -f "$dir"/*.tar
+  d="$(derived "$(tar_of AUTH_IMAGE)" "$images_registry/twist-auth-service:never-ready" \
+    --label twist.ci.build=never-ready --entrypoint '["sleep", "infinity"]')"
+  AUTH_BAD="$images_registry/twist-auth-service@$d"
 
   import_as "$(tar_of POSTGRES_IMAGE)" "$(chart_image twist-data postgresql.image)" >/dev/null
   import_as "$(tar_of REDIS_IMAGE)" "$(chart_image twist-data redis.image)" >/dev/null
   import_as "$(tar_of JDK_IMAGE)" "$(chart_image twist tests.jwtRoundTrip.image)" >/dev/null
-  python3 scripts/rehearsal/image-tool.py "$(tar_of REDIS_IMAGE)" "$dir/rclone.tar" twist-rehearsal/rclone:1 \
-    --add "$cache/rclone/$RCLONE_VERSION/rclone:/usr/local/bin/rclone" >/dev/null
-  import_as "$dir/rclone.tar" "$(chart_image twist-data backup.image)" >/dev/null
-  rm -f "$dir/rclone.tar"
   # the tunnel is off here: cloudflared never runs, so no image is made for it (the crane stand-in
   # answers its digest as "not used", see scripts/rehearsal/bin/crane)
   export REHEARSAL_UNUSED_IMAGES
   REHEARSAL_UNUSED_IMAGES="$(full_name "$(chart_image twist tunnel.image)")"
+  if [[ -x "$cache/rclone/$RCLONE_VERSION/rclone" ]]; then
+    derived "$(tar_of REDIS_IMAGE)" "$(chart_image twist-data backup.image)" \
+      --add "$cache/rclone/$RCLONE_VERSION/rclone:/usr/local/bin/rclone" >/dev/null
+  elif [[ "${TWIST_REHEARSAL_UNTIL:-7}" -lt 5 ]]; then
+    log "no rclone yet: the backup image is not made (steps before 5 only)"
+    REHEARSAL_UNUSED_IMAGES+=" $(full_name "$(chart_image twist-data backup.image)")"
+  else
+    die "rclone $RCLONE_VERSION is not built (scripts/cluster/build-k8s.sh)"
+  fi
   log "images: build 1 $AUTH_1 $API_1; build 2 ${AUTH_2##*@} ${API_2##*@}; never-ready ${AUTH_BAD##*@}"
 }
 

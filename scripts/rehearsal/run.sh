@@ -23,6 +23,9 @@
 #   7. teardown  always (trap): tunnel closed, cluster down by pid, no iptables/mount residue
 #
 #   scripts/rehearsal/run.sh            (root; bin/test rehearsal)
+# For working on it: TWIST_REHEARSAL_UNTIL=N stops after step N (teardown still runs);
+# TWIST_REHEARSAL_REUSE_IMAGES=1 reuses the last scripts/images/build.sh export;
+# TWIST_REHEARSAL_SKIP_BUILD=1 skips scripts/cluster/build-k8s.sh (binaries already cached).
 # Failures print the cluster state and the logs of the failing pods.
 set -euo pipefail
 
@@ -40,6 +43,8 @@ started_all=$(date +%s)
 log() { echo "rehearsal: $(date -u +%H:%M:%S) $*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 figure() { echo "$1=$2" >>"$figures"; log "figure $1=$2"; }
+until_step="${TWIST_REHEARSAL_UNTIL:-7}"
+done_after() { if [[ "$until_step" -le "$1" ]]; then log "stopping after step $1 (TWIST_REHEARSAL_UNTIL)"; exit 0; fi; }
 admin_kubectl() { KUBECONFIG="$admin_kubeconfig" kubectl "$@"; }
 
 [[ "$(id -u)" -eq 0 ]] || die "run as root (the cluster, sshd and the deploy user need it)"
@@ -79,7 +84,7 @@ t=$(date +%s)
 eval "$(bash charts/scripts/install-tools.sh --env)"
 figure tools_seconds $(( $(date +%s) - t ))
 t=$(date +%s)
-bash scripts/cluster/cluster.sh build
+[[ -n "${TWIST_REHEARSAL_SKIP_BUILD:-}" ]] || bash scripts/cluster/cluster.sh build
 figure cluster_build_seconds $(( $(date +%s) - t ))
 export PATH="$cache/k8s/$KUBERNETES_VERSION:$PATH"
 t=$(date +%s)
@@ -196,6 +201,8 @@ smoke() {
 }
 smoke
 
+done_after 1
+
 # ---------------------------------------------------------------- 2. upgrade under load
 log "2. upgrade to build 2 under load"
 node scripts/rehearsal/load.mjs setup --auth "$AUTH_URL" --api "$API_URL" --admin-key "$admin_key" --state "$work/load-state.json"
@@ -238,6 +245,8 @@ images_expect "$AUTH_2" "$API_2"
 # after the hook's Job is deleted)
 admin_kubectl -n "$ns" get events -o json | python3 scripts/rehearsal/hook-order.py "$(date -u -d "@$t" +%FT%TZ)"
 
+done_after 2
+
 # ---------------------------------------------------------------- 3. a build that never gets ready
 log "3. a build whose readiness never passes: upgrade fails, --atomic restores build 2"
 load_start bad
@@ -251,6 +260,8 @@ grep -E "rolled back|rollback|atomic" "$work/deploy-bad.log" | tail -n 3 >&2 || 
 load_stop bad
 images_expect "$AUTH_2" "$API_2"
 helm history twist -n "$ns" --max 5
+
+done_after 3
 
 # ---------------------------------------------------------------- 4. rollback to the last good
 log "4. rollback.yml's logic: back to the last good revision (build 1)"
@@ -267,11 +278,15 @@ node scripts/rehearsal/load.mjs verify --auth "$AUTH_URL" --api "$API_URL" --sta
   --results "$work/load-upgrade.json" "$work/load-bad.json" "$work/load-rollback.json"
 ledger_invariants
 
+done_after 4
+
 # ---------------------------------------------------------------- 5. backup and restore
 log "5. backup to S3 on this host, restore into an emptied database"
 # shellcheck source=scripts/rehearsal/backup.sh
 source scripts/rehearsal/backup.sh
 backup_restore
+
+done_after 5
 
 # ---------------------------------------------------------------- 6. runbooks
 log "6. runbook commands, as written"
