@@ -552,7 +552,7 @@ down() {
 iptables_cleanup() {
   local table chain rule
   for table in filter nat mangle; do
-    iptables -t "$table" -S 2>/dev/null | grep -E '^-A .* -j (KUBE-|CNI-)' | grep -vE '^-A (KUBE-|CNI-)' | while read -r rule; do
+    { iptables -t "$table" -S 2>/dev/null || true; } | { grep -E '^-A .* -j (KUBE-|CNI-)' || true; } | { grep -vE '^-A (KUBE-|CNI-)' || true; } | while read -r rule; do
       # shellcheck disable=SC2086 # the rule is split into iptables arguments on purpose
       eval "iptables -t $table ${rule/-A/-D}" 2>/dev/null || true
     done
