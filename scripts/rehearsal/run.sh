@@ -153,6 +153,7 @@ python3 scripts/rehearsal/env-from-readme.py k3s/README.md "$secrets_file" \
   "EDGE_SERVICE_KEY=$(openssl rand -hex 32)" \
   "BACKUP_S3_ACCESS_KEY_ID=rehearsal-$(openssl rand -hex 4)" \
   "BACKUP_S3_SECRET_ACCESS_KEY=$(openssl rand -hex 24)" \
+  "CONVERSIONS_SECRET_KEY=$(openssl rand -base64 32)" \
   "-CLOUDFLARED_TUNNEL_TOKEN"
 # on the VM, as root, with the cluster admin's kubeconfig (README step 5)
 KUBECONFIG="$admin_kubeconfig" bash k3s/load-secrets.sh "$ns" "$secrets_file"
