@@ -10,8 +10,8 @@
 //
 // setup: the operator (an admin wallet) signs in, an influencer registers (its staking pool), the
 //        operator creates a product, the influencer makes a referral link, 4 stakers are credited.
-// run:   workers loop until the stop file exists: Sign-In-With-Solana of a fresh wallet,
-//        GET /me, POST /staking/stake of 1 TWIST (unique Idempotency-Key), GET /r/<code> (302).
+// run:   workers loop until the stop file exists: Sign-In-With-Solana of a fresh wallet (one a
+//        second in all: auth-service's per-IP limit), GET /me, POST /staking/stake of 1 TWIST (unique Idempotency-Key), GET /r/<code> (302).
 //        Every acknowledged stake (200 + transaction id) is recorded. Prints a JSON summary.
 // verify: each staker's staked balance equals the sum of its acknowledged stakes (none lost, none
 //        doubled) and available = credited - staked.
@@ -152,14 +152,20 @@ async function runLoad() {
   );
   const started = Date.now();
   let n = 0;
+  // auth-service allows 120 requests per client IP and endpoint per minute (docs/configuration.md,
+  // AUTH_RATE_LIMIT_IP_PER_MINUTE) and every worker shares this host's address: one sign-in a
+  // second in all, the other requests as fast as they come back.
+  let nextSignIn = 0;
   async function worker(w) {
     const staker = stakers[w % stakers.length];
+    let session = staker.session;
     while (!existsSync(stopFile)) {
       n++;
-      const session = await signIn(undefined, counted("sign-in"));
-      if (session) {
-        record("GET /me", await request("GET", `${API}/me`, undefined, auth(session.token)), 200);
+      if (Date.now() >= nextSignIn) {
+        nextSignIn = Date.now() + 1000;
+        session = (await signIn(undefined, counted("sign-in"))) ?? session;
       }
+      record("GET /me", await request("GET", `${API}/me`, undefined, auth(session.token)), 200);
       const key = `load-stake-${state.run}-${w}-${n}`;
       const r = await request(
         "POST",
