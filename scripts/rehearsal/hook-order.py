@@ -10,10 +10,12 @@ after SINCE was created at or after that completion (events have 1 s resolution)
 import json, sys
 from datetime import datetime
 
-since = datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00"))
+def utc(t):  # "2026-12-03T15:21:40Z" or with fractions: seconds resolution, UTC
+    return datetime.strptime(t[:19], "%Y-%m-%dT%H:%M:%S")
+
+since = utc(sys.argv[1])
 def when(e):
-    t = e.get("lastTimestamp") or e.get("eventTime") or e["metadata"]["creationTimestamp"]
-    return datetime.fromisoformat(t.replace("Z", "+00:00").split(".")[0] + ("" if "+" in t else "+00:00"))
+    return utc(e.get("lastTimestamp") or e.get("eventTime") or e["metadata"]["creationTimestamp"])
 
 events = [e for e in json.load(sys.stdin)["items"] if when(e) >= since]
 done = [when(e) for e in events if e["involvedObject"]["kind"] == "Job"
