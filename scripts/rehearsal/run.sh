@@ -190,9 +190,10 @@ smoke() {
   local p
   for p in "${pf_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   pf_pids=()
-  admin_kubectl -n "$ns" port-forward svc/twist-auth-service 13101:3001 >"$work/pf-auth.log" 2>&1 &
+  # kubectl itself in the background (not a function: its pid is what gets stopped next time)
+  KUBECONFIG="$admin_kubeconfig" kubectl -n "$ns" port-forward svc/twist-auth-service 13101:3001 >"$work/pf-auth.log" 2>&1 &
   pf_pids+=($!); pids+=($!)
-  admin_kubectl -n "$ns" port-forward svc/twist-influencer-api 13103:3003 >"$work/pf-api.log" 2>&1 &
+  KUBECONFIG="$admin_kubeconfig" kubectl -n "$ns" port-forward svc/twist-influencer-api 13103:3003 >"$work/pf-api.log" 2>&1 &
   pf_pids+=($!); pids+=($!)
   for _ in $(seq 1 40); do
     grep -q Forwarding "$work/pf-auth.log" && grep -q Forwarding "$work/pf-api.log" && break
