@@ -156,6 +156,8 @@ async function runLoad() {
   // AUTH_RATE_LIMIT_IP_PER_MINUTE) and every worker shares this host's address: one sign-in a
   // second in all, the other requests as fast as they come back.
   let nextSignIn = 0;
+  // each run its own keys: a key sent again is (rightly) the same stake, not a new one
+  const runId = crypto.randomBytes(4).toString("hex");
   async function worker(w) {
     const staker = stakers[w % stakers.length];
     let session = staker.session;
@@ -166,7 +168,7 @@ async function runLoad() {
         session = (await signIn(undefined, counted("sign-in"))) ?? session;
       }
       record("GET /me", await request("GET", `${API}/me`, undefined, auth(session.token)), 200);
-      const key = `load-stake-${state.run}-${w}-${n}`;
+      const key = `load-stake-${state.run}-${runId}-${w}-${n}`;
       const r = await request(
         "POST",
         `${API}/staking/stake`,

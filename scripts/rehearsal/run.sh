@@ -213,6 +213,7 @@ load_start() { # load_start NAME: background load until $work/stop-NAME exists
   node scripts/rehearsal/load.mjs run --auth "$AUTH_URL" --api "$API_URL" --state "$work/load-state.json" \
     --stop-file "$work/stop-$1" --workers 4 --out "$work/load-$1.json" >"$work/load-$1.log" 2>&1 &
   echo $! >"$work/load-$1.pid"
+  pids+=($!)
 }
 load_stop() { # load_stop NAME: stop, wait, print; fails on any failed request
   touch "$work/stop-$1"
