@@ -3,7 +3,7 @@
 # writes a dump and its checksum to a real S3 server on this host (rclone serve s3: the same
 # rclone the chart runs, built from the Go module proxy), then charts/twist-data/scripts/restore.sh
 # restores it into an emptied database; the row counts and ledger sums must match.
-# What differs from production: the endpoint (http on the node address instead of R2's https).
+# What differs from production: the endpoint (the node address, with a CA of its own, not R2).
 # shellcheck shell=bash disable=SC2154 # work, cache, ns, ... are run.sh's
 
 # db_fingerprint: exact row count of every table of the app schema, and the ledger sums by kind
@@ -21,16 +21,24 @@ backup_restore() {
   node_ip="$(ip -4 route get 1.1.1.1 | awk '{for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1)}')"
   key_id="$(grep '^BACKUP_S3_ACCESS_KEY_ID=' "$secrets_file" | cut -d= -f2-)"
   secret="$(grep '^BACKUP_S3_SECRET_ACCESS_KEY=' "$secrets_file" | cut -d= -f2-)"
-  mkdir -p "$s3/twist-backups"
+  mkdir -p "$s3/twist-backups" "$work/s3-tls"
+  # https as R2 (the chart refuses other endpoints): a certificate for the node address from the
+  # CA the backup image trusts (scripts/rehearsal/images.sh)
+  local ca="$cache/rehearsal-s3"
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$work/s3-tls/tls.key" -subj "/CN=$node_ip" \
+    -out "$work/s3-tls/tls.csr" 2>/dev/null
+  openssl x509 -req -in "$work/s3-tls/tls.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAcreateserial -days 2 \
+    -extfile <(echo "subjectAltName=IP:$node_ip") -out "$work/s3-tls/tls.crt" 2>/dev/null
   # the keys reach rclone through its environment, never its command line
   RCLONE_AUTH_KEY="$key_id,$secret" setsid "$cache/rclone/$RCLONE_VERSION/rclone" serve s3 \
-    --addr "$node_ip:$port" "$s3" >"$work/rclone.log" 2>&1 </dev/null &
+    --addr "$node_ip:$port" --cert "$work/s3-tls/tls.crt" --key "$work/s3-tls/tls.key" "$s3" \
+    >"$work/rclone.log" 2>&1 </dev/null &
   echo $! >"$work/rclone.pid"
-  for _ in $(seq 1 30); do curl -s -o /dev/null "http://$node_ip:$port/" && break; sleep 0.5; done
+  for _ in $(seq 1 30); do curl -s -o /dev/null --cacert "$ca/ca.crt" "https://$node_ip:$port/" && break; sleep 0.5; done
 
   # the endpoint R2 has in production (helm-deploy.sh sets it from CLOUDFLARE_ACCOUNT_ID)
   helm upgrade twist-data charts/twist-data -n "$ns" --reuse-values \
-    --set-string "backup.s3.endpoint=http://$node_ip:$port" --wait --timeout 5m >/dev/null
+    --set-string "backup.s3.endpoint=https://$node_ip:$port" --wait --timeout 5m >/dev/null
 
   before="$(db_fingerprint)"
   [[ -n "$before" ]] || die "no database fingerprint"

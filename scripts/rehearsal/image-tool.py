@@ -4,7 +4,7 @@
 differs, as the CI job's build 2), a build whose readiness never passes, and the rclone image of
 the backup CronJob (the rclone binary from the Go module proxy on a base that has a shell).
 
-    image-tool.py IN.tar OUT.tar NAME:TAG [--label K=V]... [--entrypoint JSON] [--add SRC:DEST]...
+    image-tool.py IN.tar OUT.tar NAME:TAG [--label K=V]... [--env K=V]... [--entrypoint JSON] [--add SRC:DEST]...
 
 Reads manifest.json of the archive (the format `docker save` writes and `ctr images import`
 reads: https://github.com/moby/moby/blob/master/image/spec/v1.2.md), writes a new config (and a
@@ -19,6 +19,7 @@ p.add_argument("name")
 p.add_argument("--label", action="append", default=[])
 p.add_argument("--entrypoint")
 p.add_argument("--add", action="append", default=[])
+p.add_argument("--env", action="append", default=[])
 a = p.parse_args()
 
 with tarfile.open(a.src) as t:
@@ -32,6 +33,8 @@ cfg = config.setdefault("config", {})
 for kv in a.label:
     k, v = kv.split("=", 1)
     cfg["Labels"] = {**(cfg.get("Labels") or {}), k: v}
+if a.env:
+    cfg["Env"] = (cfg.get("Env") or []) + a.env
 if a.entrypoint:
     cfg["Entrypoint"] = json.loads(a.entrypoint)
     cfg["Cmd"] = None

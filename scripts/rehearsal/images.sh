@@ -118,8 +118,17 @@ images_prepare() {
   export REHEARSAL_UNUSED_IMAGES
   REHEARSAL_UNUSED_IMAGES="$(full_name "$(chart_image twist tunnel.image)")"
   if [[ -x "$cache/rclone/$RCLONE_VERSION/rclone" ]]; then
+    # the S3 server of step 5 serves https (the chart accepts only https endpoints, as R2 is) with
+    # a certificate of its own CA, which this image trusts (SSL_CERT_FILE, read by Go's TLS)
+    s3_ca="$cache/rehearsal-s3"
+    if [[ ! -s "$s3_ca/ca.crt" ]]; then
+      mkdir -p "$s3_ca" && chmod 700 "$s3_ca"
+      openssl req -x509 -newkey rsa:2048 -nodes -keyout "$s3_ca/ca.key" -out "$s3_ca/ca.crt" -days 3650 \
+        -subj "/CN=twist-rehearsal-s3-ca" -addext "basicConstraints=critical,CA:TRUE" 2>/dev/null
+    fi
     derived "$(tar_of REDIS_IMAGE)" "$(chart_image twist-data backup.image)" \
-      --add "$cache/rclone/$RCLONE_VERSION/rclone:/usr/local/bin/rclone" >/dev/null
+      --add "$cache/rclone/$RCLONE_VERSION/rclone:/usr/local/bin/rclone" \
+      --add "$s3_ca/ca.crt:/etc/twist-rehearsal/s3-ca.crt" --env SSL_CERT_FILE=/etc/twist-rehearsal/s3-ca.crt >/dev/null
   elif [[ "${TWIST_REHEARSAL_UNTIL:-7}" -lt 5 ]]; then
     log "no rclone yet: the backup image is not made (steps before 5 only)"
     REHEARSAL_UNUSED_IMAGES+=" $(full_name "$(chart_image twist-data backup.image)")"
