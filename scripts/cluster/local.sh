@@ -214,9 +214,11 @@ TOML
 JSON
   start containerd containerd --config "$state/containerd.toml"
   wait_for containerd 30 ctr -a "$sock" version
+  wait_for "containerd's CRI plugin" 60 cri_ready
 }
 
 ctr_k8s() { ctr -a "$sock" -n k8s.io "$@"; }
+cri_ready() { ctr -a "$sock" plugins ls 2>/dev/null | grep -Eq '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok$'; }
 
 # import TAR...: images into the kubelet's containerd (docker-save or OCI archives).
 import_images() {
@@ -333,8 +335,15 @@ evictionHard: {memory.available: 200Mi, nodefs.available: 2%, imagefs.available:
 imageGCHighThresholdPercent: 95
 imageGCLowThresholdPercent: 90
 YAML
-  start kubelet "$bin/kubelet" --config="$state/kubelet.yaml" --kubeconfig="$state/kubelet.kubeconfig" \
-    --root-dir="$state/kubelet" --hostname-override="$node" --node-ip="$ip" --v=1
+  # the kubelet exits at once while the CRI still answers "server is not initialized yet": retry
+  local try
+  for try in 1 2 3 4 5 6 7 8 9 10; do
+    start kubelet "$bin/kubelet" --config="$state/kubelet.yaml" --kubeconfig="$state/kubelet.kubeconfig" \
+      --root-dir="$state/kubelet" --hostname-override="$node" --node-ip="$ip" --v=1
+    sleep 3
+    running kubelet && break
+    log "kubelet exited (try $try): $(tail -n1 "$logs/kubelet.log" | cut -c1-160)"
+  done
 
   log "kube-proxy (iptables)"
   # kube-proxy exits when its configuration file changes: rewrite it only when it differs
