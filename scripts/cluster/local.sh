@@ -218,7 +218,7 @@ JSON
 }
 
 ctr_k8s() { ctr -a "$sock" -n k8s.io "$@"; }
-cri_ready() { ctr -a "$sock" plugins ls 2>/dev/null | grep -Eq '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok$'; }
+cri_ready() { ctr -a "$sock" plugins ls 2>/dev/null | grep -Eq '^io\.containerd\.grpc\.v1[[:space:]]+cri[[:space:]].*[[:space:]]ok[[:space:]]*$'; }
 
 # import TAR...: images into the kubelet's containerd (docker-save or OCI archives).
 import_images() {
