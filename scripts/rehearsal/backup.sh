@@ -29,8 +29,9 @@ backup_restore() {
     -out "$work/s3-tls/tls.csr" 2>/dev/null
   openssl x509 -req -in "$work/s3-tls/tls.csr" -CA "$ca/ca.crt" -CAkey "$ca/ca.key" -CAcreateserial -days 2 \
     -extfile <(echo "subjectAltName=IP:$node_ip") -out "$work/s3-tls/tls.crt" 2>/dev/null
-  # the keys reach rclone through its environment, never its command line
-  RCLONE_AUTH_KEY="$key_id,$secret" setsid "$cache/rclone/$RCLONE_VERSION/rclone" serve s3 \
+  # the keys reach rclone through its environment, never its command line (a list flag's
+  # environment value is CSV: the pair is quoted to stay one entry)
+  RCLONE_AUTH_KEY="\"$key_id,$secret\"" setsid "$cache/rclone/$RCLONE_VERSION/rclone" serve s3 \
     --addr "$node_ip:$port" --cert "$work/s3-tls/tls.crt" --key "$work/s3-tls/tls.key" "$s3" \
     >"$work/rclone.log" 2>&1 </dev/null &
   echo $! >"$work/rclone.pid"
