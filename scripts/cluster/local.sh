@@ -508,9 +508,15 @@ CONF
 }
 
 # ---------- down ----------
+# sshd_down: the listener's session processes first (they outlive it), then the listener
+sshd_down() {
+  if running sshd; then pkill -TERM -P "$(cat "$run/sshd.pid")" 2>/dev/null || true; sleep 1; fi
+  stop sshd
+}
+
 down() {
   [[ "$(id -u)" -eq 0 ]] || die "run as root"
-  stop sshd
+  sshd_down
   if running kube-apiserver && running kubelet; then
     # let the kubelet stop every pod sandbox itself (CNI DEL frees addresses and port mappings)
     log "deleting workloads"
@@ -599,7 +605,7 @@ case "${1:-}" in
   up) up ;;
   down) down ;;
   sshd-up) mkdir -p "$state" "$run" "$logs"; sshd_up ;;
-  sshd-down) stop sshd ;;
+  sshd-down) sshd_down ;;
   import) shift; import_images "$@" ;;
   ctr) shift; ctr_k8s "$@" ;;
   dump) dump ;;
