@@ -12,6 +12,10 @@
 #   --ingress traefik   k3s's Traefik serves the API hosts; ports 80/443 are opened
 #   --rotate-deployer-tokens   issue new 90-day tokens (kubeconfigs) for CI's deployer and the
 #                       operator
+#   --cluster-only      only the cluster part (namespaces, deployer Role and kubeconfigs) and the
+#                       deploy user, against the cluster KUBECONFIG names with the kubectl on
+#                       PATH; the VM part (packages, SSH, firewall, k3s, helm) is skipped. The
+#                       rehearsal runs it on its own cluster (scripts/rehearsal/run.sh).
 #
 # Steps: packages + unattended security upgrades; SSH key-only; firewall (ufw: SSH, plus 80/443
 # only with Traefik; Oracle's default REJECT rules replaced); k3s at the pinned version with
@@ -35,18 +39,19 @@ source "$versions"
 
 NAMESPACES=(twist-staging twist-production)
 DEPLOY_USER=deploy
-STATE_DIR=/root/twist
+STATE_DIR="${TWIST_STATE_DIR:-/root/twist}"
 POD_CIDR=10.42.0.0/16
 SERVICE_CIDR=10.43.0.0/16
 TUNNEL_LOCAL_PORT=16443   # CI's end of the SSH tunnel (scripts/github/k3s-tunnel.sh)
 
-deploy_key="" ingress="tunnel" rotate_tokens=0
+deploy_key="" ingress="tunnel" rotate_tokens=0 cluster_only=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --deploy-key) deploy_key="$2"; shift 2 ;;
     --ingress) ingress="$2"; shift 2 ;;
     --rotate-deployer-tokens) rotate_tokens=1; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --cluster-only) cluster_only=1; shift ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -80,6 +85,8 @@ verify() {
   echo "checksum ok: $name $want"
 }
 
+# ---- the VM part (skipped with --cluster-only) ----
+if [[ "$cluster_only" -eq 0 ]]; then
 step "packages and unattended security upgrades"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -216,6 +223,10 @@ if [[ "$(helm version --short 2>/dev/null | cut -d+ -f1)" != "$HELM_VERSION" ]];
   install -m 0755 "$tmp/linux-$arch/helm" /usr/local/bin/helm
 fi
 helm version --short
+else
+  kubectl() { command kubectl "$@"; }
+fi
+# ---- the cluster part ----
 
 step "namespaces (restricted Pod Security), the namespace-scoped deployer (CI) and operator"
 for ns in "${NAMESPACES[@]}"; do
@@ -387,13 +398,13 @@ KC
     fi
     # proof of the scope, through the real API port: allowed in its namespace, refused elsewhere
     sed "s#127.0.0.1:$TUNNEL_LOCAL_PORT#127.0.0.1:6443#" "$out" >"$tmp/local.kubeconfig"
-    KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create deployments -n "$ns"
-    if KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i get secrets -n kube-system >/dev/null 2>&1; then
+    KUBECONFIG="$tmp/local.kubeconfig" kubectl auth can-i create deployments -n "$ns"
+    if KUBECONFIG="$tmp/local.kubeconfig" kubectl auth can-i get secrets -n kube-system >/dev/null 2>&1; then
       echo "the $env $role can read kube-system secrets: RBAC is too wide" >&2; exit 1
     fi
     # only the operator gets a shell and port-forwards in the pods
     exec_ok=no
-    KUBECONFIG="$tmp/local.kubeconfig" /usr/local/bin/k3s kubectl auth can-i create pods --subresource=exec -n "$ns" >/dev/null 2>&1 && exec_ok=yes
+    KUBECONFIG="$tmp/local.kubeconfig" kubectl auth can-i create pods --subresource=exec -n "$ns" >/dev/null 2>&1 && exec_ok=yes
     if [[ "$role" == deployer && "$exec_ok" == yes ]]; then
       echo "the $env deployer (CI) can exec into pods: RBAC is too wide" >&2; exit 1
     elif [[ "$role" == operator && "$exec_ok" == no ]]; then

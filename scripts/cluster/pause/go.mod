@@ -1,0 +1,3 @@
+module twist.local/pause
+
+go 1.22
