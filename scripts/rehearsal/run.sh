@@ -172,6 +172,16 @@ process.stdout.write(base58(rawPublicKey(crypto.createPublicKey(k))));")"
 # digest), the tunnel (no Cloudflare), the R2 account (the endpoint is replaced in step 5), and
 # the operator's admin wallet.
 export CRANE=1 PATH="$repo/scripts/rehearsal/bin:$PATH" CLOUDFLARE_ACCOUNT_ID=rehearsal-no-r2
+# The release record's third-party images, as deploy-staging's images job makes it
+# (pin-base-images.sh --write, then --resolved-json): versions.env's name:tag of each chart
+# image with the digest its tag points to, here in the cluster's own image store (crane above).
+third='{'
+for key in CLOUDFLARED_IMAGE JDK_TEST_IMAGE POSTGRES_IMAGE REDIS_IMAGE RCLONE_IMAGE; do
+  ref="$(sed -n "s/^$key=//p" versions.env)"; ref="${ref%@*}"
+  [[ "$third" == '{' ]] || third+=','
+  third+="\"$key\":\"$ref@$(crane digest "$ref")\""
+done
+export THIRD_PARTY_IMAGES="$third}"
 deploy() { # deploy AUTH_REF API_REF [helm args]
   local a="$1" b="$2"; shift 2
   bash scripts/github/helm-deploy.sh staging "$a" "$b" --set tunnel.enabled=false \
