@@ -17,11 +17,14 @@ db_fingerprint() {
 }
 
 backup_restore() {
-  local node_ip port=19000 s3="$work/s3" key_id secret before after t
+  local node_ip port=19000 s3="$work/s3" key_id secret before after t bucket
+  # the bucket staging backs up to (charts/twist-data/values-staging.yaml), made on the S3 server
+  bucket="$(sed -n 's/^ *bucket: *//p' charts/twist-data/values-staging.yaml | head -n1)"
+  [[ -n "$bucket" ]] || die "no backup.s3.bucket in charts/twist-data/values-staging.yaml"
   node_ip="$(ip -4 route get 1.1.1.1 | awk '{for (i = 1; i < NF; i++) if ($i == "src") print $(i + 1)}')"
   key_id="$(grep '^BACKUP_S3_ACCESS_KEY_ID=' "$secrets_file" | cut -d= -f2-)"
   secret="$(grep '^BACKUP_S3_SECRET_ACCESS_KEY=' "$secrets_file" | cut -d= -f2-)"
-  mkdir -p "$s3/twist-backups" "$work/s3-tls"
+  mkdir -p "$s3/$bucket" "$work/s3-tls"
   # https as R2 (the chart refuses other endpoints): a certificate for the node address from the
   # CA the backup image trusts (scripts/rehearsal/images.sh)
   local ca="$cache/rehearsal-s3"
@@ -53,10 +56,10 @@ backup_restore() {
   kubectl -n "$ns" logs "job/$job" --all-containers --prefix | tail -n 4 >&2
   figure backup_seconds $(( $(date +%s) - t ))
   local dump
-  dump="$(cd "$s3/twist-backups" && find . -name 'twist-*.dump' | sort | tail -n1)"
+  dump="$(cd "$s3/$bucket" && find . -name 'twist-*.dump' | sort | tail -n1)"
   [[ -n "$dump" ]] || die "no dump in the S3 server's bucket"
-  (cd "$s3/twist-backups/$(dirname "$dump")" && sha256sum -c "$(basename "$dump").sha256" >&2) || die "dump checksum"
-  figure backup_dump_bytes "$(stat -c %s "$s3/twist-backups/$dump")"
+  (cd "$s3/$bucket/$(dirname "$dump")" && sha256sum -c "$(basename "$dump").sha256" >&2) || die "dump checksum"
+  figure backup_dump_bytes "$(stat -c %s "$s3/$bucket/$dump")"
 
   # a fresh database: the schema dropped (as after a lost volume and a new twist-data)
   admin_kubectl -n "$ns" scale deployment twist-influencer-api --replicas=0 >/dev/null
