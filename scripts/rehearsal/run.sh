@@ -306,6 +306,10 @@ done_after 5
 
 # ---------------------------------------------------------------- 6. runbooks
 log "6. runbook commands, as written"
+# The runbook's by-hand rollback undoes a release. After step 4 none is left to undo (build 2 was
+# rolled back from, and helm-rollback.sh never returns to such a revision), so build 2 is
+# released again first: the state right after a deploy that has to be taken back.
+deploy "$AUTH_2" "$API_2" >"$work/deploy-6.log" 2>&1 || { cat "$work/deploy-6.log" >&2; die "release before the runbooks"; }
 deployer_kubeconfig="$KUBECONFIG"
 KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$deployer_kubeconfig" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" \
   bash scripts/rehearsal/runbooks.sh
