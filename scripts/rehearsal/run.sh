@@ -310,6 +310,12 @@ log "6. runbook commands, as written"
 # rolled back from, and helm-rollback.sh never returns to such a revision), so build 2 is
 # released again first: the state right after a deploy that has to be taken back.
 deploy "$AUTH_2" "$API_2" >"$work/deploy-6.log" 2>&1 || { cat "$work/deploy-6.log" >&2; die "release before the runbooks"; }
+# the pods of the replaced release gone (a Terminating pod would look like a restart below)
+for _ in $(seq 1 60); do
+  [[ "$(KUBECONFIG="$admin_kubeconfig" kubectl -n "$ns" get pods -l app.kubernetes.io/component=influencer-api \
+    -o jsonpath='{range .items[*]}{.metadata.name} {end}' | wc -w)" -le 1 ]] && break
+  sleep 2
+done
 deployer_kubeconfig="$KUBECONFIG"
 KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$deployer_kubeconfig" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" \
   bash scripts/rehearsal/runbooks.sh
