@@ -155,7 +155,9 @@ python3 scripts/rehearsal/env-from-readme.py k3s/README.md "$secrets_file" \
   "BACKUP_S3_SECRET_ACCESS_KEY=$(openssl rand -hex 24)" \
   "CONVERSIONS_SECRET_KEY=$(openssl rand -base64 32)" \
   "LINKS_IP_PEPPER=$(openssl rand -base64 32)" \
-  "-CLOUDFLARED_TUNNEL_TOKEN"
+  "CLOUDFLARED_TUNNEL_TOKEN=rehearsal-unused-$(openssl rand -hex 8)"
+# (the tunnel is off here, so its token is never used; it is in the file as on the VM, where the
+# runbooks load the file without --values)
 # on the VM, as root, with the cluster admin's kubeconfig (README step 5); the tunnel is off here
 # (no Cloudflare), so the loader is told the values the deploy below uses
 printf 'tunnel:\n  enabled: false\n' >"$work/vm/no-tunnel.yaml"
