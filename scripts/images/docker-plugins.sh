@@ -8,7 +8,9 @@
 # into $TWIST_CACHE/docker-config/cli-plugins (default ~/.cache/twist/...), built once per machine
 # and version, so a fresh clone on the same machine is warm.
 #
-#   scripts/images/docker-plugins.sh      build what is missing; prints "export DOCKER_CONFIG=..."
+#   scripts/images/docker-plugins.sh          build what is missing; prints "export DOCKER_CONFIG=..."
+#   scripts/images/docker-plugins.sh --check  exit 1 when a plugin is missing, build nothing
+# (bin/test starts it in the background on a new machine; a lock makes a second caller wait.)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,6 +20,9 @@ cache="${TWIST_CACHE:-$HOME/.cache/twist}"
 config="$cache/docker-config"
 plugins="$config/cli-plugins"
 mkdir -p "$plugins"
+check_only=false
+[[ "${1:-}" == --check ]] && check_only=true
+$check_only || { exec 9>"$config/.build.lock"; flock 9; }
 
 # build NAME VERSION MODULE PACKAGE VERSION_VARIABLE [excludes]
 build() {
@@ -25,6 +30,7 @@ build() {
   if [[ -x "$plugins/docker-$name" && "$(cat "$plugins/.docker-$name-version" 2>/dev/null)" == "$version" ]]; then
     return 0
   fi
+  if $check_only; then exit 1; fi
   command -v go >/dev/null || { echo "docker-plugins.sh: Go $GO_VERSION is needed" >&2; exit 1; }
   echo "docker-plugins.sh: building docker $name $version from the Go module proxy (once per machine)" >&2
   local work
@@ -50,6 +56,7 @@ build compose "$COMPOSE_VERSION" github.com/docker/compose/v5 github.com/docker/
 build buildx "$BUILDX_VERSION" github.com/docker/buildx github.com/docker/buildx/cmd/buildx \
   github.com/docker/buildx/version.Version
 
+$check_only && exit 0
 # a config.json keeps the CLI from falling back to ~/.docker for settings it does not have
 [[ -f "$config/config.json" ]] || echo '{}' >"$config/config.json"
 echo "export DOCKER_CONFIG=$config"
