@@ -382,7 +382,12 @@ final class ApiHarness implements AutoCloseable {
             List<HttpResponse<String>> responses = new java.util.ArrayList<>();
             for (java.util.concurrent.Future<HttpResponse<String>> future : futures) {
                 HttpResponse<String> response = future.get();
-                if (response.statusCode() >= 500) {
+                // 503 with Retry-After is the documented "busy, retry shortly" answer when the
+                // serialization retries run out (CI's two shared cores make that possible); tests that
+                // need every request to succeed count the 200s themselves. Any other 5xx is a defect.
+                boolean busy = response.statusCode() == 503
+                        && response.headers().firstValue("Retry-After").isPresent();
+                if (response.statusCode() >= 500 && !busy) {
                     throw new AssertionError("server error under concurrency: " + response.body());
                 }
                 responses.add(response);
