@@ -128,7 +128,7 @@ async function send(s: Session, step: Session["requests"][number], outcome: Outc
 }
 
 function stubOf(className: string, id: string): DurableObjectStub {
-  const namespace = env[RPC_METHODS[className]!.binding] as DurableObjectNamespace;
+  const namespace = env[RPC_METHODS[className]!.binding] as unknown as DurableObjectNamespace;
   return namespace.get(namespace.idFromString(id));
 }
 

@@ -44,6 +44,8 @@ export interface Usage {
   doAlarms: Record<string, number>;
   rowsRead: number;
   rowsWritten: number;
+  /** Rows written per class (setAlarm and deleteAll included). */
+  rowsWrittenBy: Record<string, number>;
   setAlarmCalls: number;
   queueWrites: number;
   queueReads: number;
@@ -75,6 +77,7 @@ function emptyUsage(): Usage {
     doAlarms: {},
     rowsRead: 0,
     rowsWritten: 0,
+    rowsWrittenBy: {},
     setAlarmCalls: 0,
     queueWrites: 0,
     queueReads: 0,
@@ -87,7 +90,9 @@ function emptyUsage(): Usage {
 class UsageMeter {
   private usage = emptyUsage();
   private active = false;
-  private cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  private cursors: Array<{ cursor: SqlStorageCursor<Record<string, SqlStorageValue>>; owner: string }> = [];
+  /** Which class a storage (or its sql) belongs to, learnt when the class's methods run. */
+  private readonly owners = new WeakMap<object, string>();
   private installed = false;
   /** Objects that ran code while metering: class name → id strings. */
   readonly touched = new Map<string, Set<string>>();
@@ -103,6 +108,8 @@ class UsageMeter {
         const original = cls.prototype[method] as AnyFn | undefined;
         if (typeof original !== "function") continue;
         cls.prototype[method] = function (this: { ctx: DurableObjectState }, ...args: unknown[]) {
+          meter.owners.set(this.ctx.storage, name);
+          meter.owners.set(this.ctx.storage.sql, name);
           if (meter.active) {
             const bucket = method === "alarm" ? meter.usage.doAlarms : meter.usage.doRpc;
             const key = method === "alarm" ? name : `${name}.${method}`;
@@ -197,12 +204,15 @@ class UsageMeter {
     const exec = sqlProto.exec!;
     sqlProto.exec = function (this: unknown, ...args: unknown[]) {
       const cursor = exec.apply(this, args);
-      if (meter.active) meter.cursors.push(cursor);
+      if (meter.active) meter.cursors.push({ cursor, owner: meter.owners.get(this as object) ?? "other" });
       return cursor;
     };
     const setAlarm = storageProto.setAlarm!;
-    storageProto.setAlarm = function (this: unknown, ...args: unknown[]) {
-      if (meter.active) meter.usage.setAlarmCalls += 1;
+    storageProto.setAlarm = function (this: object, ...args: unknown[]) {
+      if (meter.active) {
+        meter.usage.setAlarmCalls += 1;
+        meter.addRows(meter.owners.get(this) ?? "other", 1);
+      }
       return setAlarm.apply(this, args);
     };
     const deleteAll = storageProto.deleteAll!;
@@ -213,7 +223,7 @@ class UsageMeter {
           .call(this.sql, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
           .toArray() as { name: string }[];
         for (const { name } of tables) {
-          meter.usage.rowsWritten += (exec.call(this.sql, `SELECT COUNT(*) AS n FROM "${name}"`).one() as { n: number }).n;
+          meter.addRows(meter.owners.get(this) ?? "other", (exec.call(this.sql, `SELECT COUNT(*) AS n FROM "${name}"`).one() as { n: number }).n);
         }
       }
       return deleteAll.apply(this, args);
@@ -233,13 +243,19 @@ class UsageMeter {
     return this.snapshot();
   }
 
+  /** Rows written outside a cursor (setAlarm, deleteAll). */
+  addRows(owner: string, rows: number): void {
+    this.usage.rowsWritten += rows;
+    this.usage.rowsWrittenBy[owner] = (this.usage.rowsWrittenBy[owner] ?? 0) + rows;
+  }
+
   snapshot(): Usage {
     const usage = structuredClone(this.usage);
-    for (const cursor of this.cursors) {
+    for (const { cursor, owner } of this.cursors) {
       usage.rowsRead += cursor.rowsRead;
       usage.rowsWritten += cursor.rowsWritten;
+      usage.rowsWrittenBy[owner] = (usage.rowsWrittenBy[owner] ?? 0) + cursor.rowsWritten;
     }
-    usage.rowsWritten += usage.setAlarmCalls;
     return usage;
   }
 }

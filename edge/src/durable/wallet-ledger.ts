@@ -1,10 +1,19 @@
 // One object per wallet (name = wallet address): the daily reward cap across all of a user's
-// devices, and the outbox of that wallet's granted rewards on their way to the reward queue.
-// Only today's total is kept; the alarm sends the outbox, drops past days and wipes idle wallets.
+// devices, and the outbox of that wallet's granted rewards on their way to influencer-api.
+// Only today's total is kept; the alarm delivers the outbox, drops past days and wipes idle wallets.
+//
+// Delivery: the alarm POSTs the outbox straight to influencer-api (signed, and recorded in the
+// R2 audit log before the rows are deleted, exactly as the queue consumer does). That costs no
+// queue operation and no consumer invocation, the two scarcest free-tier resources per reward
+// (docs/cost.md). When the backend does not take them (down, 5xx, 4xx, or the audit write
+// failed), the rewards go to the reward queue as before, whose consumer retries with backoff and
+// dead-letters what the backend keeps refusing. Only if the queue refuses too do the rows stay,
+// retried by this object with backoff: no path drops a reward.
 
 import { DurableObject } from "cloudflare:workers";
 import { getConfig } from "../config";
 import { count, flushMetricsWhenDue } from "../metrics/recorder";
+import { postRewards } from "../queue/reward-consumer";
 import type { RewardMessage } from "../queue/reward-message";
 import { clampToCap, utcDay } from "../vau/reward";
 import { addToOutbox, flushOutbox, OUTBOX_SCHEMA, outboxSize } from "./reward-outbox";
@@ -30,6 +39,13 @@ export interface GrantRequest {
   reward: Omit<RewardMessage, "amount">;
 }
 
+/** Several grants of one request (batch route), applied in order in one call. */
+export interface GrantManyRequest {
+  day: string;
+  cap: string;
+  grants: Array<Pick<GrantRequest, "amount" | "reward">>;
+}
+
 export class WalletLedger extends DurableObject<Env> {
   private readonly schema: LazySchema;
   private readonly alarms: AlarmKeeper;
@@ -49,18 +65,38 @@ export class WalletLedger extends DurableObject<Env> {
    * outbox — one synchronous section, so one storage transaction. Returns what was granted.
    */
   async grant(request: GrantRequest): Promise<string> {
+    const { day, cap, amount, reward } = request;
+    return (await this.applyGrants({ day, cap, grants: [{ amount, reward }] }))[0]!;
+  }
+
+  /**
+   * The grants of one request, in order, within today's cap: one synchronous section, so one
+   * storage transaction; the granted rewards share one outbox row. Returns what each was granted.
+   */
+  async grantMany(request: GrantManyRequest): Promise<string[]> {
+    return this.applyGrants(request);
+  }
+
+  private async applyGrants(request: GrantManyRequest): Promise<string[]> {
     const sql = this.schema.ensure();
-    const spent = this.total(sql, request.day);
-    const granted = clampToCap(BigInt(request.amount), spent, BigInt(request.cap));
-    if (granted > 0n) {
-      this.setTotal(sql, request.day, spent + granted);
-      addToOutbox(sql, { ...request.reward, amount: granted.toString() });
+    const cap = BigInt(request.cap);
+    let spent = this.total(sql, request.day);
+    const rewards: RewardMessage[] = [];
+    const granted = request.grants.map(({ amount, reward }) => {
+      const g = clampToCap(BigInt(amount), spent, cap);
+      spent += g;
+      if (g > 0n) rewards.push({ ...reward, amount: g.toString() });
+      return g.toString();
+    });
+    if (rewards.length > 0) {
+      this.setTotal(sql, request.day, spent);
+      addToOutbox(sql, rewards);
       await this.alarms.ensureBy(Date.now() + REWARD_SEND_DELAY_MS);
     } else {
       // Wake up after the UTC day ends to forget it.
       await this.alarms.ensure(dayEnd(request.day));
     }
-    return granted.toString();
+    return granted;
   }
 
   override async alarm(): Promise<void> {
@@ -68,7 +104,7 @@ export class WalletLedger extends DurableObject<Env> {
     const sql = this.schema.ensure();
     let sendFailed = false;
     try {
-      count("edge_reward_outbox_sent_total", {}, await flushOutbox(sql, this.env.REWARD_QUEUE));
+      count("edge_reward_outbox_sent_total", {}, await flushOutbox(sql, (rewards) => this.handOn(rewards)));
       this.sendFailures = 0;
     } catch (err) {
       // The rows stay; this object retries on its own schedule (not the runtime's alarm retries,
@@ -91,6 +127,22 @@ export class WalletLedger extends DurableObject<Env> {
       await this.alarms.set(dayEnd(today));
     }
     flushMetricsWhenDue(this.env, this.ctx, getConfig(this.env).metricsFlushMs);
+  }
+
+  /** Straight to influencer-api; to the reward queue when that fails; throws if both fail. */
+  private async handOn(rewards: RewardMessage[]): Promise<void> {
+    let backendUrl: string | undefined;
+    try {
+      backendUrl = getConfig(this.env).backendUrl;
+    } catch {
+      backendUrl = undefined; // misconfigured: the queue consumer keeps them (slow retries)
+    }
+    if (backendUrl && this.env.SERVICE_KEY) {
+      const { outcome } = await postRewards(this.env, backendUrl, rewards);
+      count("edge_reward_deliveries_total", { outcome });
+      if (outcome === "delivered") return;
+    }
+    await this.env.REWARD_QUEUE.sendBatch(rewards.map((body) => ({ body, contentType: "json" as const })));
   }
 
   private total(sql: SqlStorage, day: string): bigint {
