@@ -99,6 +99,16 @@ function main() {
     });
     console.log([LIMITS[i].what.padEnd(44), ...cells].join(""));
   }
+  // Per component: where the Durable Object requests and rows written go (per rewarded VAU).
+  for (const [name, phase] of Object.entries(measured.phases)) {
+    const per = (n) => (n / phase.rewardedVaus).toFixed(3);
+    const requests = {};
+    for (const [k, v] of Object.entries(phase.doRpc)) requests[k.split(".")[0]] = (requests[k.split(".")[0]] ?? 0) + v;
+    for (const [k, v] of Object.entries(phase.doAlarms)) requests[`${k} alarm`] = v;
+    const list = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${per(v)}`).join(", ");
+    console.log(`capacity (${name}): DO requests per VAU: ${list(requests)}`);
+    console.log(`capacity (${name}): rows written per VAU: ${list(phase.rowsWrittenBy ?? {})}`);
+  }
   for (const c of columns.slice(1)) console.log(`capacity (${c} clients only): ${capacityLine(results[c])}`);
   const result = capacityLine(results.mix);
   console.log(result);

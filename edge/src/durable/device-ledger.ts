@@ -2,13 +2,13 @@
 // device, so dedupe, per-device rate limit, trust history and the daily device cap are decided
 // atomically in one call: no read-then-write race as with the earlier edge's KV dedupe.
 //
-// Storage is laid out for Cloudflare's row billing (docs/cost.md): a call writes the device's
-// ONE state row (trust history, rate window, today's total) and one "seen" row per minute of
-// VAU timestamps it touches, however many VAUs it carries (a batch sends all of a device's
-// VAUs in one call). A seen row holds the ids of that minute's VAUs (and, for the single route,
-// the request signatures): a VAU's id is fixed by its signed timestamp, so a duplicate always
-// lands in the same minute's row. Rows are dropped by the alarm once their minute is past the
-// dedupe retention.
+// Storage is laid out for Cloudflare's row billing (docs/cost.md): everything the device keeps
+// is ONE row (trust history, rate window, today's total, and the ids of its recent VAUs), so a
+// call writes one row however many VAUs it carries (a batch sends all of a device's VAUs in one
+// call). Recent ids are kept with the minute of their signed timestamp (a VAU's id fixes its
+// timestamp, so a duplicate carries the same minute) and pruned on the next write once that
+// minute is past the dedupe retention: no cleanup alarm per VAU. The single route's request
+// signatures are kept the same way. The one alarm forgets a device after 90 days of silence.
 
 import { DurableObject } from "cloudflare:workers";
 import { clampToCap, earnedFor, trustScore, utcDay } from "../vau/reward";
@@ -59,6 +59,8 @@ export type ItemResult =
 export type SubmitResult = { kind: "replayed" } | (ItemResult & { day: string });
 
 interface State {
+  /** Recent ids: " <minute>:v<vauId>" and " <minute>:s<request signature>" tokens. */
+  seen: string;
   firstSeen: number;
   lastSeen: number | null;
   vauCount: number;
@@ -67,8 +69,18 @@ interface State {
   dayAmount: bigint;
 }
 
-const bucketOf = (timestamp: number) => Math.floor(timestamp / MINUTE_MS);
-const bucketExpiry = (bucket: number) => (bucket + 1) * MINUTE_MS + DEDUPE_RETENTION_MS;
+const minuteOf = (timestamp: number) => Math.floor(timestamp / MINUTE_MS);
+/** Ids of minutes before this one are past the retention at `now`. */
+const oldestKeptMinute = (now: number) => minuteOf(now - DEDUPE_RETENTION_MS) - 1;
+
+function prune(seen: string, now: number): string {
+  const oldest = oldestKeptMinute(now);
+  return seen
+    .split(" ")
+    .filter((token) => token !== "" && Number(token.slice(0, token.indexOf(":"))) >= oldest)
+    .map((token) => ` ${token}`)
+    .join("");
+}
 
 export class DeviceLedger extends DurableObject<Env> {
   private readonly schema: LazySchema;
@@ -80,8 +92,7 @@ export class DeviceLedger extends DurableObject<Env> {
     this.schema = new LazySchema(ctx.storage, [
       `CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), first_seen INTEGER NOT NULL,
         last_seen INTEGER, vau_count INTEGER NOT NULL, window_start INTEGER, window_prev INTEGER,
-        window_curr INTEGER, day TEXT NOT NULL, day_amount TEXT NOT NULL)`,
-      "CREATE TABLE IF NOT EXISTS seen (bucket INTEGER PRIMARY KEY, ids TEXT NOT NULL)",
+        window_curr INTEGER, day TEXT NOT NULL, day_amount TEXT NOT NULL, seen TEXT NOT NULL)`,
     ]);
     this.alarms = new AlarmKeeper(ctx.storage);
   }
@@ -91,7 +102,7 @@ export class DeviceLedger extends DurableObject<Env> {
     const { replay, vauId, timestamp, ...limits } = request;
     const out = this.process({ ...limits, items: [{ vauId, ...(timestamp !== undefined ? { timestamp } : {}) }] }, replay);
     if (out === "replayed") return { kind: "replayed" };
-    await this.armCleanup(out.latestBucket);
+    await this.armForget();
     return { ...out.results[0]!, day: out.day };
   }
 
@@ -103,7 +114,7 @@ export class DeviceLedger extends DurableObject<Env> {
     const { replay, ...rest } = request;
     const out = this.process(rest, replay);
     if (out === "replayed") return { kind: "replayed" };
-    await this.armCleanup(out.latestBucket);
+    await this.armForget();
     return { kind: "done", day: out.day, results: out.results };
   }
 
@@ -113,17 +124,19 @@ export class DeviceLedger extends DurableObject<Env> {
    */
   async release(vauIds: string | string[], earned: string, day: string): Promise<void> {
     const sql = this.schema.ensure();
-    const tokens = (Array.isArray(vauIds) ? vauIds : [vauIds]).map((id) => ` v${id}`);
-    for (const row of sql.exec<{ bucket: number; ids: string }>("SELECT bucket, ids FROM seen").toArray()) {
-      const ids = tokens.reduce((acc, token) => acc.replace(token, ""), row.ids);
-      if (ids !== row.ids) sql.exec("UPDATE seen SET ids = ? WHERE bucket = ?", ids, row.bucket);
-    }
-    const state = this.readState(sql, Date.now());
+    const now = Date.now();
+    const state = this.readState(sql, now);
+    const ids = new Set((Array.isArray(vauIds) ? vauIds : [vauIds]).map((id) => `v${id}`));
+    state.seen = state.seen
+      .split(" ")
+      .filter((token) => token !== "" && !ids.has(token.slice(token.indexOf(":") + 1)))
+      .map((token) => ` ${token}`)
+      .join("");
     if (state.day === day) {
       const amount = BigInt(earned);
       state.dayAmount = state.dayAmount > amount ? state.dayAmount - amount : 0n;
-      this.writeState(sql, state);
     }
+    this.writeState(sql, state);
   }
 
   override async alarm(): Promise<void> {
@@ -132,15 +145,8 @@ export class DeviceLedger extends DurableObject<Env> {
     const sql = this.schema.ensure();
     this.legacyChecked = false; // re-check: expired ids of the earlier layout are dropped here
     this.migrateLegacy(sql, now);
-    sql.exec("DELETE FROM seen WHERE (bucket + 1) * ? + ? <= ?", MINUTE_MS, DEDUPE_RETENTION_MS, now);
     if (this.legacyTables.size > 0) {
       await this.alarms.set(now + DEDUPE_RETENTION_MS);
-      return;
-    }
-    const latest = sql.exec<{ latest: number | null }>("SELECT MAX(bucket) AS latest FROM seen").one().latest;
-    if (latest !== null) {
-      // One wake-up for all remaining rows: the last one's expiry.
-      await this.alarms.set(bucketExpiry(latest));
       return;
     }
     const lastSeen = sql.exec<{ last_seen: number | null }>("SELECT last_seen FROM state WHERE id = 1").toArray()[0]?.last_seen ?? null;
@@ -156,48 +162,32 @@ export class DeviceLedger extends DurableObject<Env> {
   private process(
     request: Omit<SubmitManyRequest, "replay">,
     replay?: SubmitRequest["replay"],
-  ): "replayed" | { day: string; results: ItemResult[]; latestBucket: number } {
+  ): "replayed" | { day: string; results: ItemResult[] } {
     const now = Date.now();
     const sql = this.schema.ensure();
     this.migrateLegacy(sql, now);
-    const buckets = new Map<number, string>();
-    const seenIn = (bucket: number): string => {
-      let ids = buckets.get(bucket);
-      if (ids === undefined) {
-        ids = sql.exec<{ ids: string }>("SELECT ids FROM seen WHERE bucket = ?", bucket).toArray()[0]?.ids ?? "";
-        buckets.set(bucket, ids);
-      }
-      return ids;
-    };
-    const dirty = new Set<number>();
-    const remember = (bucket: number, token: string) => {
-      buckets.set(bucket, seenIn(bucket) + token);
-      dirty.add(bucket);
-    };
+    const state = this.readState(sql, now);
+    state.seen = prune(state.seen, now);
+    const has = (token: string) => state.seen.includes(token);
 
     if (replay) {
-      // A replayed request is byte-identical, so it carries the same VAU: same minute's row.
-      const bucket = bucketOf(request.items[0]?.timestamp ?? now);
-      const token = ` s${replay.signature}`;
-      if (seenIn(bucket).includes(token) || this.legacySeen(sql, "seen_signatures", "signature", replay.signature)) return "replayed";
-      remember(bucket, token);
+      // A replayed request is byte-identical, so it carries the same first VAU: same minute.
+      const token = ` ${minuteOf(request.items[0]?.timestamp ?? now)}:s${replay.signature}`;
+      if (has(token) || this.legacySeen(sql, "seen_signatures", "signature", replay.signature)) return "replayed";
+      state.seen += token;
     }
 
-    const state = this.readState(sql, now);
     const baseReward = BigInt(request.baseReward);
     const cap = BigInt(request.dailyCap);
-    let latestBucket = -Infinity;
     const results = request.items.map((item): ItemResult => {
       const hit = slidingWindowHit(state.window, now, request.ratePerMinute, MINUTE_MS);
       state.window = hit.state;
       const decision = hit.decision;
       if (!decision.allowed) return { kind: "rate_limited", decision };
 
-      const bucket = bucketOf(item.timestamp ?? now);
-      const token = ` v${item.vauId}`;
-      if (seenIn(bucket).includes(token) || this.legacySeen(sql, "seen_vaus", "vau_id", item.vauId)) return { kind: "duplicate", decision };
-      remember(bucket, token);
-      latestBucket = Math.max(latestBucket, bucket);
+      const token = ` ${minuteOf(item.timestamp ?? now)}:v${item.vauId}`;
+      if (has(token) || this.legacySeen(sql, "seen_vaus", "vau_id", item.vauId)) return { kind: "duplicate", decision };
+      state.seen += token;
 
       const trust = trustScore({ vauCount: state.vauCount, lastSeen: state.lastSeen, attestations: 0 }, now);
       state.vauCount += 1;
@@ -209,20 +199,15 @@ export class DeviceLedger extends DurableObject<Env> {
     });
 
     this.writeState(sql, state);
-    for (const bucket of dirty) {
-      sql.exec(
-        "INSERT INTO seen (bucket, ids) VALUES (?, ?) ON CONFLICT(bucket) DO UPDATE SET ids = excluded.ids",
-        bucket,
-        buckets.get(bucket)!,
-      );
-    }
-    if (dirty.size > 0) latestBucket = Math.max(latestBucket, ...dirty);
-    return { day: state.day, results, latestBucket };
+    return { day: state.day, results };
   }
 
-  /** The cleanup alarm is due once the newest seen row has expired (no later than that). */
-  private async armCleanup(latestBucket: number): Promise<void> {
-    if (Number.isFinite(latestBucket)) await this.alarms.ensureBy(bucketExpiry(latestBucket));
+  /**
+   * One alarm per device: set once (not moved on every call, each setAlarm is a billed row); when
+   * it fires it re-arms to 90 days after the last VAU, or wipes the device.
+   */
+  private async armForget(): Promise<void> {
+    await this.alarms.ensure(Date.now() + INACTIVE_DEVICE_TTL_MS);
     if (this.legacyTables.size > 0) await this.alarms.ensureBy(Date.now() + DEDUPE_RETENTION_MS);
   }
 
@@ -238,10 +223,12 @@ export class DeviceLedger extends DurableObject<Env> {
         window_curr: number | null;
         day: string;
         day_amount: string;
+        seen: string;
       }>("SELECT * FROM state WHERE id = 1")
       .toArray()[0];
-    if (!row) return { firstSeen: now, lastSeen: null, vauCount: 0, window: null, day: today, dayAmount: 0n };
+    if (!row) return { seen: "", firstSeen: now, lastSeen: null, vauCount: 0, window: null, day: today, dayAmount: 0n };
     return {
+      seen: row.seen,
       firstSeen: row.first_seen,
       lastSeen: row.last_seen,
       vauCount: row.vau_count,
@@ -254,11 +241,11 @@ export class DeviceLedger extends DurableObject<Env> {
 
   private writeState(sql: SqlStorage, s: State): void {
     sql.exec(
-      `INSERT INTO state (id, first_seen, last_seen, vau_count, window_start, window_prev, window_curr, day, day_amount)
-       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO state (id, first_seen, last_seen, vau_count, window_start, window_prev, window_curr, day, day_amount, seen)
+       VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, vau_count = excluded.vau_count,
          window_start = excluded.window_start, window_prev = excluded.window_prev, window_curr = excluded.window_curr,
-         day = excluded.day, day_amount = excluded.day_amount`,
+         day = excluded.day, day_amount = excluded.day_amount, seen = excluded.seen`,
       s.firstSeen,
       s.lastSeen,
       s.vauCount,
@@ -267,6 +254,7 @@ export class DeviceLedger extends DurableObject<Env> {
       s.window?.curr ?? null,
       s.day,
       s.dayAmount.toString(),
+      s.seen,
     );
   }
 
