@@ -9,9 +9,9 @@
 // almost every VAU is rewarded. Retries are part of it: clients resend a batch whose answer they
 // lost (all duplicates, 409 per item) and one single request is replayed byte for byte (401).
 //
-// Conservative choices, so the figure is a floor: every request's rewards are flushed on their
-// own (the wallet's alarm runs right after the request, as when requests of one wallet are more
-// than the send delay apart); audit and metrics are flushed after every request (AUDIT_FLUSH_MS
+// Conservative choices, so the figure is a floor: every request's rewards are delivered on their
+// own (the next request waits until they reached the backend, as when one wallet's requests are
+// minutes apart); audit and metrics are flushed after every request (AUDIT_FLUSH_MS
 // and METRICS_FLUSH_MS are 0 in tests: a quiet production isolate behaves so); then the rest of
 // each object's life is played out (its alarms run in time order, the clock moved forward, until
 // every object has cleaned itself up), so each VAU also pays for the cleanup it causes.
@@ -191,9 +191,12 @@ async function runPhase(sessions: Session[]): Promise<{ usage: Usage; outcome: O
     for (const s of sessions) {
       const step = s.requests[round];
       if (step === undefined) continue;
+      const before = new Set(outcome.rewarded);
       await send(s, step, outcome);
-      // Flushed alone: the wallet's send alarm runs before its next request.
-      await runDurableObjectAlarm(env.WALLET_LEDGER.getByName(s.wallet));
+      // Delivered alone: the request's rewards reach the backend before anything else is sent
+      // (as when one wallet's requests are minutes apart).
+      const fresh = [...outcome.rewarded].filter((id) => !before.has(id));
+      for (let i = 0; i < 200 && fresh.some((id) => !deliveries.has(id)); i++) await new Promise((r) => setTimeout(r, 10));
     }
   }
   // Whatever still travels (a queue delivery in flight) arrives before the books are closed.

@@ -2,13 +2,16 @@
 // devices, and the outbox of that wallet's granted rewards on their way to influencer-api.
 // Only today's total is kept; the alarm delivers the outbox, drops past days and wipes idle wallets.
 //
-// Delivery: the alarm POSTs the outbox straight to influencer-api (signed, and recorded in the
-// R2 audit log before the rows are deleted, exactly as the queue consumer does). That costs no
-// queue operation and no consumer invocation, the two scarcest free-tier resources per reward
+// Delivery: right after a grant has answered (its outbox row is durable by then), the object
+// POSTs the outbox straight to influencer-api (signed, and recorded in the R2 audit log before
+// the rows are deleted, exactly as the queue consumer does). That costs no queue operation, no
+// consumer invocation and no alarm per reward, the scarcest free-tier resources per reward
 // (docs/cost.md). When the backend does not take them (down, 5xx, 4xx, or the audit write
 // failed), the rewards go to the reward queue as before, whose consumer retries with backoff and
 // dead-letters what the backend keeps refusing. Only if the queue refuses too do the rows stay,
-// retried by this object with backoff: no path drops a reward.
+// retried by this object's alarm with backoff: no path drops a reward. The alarm is also the
+// safety net: while rows wait there is always an alarm pending (at the latest the end of the
+// day, set once per wallet and day), and it delivers whatever is left.
 
 import { DurableObject } from "cloudflare:workers";
 import { getConfig } from "../config";
@@ -20,8 +23,6 @@ import { addToOutbox, flushOutbox, OUTBOX_SCHEMA, outboxSize } from "./reward-ou
 import { AlarmKeeper, LazySchema } from "./storage";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** A granted reward waits at most this long before it is sent (more rewards share one send). */
-export const REWARD_SEND_DELAY_MS = 1000;
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 
 /** Backoff after `failures` consecutive failed sends: 2 s, 4 s, … up to 5 min. */
@@ -50,6 +51,9 @@ export class WalletLedger extends DurableObject<Env> {
   private readonly schema: LazySchema;
   private readonly alarms: AlarmKeeper;
   private sendFailures = 0;
+  /** The delivery in progress (one at a time), and whether rows arrived meanwhile. */
+  private delivering: Promise<boolean> | null = null;
+  private deliverAgain = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -91,42 +95,68 @@ export class WalletLedger extends DurableObject<Env> {
     if (rewards.length > 0) {
       this.setTotal(sql, request.day, spent);
       addToOutbox(sql, rewards);
-      await this.alarms.ensureBy(Date.now() + REWARD_SEND_DELAY_MS);
-    } else {
-      // Wake up after the UTC day ends to forget it.
-      await this.alarms.ensure(dayEnd(request.day));
     }
+    // Wake up after the UTC day ends to forget it (and deliver anything left): set once a day.
+    await this.alarms.ensure(dayEnd(request.day));
+    // Delivered after this call has answered (the runtime sends the answer once the write is
+    // durable); the object stays alive while the delivery is in flight.
+    if (rewards.length > 0) this.ctx.waitUntil(this.deliver());
     return granted;
   }
 
   override async alarm(): Promise<void> {
     this.alarms.fired();
     const sql = this.schema.ensure();
-    let sendFailed = false;
-    try {
-      count("edge_reward_outbox_sent_total", {}, await flushOutbox(sql, (rewards) => this.handOn(rewards)));
-      this.sendFailures = 0;
-    } catch (err) {
-      // The rows stay; this object retries on its own schedule (not the runtime's alarm retries,
-      // which give up after a few attempts).
-      sendFailed = true;
-      this.sendFailures += 1;
-      count("edge_reward_outbox_send_failures_total");
-      console.error("reward outbox send failed", String(err));
-    }
-
+    const delivered = await this.deliver();
     const today = utcDay(Date.now());
     sql.exec("DELETE FROM day_totals WHERE day < ?", today);
-    const pending = outboxSize(sql);
     const days = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM day_totals").one().n;
-    if (pending > 0) {
-      await this.alarms.set(Date.now() + (sendFailed ? retryDelayMs(this.sendFailures) : 0));
+    if (!delivered) {
+      // deliver() armed the retry.
+    } else if (outboxSize(sql) > 0) {
+      await this.alarms.set(Date.now());
     } else if (days === 0) {
       await this.schema.wipe();
     } else {
       await this.alarms.set(dayEnd(today));
     }
-    flushMetricsWhenDue(this.env, this.ctx, getConfig(this.env).metricsFlushMs);
+  }
+
+  /**
+   * Hands the whole outbox on (one delivery at a time; rows granted meanwhile go in the same
+   * run). False when it failed: the rows stay and an alarm retries with backoff (2 s doubling to
+   * 5 min, no limit: the runtime's own alarm retries give up after a few attempts).
+   */
+  private deliver(): Promise<boolean> {
+    if (this.delivering) {
+      this.deliverAgain = true;
+      return this.delivering;
+    }
+    this.delivering = (async () => {
+      try {
+        const sql = this.schema.ensure();
+        do {
+          this.deliverAgain = false;
+          count("edge_reward_outbox_sent_total", {}, await flushOutbox(sql, (rewards) => this.handOn(rewards)));
+        } while (this.deliverAgain || outboxSize(sql) > 0);
+        this.sendFailures = 0;
+        return true;
+      } catch (err) {
+        this.sendFailures += 1;
+        count("edge_reward_outbox_send_failures_total");
+        console.error("reward outbox send failed", String(err));
+        await this.alarms.set(Date.now() + retryDelayMs(this.sendFailures));
+        return false;
+      } finally {
+        this.delivering = null;
+        try {
+          flushMetricsWhenDue(this.env, this.ctx, getConfig(this.env).metricsFlushMs);
+        } catch {
+          // misconfigured vars: counters wait for the next flush
+        }
+      }
+    })();
+    return this.delivering;
   }
 
   /** Straight to influencer-api; to the reward queue when that fails; throws if both fail. */
