@@ -1,4 +1,4 @@
-// POST /api/v1/vau/batch — up to 100 VAUs, each validated exactly like a single submission.
+// POST /api/v1/vau/batch — up to MAX_BATCH_SIZE VAUs, each validated exactly like a single submission.
 // The envelope must be well-formed (else 400 for the whole request); after that every item gets
 // its own result, so one bad VAU does not reject its neighbours.
 
@@ -14,7 +14,13 @@ import { parseVau } from "../vau/validate";
 import { enforceIpLimit } from "./ip-limit";
 import { rateLimitHeaders } from "../durable/sliding-window";
 
-export const MAX_BATCH_SIZE = 100;
+/**
+ * Bounded by CPU: Workers Free allows 10 ms per invocation, and each VAU costs the Worker an
+ * Ed25519 verification, a sha256 and its JSON. Measured in workerd by scripts/cpu.mjs (run by
+ * the edge tests): a batch of 20 stays under half the limit, a batch of 100 did not fit at all
+ * (docs/cost.md).
+ */
+export const MAX_BATCH_SIZE = 20;
 const MAX_BODY_BYTES = 1024 * 1024;
 const ENVELOPE_FIELDS = new Set(["vaus", "batchId", "submittedAt"]);
 
