@@ -23,6 +23,14 @@ import { addToOutbox, flushOutbox, OUTBOX_SCHEMA, outboxSize } from "./reward-ou
 import { AlarmKeeper, LazySchema } from "./storage";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A wallet delivers at most once per `intervalMs`: a grant within it of the last delivery waits
+ * (an in-memory timer, no billed operation) and shares the next one. Requests of one wallet are
+ * usually minutes apart, so nothing waits; a busy wallet sends one POST per interval, not one
+ * per grant. An object so busy is active anyway; an idle one is not kept waiting.
+ */
+export const deliveryPacing = { intervalMs: 1000 };
 const MAX_RETRY_DELAY_MS = 5 * 60 * 1000;
 
 /** Backoff after `failures` consecutive failed sends: 2 s, 4 s, … up to 5 min. */
@@ -54,6 +62,8 @@ export class WalletLedger extends DurableObject<Env> {
   /** The delivery in progress (one at a time), and whether rows arrived meanwhile. */
   private delivering: Promise<boolean> | null = null;
   private deliverAgain = false;
+  private lastDeliveryAt = 0;
+  private deliveryScheduled = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -100,7 +110,7 @@ export class WalletLedger extends DurableObject<Env> {
     await this.alarms.ensure(dayEnd(request.day));
     // Delivered after this call has answered (the runtime sends the answer once the write is
     // durable); the object stays alive while the delivery is in flight.
-    if (rewards.length > 0) this.ctx.waitUntil(this.deliver());
+    if (rewards.length > 0) this.scheduleDelivery();
     return granted;
   }
 
@@ -127,7 +137,23 @@ export class WalletLedger extends DurableObject<Env> {
    * run). False when it failed: the rows stay and an alarm retries with backoff (2 s doubling to
    * 5 min, no limit: the runtime's own alarm retries give up after a few attempts).
    */
+  private scheduleDelivery(): void {
+    const wait = this.lastDeliveryAt + deliveryPacing.intervalMs - Date.now();
+    if (wait <= 0) {
+      this.ctx.waitUntil(this.deliver());
+    } else if (!this.deliveryScheduled) {
+      this.deliveryScheduled = true;
+      this.ctx.waitUntil(
+        new Promise((resolve) => setTimeout(resolve, wait)).then(() => {
+          this.deliveryScheduled = false;
+          return this.deliver();
+        }),
+      );
+    }
+  }
+
   private deliver(): Promise<boolean> {
+    this.lastDeliveryAt = Date.now();
     if (this.delivering) {
       this.deliverAgain = true;
       return this.delivering;
