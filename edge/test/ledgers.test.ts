@@ -6,7 +6,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { DEDUPE_RETENTION_MS } from "../src/durable/device-ledger";
 import { addToOutbox, flushOutbox } from "../src/durable/reward-outbox";
-import { type GrantRequest, retryDelayMs, type WalletLedger } from "../src/durable/wallet-ledger";
+import { deliveryPacing, type GrantRequest, retryDelayMs, type WalletLedger } from "../src/durable/wallet-ledger";
 import type { RewardMessage } from "../src/queue/reward-message";
 import { outbound } from "./outbound";
 import { earnedFor, trustScore, utcDay } from "../src/vau/reward";
@@ -134,6 +134,27 @@ describe("wallet reward outbox", () => {
       [vauIdFor(30), "4"],
       [vauIdFor(31), "4"],
       [vauIdFor(32), "2"],
+    ]);
+  });
+
+  it("a busy wallet delivers at most once a second: grants within it share the next POST", async () => {
+    const stub = env.WALLET_LEDGER.getByName("outbox-pacing-test");
+    const interval = deliveryPacing.intervalMs;
+    deliveryPacing.intervalMs = 3000; // wider than 1 s so a slow machine cannot miss the window
+    try {
+      await stub.grant(grantOf(vauIdFor(50), "1", "100"));
+      await waitFor(() => outbound.backendRequests.some((r) => r.body.includes(vauIdFor(50))));
+      // Within the interval after that delivery: both wait for the next one, and travel together.
+      await stub.grant(grantOf(vauIdFor(51), "1", "100"));
+      await stub.grant(grantOf(vauIdFor(52), "1", "100"));
+      await waitFor(() => outbound.backendRequests.some((r) => r.body.includes(vauIdFor(52))));
+    } finally {
+      deliveryPacing.intervalMs = interval;
+    }
+    const posts = outbound.backendRequests.filter((r) => [50, 51, 52].some((i) => r.body.includes(vauIdFor(i))));
+    expect(posts.map((r) => (JSON.parse(r.body) as { rewards: RewardMessage[] }).rewards.map((x) => x.vauId))).toEqual([
+      [vauIdFor(50)],
+      [vauIdFor(51), vauIdFor(52)],
     ]);
   });
 
