@@ -24,9 +24,20 @@ test -s dist/index.js
 
 echo "== edge: tests in workerd"
 report="$(mktemp)"
-trap 'rm -f "$report"' EXIT
+output="$(mktemp)"
+trap 'rm -f "$report" "$output"' EXIT
 status=0
-npx vitest run --reporter=default --reporter=json --outputFile.json="$report" || status=$?
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" 2>&1 | tee "$output" || status=$?
+
+# The operations test/capacity.test.ts counted, turned into rewarded VAUs/day at $0; the figure
+# docs/cost.md records must match the measurement (within 5 %).
+echo "== edge: capacity at \$0 (Cloudflare free tiers)"
+node scripts/capacity.mjs --check-doc ../docs/cost.md "$output" || status=1
+
+# CPU per invocation of the single route and of the largest allowed batch, measured in workerd
+# against the Workers Free limit (10 ms) with half of it as margin (scripts/cpu.mjs).
+echo "== edge: CPU per invocation (Workers Free: 10 ms)"
+node scripts/cpu.mjs --check --sizes 1,10,20 --requests 20 || status=1
 # One plain closing line ("N passed, N failed") for the repository's test summary.
 node -e '
   const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));

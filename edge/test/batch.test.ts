@@ -1,5 +1,6 @@
 // POST /api/v1/vau/batch: per-item validation and results; malformed envelopes are 400s.
 
+import { MAX_BATCH_SIZE } from "../src/routes/batch";
 import { describe, expect, it } from "vitest";
 import { type ErrorBody, call, newDevice, newUser, signVau, signedRequest } from "./helpers";
 
@@ -35,21 +36,21 @@ describe("POST /api/v1/vau/batch", () => {
     expect(json.data.results[4].error.message).toContain("vaus[4].signature");
   });
 
-  it("accepts exactly 100 VAUs", async () => {
+  it(`accepts exactly MAX_BATCH_SIZE (${MAX_BATCH_SIZE}) VAUs`, async () => {
     const { wallet, token } = await newUser();
-    const devices = await Promise.all(Array.from({ length: 10 }, () => newDevice()));
-    const vaus = await Promise.all(Array.from({ length: 100 }, (_, i) => signVau(devices[i % 10]!, wallet)));
+    const devices = await Promise.all(Array.from({ length: 4 }, () => newDevice()));
+    const vaus = await Promise.all(Array.from({ length: MAX_BATCH_SIZE }, (_, i) => signVau(devices[i % 4]!, wallet)));
     const { response, json } = await submitBatch({ vaus }, token);
     expect(response.status).toBe(200);
-    expect(json.data.accepted).toBe(100);
+    expect(json.data.accepted).toBe(MAX_BATCH_SIZE);
   });
 
-  it("rejects more than 100 VAUs with 400 BATCH_TOO_LARGE", async () => {
+  it(`rejects more than ${MAX_BATCH_SIZE} VAUs with 400 BATCH_TOO_LARGE`, async () => {
     const { wallet, token, device } = await newUser();
     const vau = await signVau(device, wallet);
-    const { response, json } = await submitBatch({ vaus: Array.from({ length: 101 }, () => vau) }, token);
+    const { response, json } = await submitBatch({ vaus: Array.from({ length: MAX_BATCH_SIZE + 1 }, () => vau) }, token);
     expect(response.status).toBe(400);
-    expect((json as ErrorBody).error).toEqual({ code: "BATCH_TOO_LARGE", message: "Batch size exceeds maximum of 100" });
+    expect((json as ErrorBody).error).toEqual({ code: "BATCH_TOO_LARGE", message: `Batch size exceeds maximum of ${MAX_BATCH_SIZE}` });
   });
 
   it.each([

@@ -2,6 +2,7 @@
 // so they add up across isolates.
 
 import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { TEST_METRICS_TOKEN } from "./constants";
 import { type ErrorBody, call, newUser, signVau, submitVau } from "./helpers";
@@ -57,5 +58,30 @@ describe("GET /metrics", () => {
     await env.METRICS_STORE.getByName("global").add([["edge_rewards_credited_total", 5]]);
     const after = sample(await (await scrape(TEST_METRICS_TOKEN)).text(), "edge_rewards_credited_total");
     expect(after).toBe(before + 12);
+  });
+});
+
+describe("MetricsStore storage", () => {
+  it("keeps every counter in one row, and carries over totals of the earlier one-row-per-series layout", async () => {
+    const stub = env.METRICS_STORE.getByName("layout-test");
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec("CREATE TABLE counters (series TEXT PRIMARY KEY, value REAL NOT NULL)");
+      state.storage.sql.exec("INSERT INTO counters VALUES ('edge_vau_accepted_total', 40), ('edge_vau_capped_total', 2)");
+    });
+    await stub.add([
+      ["edge_vau_accepted_total", 2],
+      ['edge_http_requests_total{route="vau",status="200"}', 2],
+    ]);
+    await stub.add([["edge_vau_accepted_total", 1]]);
+    expect(await stub.snapshot()).toEqual([
+      { series: 'edge_http_requests_total{route="vau",status="200"}', value: 2 },
+      { series: "edge_vau_accepted_total", value: 43 },
+      { series: "edge_vau_capped_total", value: 2 },
+    ]);
+    const tables = await runInDurableObject(stub, async (_i, state) => ({
+      rows: state.storage.sql.exec("SELECT COUNT(*) AS n FROM totals").one().n,
+      legacy: state.storage.sql.exec("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'counters'").one().n,
+    }));
+    expect(tables).toEqual({ rows: 1, legacy: 0 });
   });
 });

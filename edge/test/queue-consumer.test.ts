@@ -176,7 +176,7 @@ describe("reward queue consumer", () => {
     expect(result.explicitAcks).toEqual(["msg-1"]);
   });
 
-  it("end to end: an accepted VAU reaches the backend through the real local queue", async () => {
+  it("end to end: an accepted VAU reaches the backend (the wallet's alarm delivers it)", async () => {
     const { wallet, token, device } = await newUser();
     const { json } = await submitVau(await signVau(device, wallet, { siteId: "site-e2e" }), token);
     expect(json.success).toBe(true);

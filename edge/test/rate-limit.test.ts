@@ -1,6 +1,7 @@
 // Rate limits: per client IP (100/min single, 10/min batch) and per device (100 VAUs/min),
 // sliding-window arithmetic, and alarm cleanup of limiter storage.
 
+import { MAX_BATCH_SIZE } from "../src/routes/batch";
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
@@ -151,10 +152,14 @@ describe("per-IP limits", () => {
 describe("per-device limit", () => {
   it("returns 429 once a device has sent 100 VAUs within a minute", async () => {
     const { wallet, token, device } = await newUser();
-    const vaus = await Promise.all(Array.from({ length: 100 }, () => signVau(device, wallet)));
-    const batch = await call(await signedRequest("/api/v1/vau/batch", { vaus }, { token }));
-    const json = (await batch.json()) as any;
-    expect(json.data.accepted).toBe(100);
+    // 100 VAUs in batches of MAX_BATCH_SIZE.
+    let accepted = 0;
+    for (let sent = 0; sent < 100; sent += MAX_BATCH_SIZE) {
+      const vaus = await Promise.all(Array.from({ length: Math.min(MAX_BATCH_SIZE, 100 - sent) }, () => signVau(device, wallet)));
+      const batch = await call(await signedRequest("/api/v1/vau/batch", { vaus }, { token }));
+      accepted += ((await batch.json()) as any).data.accepted;
+    }
+    expect(accepted).toBe(100);
 
     const res = await submitVau(await signVau(device, wallet), token);
     expect(res.response.status).toBe(429);

@@ -1,50 +1,70 @@
-// The reward outbox of a WalletLedger: rewards granted but not yet handed to the reward queue.
+// The reward outbox of a WalletLedger: rewards granted but not yet handed on.
 //
 // A grant and its outbox row are written in the same storage transaction as the wallet's cap
 // accounting, so "the client was told it earned X" and "X will be delivered" cannot diverge: the
 // object answers only after that write is durable, and a row leaves the outbox only after the
-// queue accepted it. Sending from the wallet's alarm instead of from the request takes the queue
-// round trip off the request path and lets one sendBatch carry all of a wallet's recent rewards.
-// Delivery is at least once (a crash between send and delete resends); the backend is
+// rewards were delivered to the backend or accepted by the reward queue. Sending from the
+// wallet's alarm instead of from the request takes that round trip off the request path.
+// Delivery is at least once (a crash between hand-over and delete resends); the backend is
 // idempotent by vauId.
+//
+// One row holds all the rewards of one grant call (a whole batch request's, for the batch
+// route): rows written are billed per row, not per reward (docs/cost.md). Rows written before
+// this layout hold a single reward object; both are read.
 
 import type { RewardMessage } from "../queue/reward-message";
 
-/** Cloudflare Queues accepts at most 100 messages per sendBatch. */
+/** Cloudflare Queues accepts at most 100 messages per sendBatch; the backend takes ≤ 100 rewards per request. */
 export const SEND_BATCH_LIMIT = 100;
 
 export const OUTBOX_SCHEMA = "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, message TEXT NOT NULL)";
 
-/** The part of a Queue producer the outbox uses (Queue<RewardMessage> in production). */
-export interface RewardSender {
-  sendBatch(messages: Iterable<MessageSendRequest<RewardMessage>>): Promise<unknown>;
+/** Hands rewards on (≤ SEND_BATCH_LIMIT at a time); throws when they could not be handed on. */
+export type RewardSink = (rewards: RewardMessage[]) => Promise<void>;
+
+export function addToOutbox(sql: SqlStorage, rewards: RewardMessage | RewardMessage[]): void {
+  sql.exec("INSERT INTO outbox (message) VALUES (?)", JSON.stringify(rewards));
 }
 
-export function addToOutbox(sql: SqlStorage, reward: RewardMessage): void {
-  sql.exec("INSERT INTO outbox (message) VALUES (?)", JSON.stringify(reward));
-}
-
+/** Rewards waiting in the outbox. */
 export function outboxSize(sql: SqlStorage): number {
-  return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  let n = 0;
+  for (const row of sql.exec<{ message: string }>("SELECT message FROM outbox")) n += rewardsOf(row.message).length;
+  return n;
+}
+
+function rewardsOf(message: string): RewardMessage[] {
+  const parsed = JSON.parse(message) as RewardMessage | RewardMessage[];
+  return Array.isArray(parsed) ? parsed : [parsed];
 }
 
 /**
- * Sends the oldest rows (at most `maxBatches` sendBatch calls) and deletes what the queue
- * accepted. Rows added while a send is in flight have higher seq and stay for the next flush.
- * Throws when the queue refuses; the rows of the failed batch stay in the outbox.
- * Returns how many rewards were sent.
+ * Hands on the oldest rows, at most SEND_BATCH_LIMIT rewards per sink call and at most
+ * `maxBatches` calls, deleting rows only once the sink accepted them. Rows added while a call is
+ * in flight have higher seq and stay for the next flush. Throws when the sink refuses; the rows
+ * of the failed call stay in the outbox. Returns how many rewards were handed on.
  */
-export async function flushOutbox(sql: SqlStorage, queue: RewardSender, maxBatches = 10): Promise<number> {
+export async function flushOutbox(sql: SqlStorage, sink: RewardSink, maxBatches = 10): Promise<number> {
   let sent = 0;
+  let after = -1;
   for (let batch = 0; batch < maxBatches; batch++) {
     const rows = sql
-      .exec<{ seq: number; message: string }>("SELECT seq, message FROM outbox ORDER BY seq LIMIT ?", SEND_BATCH_LIMIT)
+      .exec<{ seq: number; message: string }>("SELECT seq, message FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", after, SEND_BATCH_LIMIT)
       .toArray();
     if (rows.length === 0) break;
-    await queue.sendBatch(rows.map((row) => ({ body: JSON.parse(row.message) as RewardMessage, contentType: "json" as const })));
-    sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.seq);
-    sent += rows.length;
-    if (rows.length < SEND_BATCH_LIMIT) break;
+    // Whole rows, up to the limit (a row never holds more than one request's ≤ 100 rewards).
+    const rewards: RewardMessage[] = [];
+    let last = rows[0]!.seq;
+    for (const row of rows) {
+      const more = rewardsOf(row.message);
+      if (rewards.length > 0 && rewards.length + more.length > SEND_BATCH_LIMIT) break;
+      rewards.push(...more);
+      last = row.seq;
+    }
+    for (let i = 0; i < rewards.length; i += SEND_BATCH_LIMIT) await sink(rewards.slice(i, i + SEND_BATCH_LIMIT));
+    sql.exec("DELETE FROM outbox WHERE seq > ? AND seq <= ?", after, last);
+    after = last;
+    sent += rewards.length;
   }
   return sent;
 }
