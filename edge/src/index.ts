@@ -102,7 +102,7 @@ export default {
         apiError = err;
       } else {
         // Unexpected: log server-side, say nothing specific to the client. No pass-through to
-        // an origin (the earlier edge failed open with passThroughOnException).
+        // an origin: passThroughOnException would fail open.
         console.error("unhandled error", rc.requestId, err instanceof Error ? err.stack : String(err));
         apiError = new ApiError(500, "INTERNAL_ERROR", "Internal server error");
       }

@@ -1,6 +1,7 @@
 // One object per device (name = deviceId). It is the single writer for everything keyed by the
 // device, so dedupe, per-device rate limit, trust history and the daily device cap are decided
-// atomically in one call: no read-then-write race as with the earlier edge's KV dedupe.
+// atomically in one call: no read-then-write race (a KV read followed by a KV write could let two
+// copies of one VAU through).
 
 import { DurableObject } from "cloudflare:workers";
 import { clampToCap, earnedFor, trustScore, utcDay } from "../vau/reward";

@@ -1,6 +1,6 @@
 // Sliding-window counter (two fixed windows, the previous one weighted by how much of it still
-// overlaps the sliding window). O(1) state per key, no burst of 2x at window edges like the
-// earlier edge's fixed window. Shared by RateLimiter (per IP) and DeviceLedger (per device).
+// overlaps the sliding window). O(1) state per key, and no burst of 2x at window edges as a plain
+// fixed window allows. Shared by RateLimiter (per IP) and DeviceLedger (per device).
 
 export interface WindowState {
   windowStart: number;

@@ -1,6 +1,5 @@
-// Device signatures. The earlier edge signed only `payload` (and its Ed25519 call always
-// failed); here every field is bound, so a captured VAU cannot be replayed under another
-// user, site or time.
+// Device signatures. Every field of the VAU is bound (not only `payload`), so a captured VAU
+// cannot be replayed under another user, site or time.
 
 import { ApiError } from "../http/errors";
 import { hexToBytes, sha256Hex, utf8 } from "../util/encoding";
