@@ -1,7 +1,7 @@
 // Response builders. Every response, success or error, leaves through finalize() in index.ts,
 // which adds the request id, security headers and CORS; these helpers only shape bodies.
 
-import { ApiError } from "./errors";
+import type { ApiError } from "./errors";
 
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
