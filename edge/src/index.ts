@@ -55,7 +55,14 @@ async function route(request: Request, env: Env, config: Config, rc: RequestCont
   }
 }
 
-function finalize(request: Request, response: Response, env: Env, ctx: ExecutionContext, config: Config | undefined, rc: RequestContext): Response {
+function finalize(
+  request: Request,
+  response: Response,
+  env: Env,
+  ctx: ExecutionContext,
+  config: Config | undefined,
+  rc: RequestContext,
+): Response {
   const headers = response.headers;
   headers.set("X-Request-ID", rc.requestId);
   applySecurityHeaders(headers);

@@ -29,7 +29,11 @@ async function expectError(res: { response: Response; json: ErrorBody }, status:
 describe("client HMAC", () => {
   it("rejects a wrong signature", async () => {
     const { wallet, token, device } = await newUser();
-    await expectError(await submitVau(await signVau(device, wallet), token, { clientKey: "not-the-key-0123456789abcdefghijklmnop" }), 401, "INVALID_HMAC");
+    await expectError(
+      await submitVau(await signVau(device, wallet), token, { clientKey: "not-the-key-0123456789abcdefghijklmnop" }),
+      401,
+      "INVALID_HMAC",
+    );
   });
 
   it("rejects a body changed after signing", async () => {
@@ -44,14 +48,24 @@ describe("client HMAC", () => {
 
   it("rejects an unknown client id", async () => {
     const { wallet, token, device } = await newUser();
-    await expectError(await submitVau(await signVau(device, wallet), token, { clientId: "nobody" }), 401, "UNKNOWN_CLIENT");
+    await expectError(
+      await submitVau(await signVau(device, wallet), token, { clientId: "nobody" }),
+      401,
+      "UNKNOWN_CLIENT",
+    );
   });
 
   it("does not accept one client's key for another client", async () => {
     const { wallet, token, device } = await newUser();
-    const res = await submitVau(await signVau(device, wallet), token, { clientId: OTHER_CLIENT_ID, clientKey: "test-client-key-0123456789abcdef-0123456789" });
+    const res = await submitVau(await signVau(device, wallet), token, {
+      clientId: OTHER_CLIENT_ID,
+      clientKey: "test-client-key-0123456789abcdef-0123456789",
+    });
     await expectError(res, 401, "INVALID_HMAC");
-    const own = await submitVau(await signVau(device, wallet), token, { clientId: OTHER_CLIENT_ID, clientKey: OTHER_CLIENT_KEY });
+    const own = await submitVau(await signVau(device, wallet), token, {
+      clientId: OTHER_CLIENT_ID,
+      clientKey: OTHER_CLIENT_KEY,
+    });
     expect(own.response.status).toBe(200);
   });
 

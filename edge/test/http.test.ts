@@ -5,7 +5,13 @@ import { describe, expect, it } from "vitest";
 import { TEST_ORIGIN } from "./constants";
 import { type ErrorBody, call, newUser, signVau, signedRequest } from "./helpers";
 
-const SECURITY = ["X-Content-Type-Options", "X-Frame-Options", "Strict-Transport-Security", "Content-Security-Policy", "Cache-Control"];
+const SECURITY = [
+  "X-Content-Type-Options",
+  "X-Frame-Options",
+  "Strict-Transport-Security",
+  "Content-Security-Policy",
+  "Cache-Control",
+];
 
 function expectCommonHeaders(response: Response) {
   expect(response.headers.get("X-Request-ID")).toMatch(/^[0-9a-f-]{36}$/);
@@ -19,8 +25,13 @@ describe("GET /health", () => {
     expect(response.status).toBe(200);
     expect(json.data.status).toBe("ok");
     expect(json.data.checks).toEqual({
-      config: "ok", clientKeys: "ok", serviceKey: "ok", metricsToken: "ok",
-      durableObjects: "ok", auditBucket: "ok", rewardQueue: "ok",
+      config: "ok",
+      clientKeys: "ok",
+      serviceKey: "ok",
+      metricsToken: "ok",
+      durableObjects: "ok",
+      auditBucket: "ok",
+      rewardQueue: "ok",
     });
     expectCommonHeaders(response);
   });
@@ -41,7 +52,11 @@ describe("routing and error shape", () => {
     const response = await call(new Request("https://edge.test/api/v1/vault"));
     expect(response.status).toBe(404);
     const json = (await response.json()) as ErrorBody;
-    expect(json).toEqual({ success: false, error: { code: "NOT_FOUND", message: "No such endpoint" }, requestId: response.headers.get("X-Request-ID") });
+    expect(json).toEqual({
+      success: false,
+      error: { code: "NOT_FOUND", message: "No such endpoint" },
+      requestId: response.headers.get("X-Request-ID"),
+    });
     expectCommonHeaders(response);
   });
 
@@ -52,7 +67,9 @@ describe("routing and error shape", () => {
   });
 
   it("always generates its own request id (a client X-Request-ID is ignored)", async () => {
-    const response = await call(new Request("https://edge.test/health", { headers: { "X-Request-ID": "client-chosen" } }));
+    const response = await call(
+      new Request("https://edge.test/health", { headers: { "X-Request-ID": "client-chosen" } }),
+    );
     expect(response.headers.get("X-Request-ID")).not.toBe("client-chosen");
   });
 
@@ -71,19 +88,27 @@ describe("CORS", () => {
     const response = await call(
       new Request("https://edge.test/api/v1/vau", {
         method: "OPTIONS",
-        headers: { Origin: TEST_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-timestamp,x-client-id" },
+        headers: {
+          Origin: TEST_ORIGIN,
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "x-timestamp,x-client-id",
+        },
       }),
     );
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(TEST_ORIGIN);
     const allowed = response.headers.get("Access-Control-Allow-Headers")!.toLowerCase();
-    for (const h of ["authorization", "content-type", "x-client-id", "x-timestamp", "x-hmac-signature"]) expect(allowed).toContain(h);
+    for (const h of ["authorization", "content-type", "x-client-id", "x-timestamp", "x-hmac-signature"])
+      expect(allowed).toContain(h);
     expectCommonHeaders(response);
   });
 
   it("refuses a preflight from an extension that is not listed", async () => {
     const response = await call(
-      new Request("https://edge.test/api/v1/vau", { method: "OPTIONS", headers: { Origin: "chrome-extension://someotherextensionid" } }),
+      new Request("https://edge.test/api/v1/vau", {
+        method: "OPTIONS",
+        headers: { Origin: "chrome-extension://someotherextensionid" },
+      }),
     );
     expect(response.status).toBe(403);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
@@ -92,7 +117,9 @@ describe("CORS", () => {
 
   it("adds CORS and security headers to error responses too", async () => {
     const { wallet, device } = await newUser();
-    const response = await call(await signedRequest("/api/v1/vau", await signVau(device, wallet), { token: null, origin: TEST_ORIGIN }));
+    const response = await call(
+      await signedRequest("/api/v1/vau", await signVau(device, wallet), { token: null, origin: TEST_ORIGIN }),
+    );
     expect(response.status).toBe(401);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(TEST_ORIGIN);
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-ID");

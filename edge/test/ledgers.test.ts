@@ -42,7 +42,11 @@ describe("daily caps", () => {
     const first = await submitVau(await signVau(device, wallet), token, {}, caps);
     const second = await submitVau(await signVau(device, wallet), token, {}, caps);
     const third = await submitVau(await signVau(device, wallet), token, {}, caps);
-    expect([first.json.data.earned, second.json.data.earned, third.json.data.earned]).toEqual(["5000000000", "3000000000", "0"]);
+    expect([first.json.data.earned, second.json.data.earned, third.json.data.earned]).toEqual([
+      "5000000000",
+      "3000000000",
+      "0",
+    ]);
     expect([first.json.data.capped, second.json.data.capped, third.json.data.capped]).toEqual([false, true, true]);
     // The VAU itself is still valid and accepted; it just earns nothing more today.
     expect(third.response.status).toBe(200);
@@ -144,7 +148,8 @@ describe("wallet reward outbox", () => {
     const stub = env.WALLET_LEDGER.getByName("outbox-batches-test");
     for (let i = 0; i < 5; i++) await stub.grant(grantOf(vauIdFor(100 + i), "1", "1000"));
     const sizes = await runInDurableObject(stub, async (_i, state) => {
-      for (let i = 5; i < 230; i++) addToOutbox(state.storage.sql, { ...grantOf(vauIdFor(100 + i), "1", "1").reward, amount: "1" });
+      for (let i = 5; i < 230; i++)
+        addToOutbox(state.storage.sql, { ...grantOf(vauIdFor(100 + i), "1", "1").reward, amount: "1" });
       const batches: number[] = [];
       const sent = await flushOutbox(state.storage.sql, {
         sendBatch: async (messages) => {
@@ -171,7 +176,12 @@ describe("ledger rollback and cleanup", () => {
 
   it("device alarm drops expired VAU ids and old day totals, keeps trust history", async () => {
     const stub = env.DEVICE_LEDGER.getByName("cleanup-test");
-    await stub.submit({ vauId: "b".repeat(64), baseReward: "10000000000", dailyCap: "200000000000", ratePerMinute: 100 });
+    await stub.submit({
+      vauId: "b".repeat(64),
+      baseReward: "10000000000",
+      dailyCap: "200000000000",
+      ratePerMinute: 100,
+    });
     await runInDurableObject(stub, async (_i, state) => {
       state.storage.sql.exec("UPDATE seen_vaus SET expires_at = expires_at - ?", DEDUPE_RETENTION_MS + 1000);
       state.storage.sql.exec("UPDATE day_totals SET day = '2000-01-01'");
@@ -193,7 +203,12 @@ describe("ledger rollback and cleanup", () => {
 
   it("device alarm wipes a device inactive for 90 days", async () => {
     const stub = env.DEVICE_LEDGER.getByName("inactive-test");
-    await stub.submit({ vauId: "c".repeat(64), baseReward: "10000000000", dailyCap: "200000000000", ratePerMinute: 100 });
+    await stub.submit({
+      vauId: "c".repeat(64),
+      baseReward: "10000000000",
+      dailyCap: "200000000000",
+      ratePerMinute: 100,
+    });
     await runInDurableObject(stub, async (_i, state) => {
       state.storage.sql.exec("DELETE FROM seen_vaus");
       state.storage.sql.exec("DELETE FROM rate_windows");
@@ -201,7 +216,9 @@ describe("ledger rollback and cleanup", () => {
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const tables = await runInDurableObject(stub, async (_i, state) =>
-      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray(),
     );
     expect(tables).toEqual([]);
   });
@@ -216,7 +233,9 @@ describe("ledger rollback and cleanup", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const after = await runInDurableObject(stub, async (_i, state) => ({
       alarm: await state.storage.getAlarm(),
-      tables: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      tables: state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray(),
     }));
     expect(after).toEqual({ alarm: null, tables: [] });
     expect(await stub.grant(grantOf(vauIdFor(3), "9", "10"))).toBe("9");

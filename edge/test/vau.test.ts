@@ -44,6 +44,9 @@ describe("POST /api/v1/vau", () => {
     const statuses = results.map((r) => r.response.status).sort();
     expect(statuses).toEqual([200, 409, 409]);
     const dup = results.find((r) => r.response.status === 409)!;
-    expect(dup.json).toMatchObject({ success: false, error: { code: "DUPLICATE_VAU", message: "Duplicate VAU submission" } });
+    expect(dup.json).toMatchObject({
+      success: false,
+      error: { code: "DUPLICATE_VAU", message: "Duplicate VAU submission" },
+    });
   });
 });

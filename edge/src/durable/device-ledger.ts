@@ -122,7 +122,9 @@ export class DeviceLedger extends DurableObject<Env> {
     const nextWindow = new SlidingWindowTable(sql).deleteExpired(now);
     const nextVau = sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM seen_vaus").one().next;
     const nextSig = sql.exec<{ next: number | null }>("SELECT MIN(expires_at) AS next FROM seen_signatures").one().next;
-    const lastSeen = sql.exec<{ last_seen: number }>("SELECT last_seen FROM stats WHERE id = 1").toArray()[0]?.last_seen;
+    const lastSeen = sql
+      .exec<{ last_seen: number }>("SELECT last_seen FROM stats WHERE id = 1")
+      .toArray()[0]?.last_seen;
 
     const forgetAt = lastSeen === undefined ? now : lastSeen + INACTIVE_DEVICE_TTL_MS;
     const candidates = [nextWindow, nextVau, nextSig].filter((t): t is number => t !== null);

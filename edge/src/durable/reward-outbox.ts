@@ -41,7 +41,9 @@ export async function flushOutbox(sql: SqlStorage, queue: RewardSender, maxBatch
       .exec<{ seq: number; message: string }>("SELECT seq, message FROM outbox ORDER BY seq LIMIT ?", SEND_BATCH_LIMIT)
       .toArray();
     if (rows.length === 0) break;
-    await queue.sendBatch(rows.map((row) => ({ body: JSON.parse(row.message) as RewardMessage, contentType: "json" as const })));
+    await queue.sendBatch(
+      rows.map((row) => ({ body: JSON.parse(row.message) as RewardMessage, contentType: "json" as const })),
+    );
     sql.exec("DELETE FROM outbox WHERE seq <= ?", rows[rows.length - 1]!.seq);
     sent += rows.length;
     if (rows.length < SEND_BATCH_LIMIT) break;

@@ -48,7 +48,13 @@ export function slidingWindowHit(
   return {
     granted,
     state: { windowStart: start, prev, curr },
-    decision: { allowed, limit, remaining, resetAtMs, retryAfterS: allowed ? 0 : retryAfter(prev, curr, limit, elapsed, windowMs) },
+    decision: {
+      allowed,
+      limit,
+      remaining,
+      resetAtMs,
+      retryAfterS: allowed ? 0 : retryAfter(prev, curr, limit, elapsed, windowMs),
+    },
   };
 }
 
@@ -108,7 +114,11 @@ export class SlidingWindowTable {
         "SELECT name, window_ms, window_start, prev, curr FROM rate_windows",
       )
       .toArray()
-      .map((r) => ({ name: r.name, windowMs: r.window_ms, state: { windowStart: r.window_start, prev: r.prev, curr: r.curr } }));
+      .map((r) => ({
+        name: r.name,
+        windowMs: r.window_ms,
+        state: { windowStart: r.window_start, prev: r.prev, curr: r.curr },
+      }));
   }
 
   put(name: string, windowMs: number, state: WindowState): void {

@@ -27,7 +27,11 @@ export function backoffSeconds(attempts: number): number {
 
 type Outcome = "delivered" | "server_error" | "network_error" | "client_error";
 
-async function post(env: Env, backendUrl: string, rewards: RewardMessage[]): Promise<{ outcome: Outcome; status?: number }> {
+async function post(
+  env: Env,
+  backendUrl: string,
+  rewards: RewardMessage[],
+): Promise<{ outcome: Outcome; status?: number }> {
   const body = JSON.stringify({ rewards });
   const timestamp = String(Date.now());
   const signature = await signServiceRequest(env.SERVICE_KEY, "POST", REWARDS_PATH, timestamp, body);
@@ -105,7 +109,11 @@ export async function consumeRewards(batch: MessageBatch<unknown>, env: Env): Pr
   }
   for (let i = 0; i < valid.length; i += MAX_REWARDS_PER_REQUEST) {
     const chunk = valid.slice(i, i + MAX_REWARDS_PER_REQUEST);
-    const { outcome, status } = await post(env, backendUrl, chunk.map((m) => m.body));
+    const { outcome, status } = await post(
+      env,
+      backendUrl,
+      chunk.map((m) => m.body),
+    );
     if (outcome === "client_error" && status === 400 && chunk.length > 1) {
       for (const message of chunk) settle([message], (await post(env, backendUrl, [message.body])).outcome);
     } else {

@@ -51,7 +51,10 @@ export async function handleBatch(request: Request, env: Env, config: Config, rc
   const outcomes = await Promise.all(
     envelope.vaus.map(async (item, index): Promise<Outcome> => {
       try {
-        return { index, admitted: await admitVau(parseVau(item, `vaus[${index}]`), caller.token.sub, env, config, now) };
+        return {
+          index,
+          admitted: await admitVau(parseVau(item, `vaus[${index}]`), caller.token.sub, env, config, now),
+        };
       } catch (err) {
         // An unexpected failure (e.g. a Durable Object call) fails this item only: the other
         // items are already recorded with their rewards, and must be reported as accepted.

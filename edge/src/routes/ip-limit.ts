@@ -46,7 +46,13 @@ export class PermitPools {
     const pool = this.live(key, limit);
     if (pool && pool.permits > 0) {
       pool.permits -= 1;
-      return { allowed: true, limit, remaining: pool.remainingAfter + pool.permits, resetAtMs: pool.resetAtMs, retryAfterS: 0 };
+      return {
+        allowed: true,
+        limit,
+        remaining: pool.remainingAfter + pool.permits,
+        resetAtMs: pool.resetAtMs,
+        retryAfterS: 0,
+      };
     }
     // An empty live pool means its lease was used up within LEASE_TTL_MS: this IP is busy here.
     const wanted = pool ? Math.min(MAX_LEASE, pool.size * 2) : 1;
@@ -79,7 +85,12 @@ export class PermitPools {
 
 const pools = new PermitPools();
 
-export async function enforceIpLimit(request: Request, env: Env, name: "single" | "batch", perMinute: number): Promise<LimitDecision> {
+export async function enforceIpLimit(
+  request: Request,
+  env: Env,
+  name: "single" | "batch",
+  perMinute: number,
+): Promise<LimitDecision> {
   const ip = clientIp(request);
   const decision = await pools.acquire(`${name} ${ip}`, perMinute, (wanted) =>
     env.RATE_LIMITER.getByName(`ip:${ip}`).take(name, perMinute, MINUTE_MS, wanted),

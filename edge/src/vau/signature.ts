@@ -16,7 +16,12 @@ export async function verifyDeviceSignature(vau: Vau): Promise<void> {
   let valid = false;
   try {
     const key = await crypto.subtle.importKey("raw", hexToBytes(vau.deviceId), { name: "Ed25519" }, false, ["verify"]);
-    valid = await crypto.subtle.verify({ name: "Ed25519" }, key, hexToBytes(vau.signature), utf8(vauSigningMessage(vau)));
+    valid = await crypto.subtle.verify(
+      { name: "Ed25519" },
+      key,
+      hexToBytes(vau.signature),
+      utf8(vauSigningMessage(vau)),
+    );
   } catch {
     // Not a valid curve point: the same client error as a wrong signature.
     valid = false;
