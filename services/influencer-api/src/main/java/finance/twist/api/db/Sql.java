@@ -31,6 +31,7 @@ public final class Sql {
     static final long BACKOFF_BASE_MILLIS = 5;
     /** Ceiling of any one wait, whatever the attempt. */
     static final long BACKOFF_MAX_MILLIS = 200;
+
     private static final StructuredLog LOG = StructuredLog.of(Sql.class);
 
     private final DbClient db;
