@@ -123,6 +123,31 @@ describe("CORS", () => {
     expect(response.status).toBe(401);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(TEST_ORIGIN);
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-ID");
+    expect(response.headers.get("Access-Control-Expose-Headers")).toContain("RateLimit-Remaining");
     expectCommonHeaders(response);
+  });
+
+  it("answers errors as problem+json that keeps the original success/error members", async () => {
+    const { wallet, device } = await newUser();
+    const response = await call(await signedRequest("/api/v1/vau", await signVau(device, wallet), { token: null }));
+    expect(response.status).toBe(401);
+    expect(response.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      type: "https://twist.finance/problems/missing-token",
+      title: "Unauthorized",
+      status: 401,
+      detail: (body.error as { message: string }).message,
+      requestId: response.headers.get("X-Request-ID"),
+      success: false,
+      error: { code: "MISSING_TOKEN", message: expect.any(String) },
+    });
+    const notFound = await call(new Request("https://edge.test/nope"));
+    expect(notFound.status).toBe(404);
+    expect(await notFound.json()).toMatchObject({
+      type: "https://twist.finance/problems/not-found",
+      status: 404,
+      error: { code: "NOT_FOUND" },
+    });
   });
 });

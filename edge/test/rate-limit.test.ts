@@ -114,7 +114,7 @@ describe("per-isolate permit leases (routes/ip-limit.ts)", () => {
 });
 
 describe("per-IP limits", () => {
-  it("returns 429 with Retry-After and X-RateLimit-* on the 101st single request in a minute", async () => {
+  it("returns 429 with Retry-After and RateLimit-* (and the deprecated X-RateLimit-*) on the 101st single request in a minute", async () => {
     const ip = freshIp();
     // Unauthenticated requests count too: the limit is checked before any crypto.
     for (let i = 0; i < 100; i++) {
@@ -132,8 +132,16 @@ describe("per-IP limits", () => {
     expect(res.response.status).toBe(429);
     expect((res.json as ErrorBody).error.code).toBe("RATE_LIMITED");
     expect(Number(res.response.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(res.response.headers.get("RateLimit-Limit")).toBe("100");
+    expect(res.response.headers.get("RateLimit-Remaining")).toBe("0");
+    const resetIn = Number(res.response.headers.get("RateLimit-Reset"));
+    expect(resetIn).toBeGreaterThan(0);
+    expect(resetIn).toBeLessThanOrEqual(60); // seconds until the one-minute window resets
+    // The old names, one more release: same values, the reset as an epoch second.
     expect(res.response.headers.get("X-RateLimit-Limit")).toBe("100");
     expect(res.response.headers.get("X-RateLimit-Remaining")).toBe("0");
+    const resetAt = Number(res.response.headers.get("X-RateLimit-Reset"));
+    expect(Math.abs(resetAt - (Math.ceil(Date.now() / 1000) + resetIn))).toBeLessThanOrEqual(2);
     expect(res.response.headers.get("X-Request-ID")).toBe(res.json.requestId);
     // Another IP is unaffected.
     expect((await submitVau(await signVau(device, wallet), token)).response.status).toBe(200);

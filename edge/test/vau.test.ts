@@ -20,8 +20,9 @@ describe("POST /api/v1/vau", () => {
     expect(json.data.timestamp).toBe(vau.timestamp);
     expect(json.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get("X-Request-ID")).toBe(json.requestId);
-    expect(response.headers.get("X-RateLimit-Limit")).toBe("100");
-    expect(Number(response.headers.get("X-RateLimit-Remaining"))).toBe(99);
+    expect(response.headers.get("RateLimit-Limit")).toBe("100");
+    expect(Number(response.headers.get("RateLimit-Remaining"))).toBe(99);
+    expect(response.headers.get("X-RateLimit-Remaining")).toBe(response.headers.get("RateLimit-Remaining"));
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 

@@ -75,9 +75,20 @@ function retryAfter(prev: number, curr: number, limit: number, elapsed: number, 
   return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
-/** Rate-limit headers for a decision (X-RateLimit-Reset in epoch seconds). */
-export function rateLimitHeaders(decision: LimitDecision): Record<string, string> {
+/**
+ * Rate-limit headers for a decision: the IETF draft's RateLimit-Limit, RateLimit-Remaining and
+ * RateLimit-Reset (seconds until the window resets; draft-ietf-httpapi-ratelimit-headers-06 §3,
+ * https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-ratelimit-headers-06), the names
+ * auth-service uses too. The X-RateLimit-* names (X-RateLimit-Reset in epoch seconds) are sent as
+ * well for one more release, for clients written against them (docs/api-guide.md).
+ */
+export function rateLimitHeaders(decision: LimitDecision, nowMs: number = Date.now()): Record<string, string> {
+  const resetInS = Math.max(0, Math.ceil((decision.resetAtMs - nowMs) / 1000));
   const headers: Record<string, string> = {
+    "RateLimit-Limit": String(decision.limit),
+    "RateLimit-Remaining": String(decision.remaining),
+    "RateLimit-Reset": String(resetInS),
+    // deprecated, removed in the release after this one
     "X-RateLimit-Limit": String(decision.limit),
     "X-RateLimit-Remaining": String(decision.remaining),
     "X-RateLimit-Reset": String(Math.ceil(decision.resetAtMs / 1000)),

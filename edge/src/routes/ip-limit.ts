@@ -7,7 +7,7 @@
 // lease — and hands them out locally:
 //   - the lease doubles (1, 2, 4 … MAX_LEASE) only while the previous one was used up within
 //     LEASE_TTL_MS, so an IP sending a request now and then still costs one call per request and
-//     sees exact X-RateLimit-Remaining values;
+//     sees exact RateLimit-Remaining values;
 //   - permits are counted when leased, so an IP never gets more than its limit; unused permits
 //     expire with the lease, so a bursting IP may be refused up to MAX_LEASE − 1 requests early;
 //   - a permit is used at most LEASE_TTL_MS after it was counted: at a window boundary that shifts
