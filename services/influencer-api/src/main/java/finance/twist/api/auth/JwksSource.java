@@ -61,7 +61,7 @@ public final class JwksSource {
                 : null;
     }
 
-    public static JwksSource create(AuthSettings settings, Clock clock) {
+    public static JwksSource create(AccessTokenSettings settings, Clock clock) {
         if (settings.jwksFile().isPresent()) {
             Path file = settings.jwksFile().get();
             try {

@@ -45,7 +45,7 @@ class JwksSourceTest {
         ExecutorService pool = Executors.newFixedThreadPool(20);
         try {
             JwksSource source = JwksSource.create(
-                    new AuthSettings(
+                    new AccessTokenSettings(
                             URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/jwks"),
                             Optional.empty(),
                             "i",
