@@ -203,6 +203,10 @@ export async function submitVau(
 }
 
 export interface ErrorBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
   success: false;
   error: { code: string; message: string };
   requestId: string;

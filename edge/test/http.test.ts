@@ -48,11 +48,15 @@ describe("GET /health", () => {
 });
 
 describe("routing and error shape", () => {
-  it("answers unknown paths with a JSON 404", async () => {
+  it("answers unknown paths with a problem+json 404", async () => {
     const response = await call(new Request("https://edge.test/api/v1/vault"));
     expect(response.status).toBe(404);
     const json = (await response.json()) as ErrorBody;
     expect(json).toEqual({
+      type: "https://twist.finance/problems/not-found",
+      title: "Not Found",
+      status: 404,
+      detail: "No such endpoint",
       success: false,
       error: { code: "NOT_FOUND", message: "No such endpoint" },
       requestId: response.headers.get("X-Request-ID"),
