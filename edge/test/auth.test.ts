@@ -232,6 +232,28 @@ describe("access token", () => {
     expect(outbound.jwksFetches).toBe(1);
   });
 
+  it("skips a malformed key in the JWKS and uses the others (docs/contracts/jwks.md)", async () => {
+    const { wallet, device } = await newUser();
+    const good = outbound.jwks.keys[0]!;
+    const broken = await newSigningKey("broken-key");
+    // Off the curve (y of another point), not base64url, a member missing, not an object: each is
+    // skipped on its own; the valid key next to them keeps working.
+    const other = await newSigningKey("other");
+    outbound.jwks = {
+      keys: [
+        { ...broken.jwk, y: other.jwk.y },
+        { ...broken.jwk, kid: "not-base64", x: "!!!" },
+        { ...broken.jwk, kid: "no-y", y: undefined },
+        "not a key" as unknown as JsonWebKey,
+        good,
+      ],
+    };
+    expect((await submitVau(await signVau(device, wallet), await tokenFor(wallet))).response.status).toBe(200);
+    // A token naming the malformed key is refused like any unknown kid, not a 500.
+    const res = await submitVau(await signVau(device, wallet), await signJwt(tokenClaims(wallet), broken));
+    await expectError(res, 401, "INVALID_TOKEN");
+  });
+
   it("answers 503 when the JWKS cannot be fetched at all", async () => {
     outbound.jwksStatus = 500;
     const { wallet, token, device } = await newUser();

@@ -51,8 +51,10 @@ async function importJwks(body: unknown): Promise<Map<string, CryptoKey>> {
         ["verify"],
       );
       keys.set(jwk.kid, key);
-    } catch {
-      // A malformed key must not hide the valid ones next to it.
+    } catch (err) {
+      // A malformed key must not hide the valid ones next to it: skipped and logged, the rest of
+      // the set is used (the behaviour of every JWKS reader of the project, docs/contracts/jwks.md).
+      console.warn("JWKS key skipped", jwk.kid, String(err));
     }
   }
   return keys;
