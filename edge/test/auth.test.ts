@@ -239,15 +239,15 @@ describe("access token", () => {
     // Off the curve (y of another point), not base64url, a member missing, not an object: each is
     // skipped on its own; the valid key next to them keeps working.
     const other = await newSigningKey("other");
-    outbound.jwks = {
-      keys: [
-        { ...broken.jwk, y: other.jwk.y },
-        { ...broken.jwk, kid: "not-base64", x: "!!!" },
-        { ...broken.jwk, kid: "no-y", y: undefined },
-        "not a key" as unknown as JsonWebKey,
-        good,
-      ],
-    };
+    const { y: _dropped, ...noY } = { ...broken.jwk, kid: "no-y" };
+    const entries: unknown[] = [
+      { ...broken.jwk, y: other.jwk.y },
+      { ...broken.jwk, kid: "not-base64", x: "!!!" },
+      noY,
+      "not a key",
+      good,
+    ];
+    outbound.jwks = { keys: entries as JsonWebKey[] };
     expect((await submitVau(await signVau(device, wallet), await tokenFor(wallet))).response.status).toBe(200);
     // A token naming the malformed key is refused like any unknown kid, not a 500.
     const res = await submitVau(await signVau(device, wallet), await signJwt(tokenClaims(wallet), broken));
