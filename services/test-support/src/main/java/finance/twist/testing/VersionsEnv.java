@@ -44,7 +44,8 @@ final class VersionsEnv {
             for (String line : Files.readAllLines(dir.resolve("versions.env"))) {
                 int eq = line.indexOf('=');
                 if (!line.isBlank() && !line.startsWith("#") && eq > 0) {
-                    loaded.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+                    loaded.put(
+                            line.substring(0, eq).trim(), line.substring(eq + 1).trim());
                 }
             }
         } catch (IOException e) {
