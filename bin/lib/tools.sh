@@ -46,7 +46,7 @@ tools_go_cmd() {
 tools_go_build() {
   local gobin="$1" pkg="$2" version="$3" ldflags="${4:-}" go_bin
   go_bin="$(tools_go_cmd)" || return 1
-  GOBIN="$gobin" GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" \
+  GOBIN="$gobin" GOFLAGS="-mod=mod -buildvcs=false" \
     "$go_bin" install -trimpath ${ldflags:+-ldflags "$ldflags"} "$pkg@$version"
 }
 
