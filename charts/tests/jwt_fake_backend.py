@@ -91,8 +91,8 @@ class Handler(BaseHTTPRequestHandler):
             if len(b58decode(wallet)) != 32:
                 return self.reply(400, {"title": "bad wallet"})
             nonce = secrets.token_hex(12)
-            message = (f"twist.example wants you to sign in with your Solana account:\n{wallet}\n\n"
-                       f"Sign in to TWIST \"test\"\n\nURI: https://twist.example\nVersion: 1\n"
+            message = (f"twist.finance wants you to sign in with your Solana account:\n{wallet}\n\n"
+                       f"Sign in to TWIST \"test\"\n\nURI: https://twist.finance\nVersion: 1\n"
                        f"Chain ID: devnet\nNonce: {nonce}\nIssued At: 2026-01-01T00:00:00Z\n"
                        f"Expiration Time: 2026-01-01T00:05:00Z")
             PENDING[wallet] = message

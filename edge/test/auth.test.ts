@@ -29,7 +29,11 @@ async function expectError(res: { response: Response; json: ErrorBody }, status:
 describe("client HMAC", () => {
   it("rejects a wrong signature", async () => {
     const { wallet, token, device } = await newUser();
-    await expectError(await submitVau(await signVau(device, wallet), token, { clientKey: "not-the-key-0123456789abcdefghijklmnop" }), 401, "INVALID_HMAC");
+    await expectError(
+      await submitVau(await signVau(device, wallet), token, { clientKey: "not-the-key-0123456789abcdefghijklmnop" }),
+      401,
+      "INVALID_HMAC",
+    );
   });
 
   it("rejects a body changed after signing", async () => {
@@ -44,14 +48,24 @@ describe("client HMAC", () => {
 
   it("rejects an unknown client id", async () => {
     const { wallet, token, device } = await newUser();
-    await expectError(await submitVau(await signVau(device, wallet), token, { clientId: "nobody" }), 401, "UNKNOWN_CLIENT");
+    await expectError(
+      await submitVau(await signVau(device, wallet), token, { clientId: "nobody" }),
+      401,
+      "UNKNOWN_CLIENT",
+    );
   });
 
   it("does not accept one client's key for another client", async () => {
     const { wallet, token, device } = await newUser();
-    const res = await submitVau(await signVau(device, wallet), token, { clientId: OTHER_CLIENT_ID, clientKey: "test-client-key-0123456789abcdef-0123456789" });
+    const res = await submitVau(await signVau(device, wallet), token, {
+      clientId: OTHER_CLIENT_ID,
+      clientKey: "test-client-key-0123456789abcdef-0123456789",
+    });
     await expectError(res, 401, "INVALID_HMAC");
-    const own = await submitVau(await signVau(device, wallet), token, { clientId: OTHER_CLIENT_ID, clientKey: OTHER_CLIENT_KEY });
+    const own = await submitVau(await signVau(device, wallet), token, {
+      clientId: OTHER_CLIENT_ID,
+      clientKey: OTHER_CLIENT_KEY,
+    });
     expect(own.response.status).toBe(200);
   });
 
@@ -216,6 +230,28 @@ describe("access token", () => {
     }
     // One initial fetch; the unknown kid right after it may not trigger another one.
     expect(outbound.jwksFetches).toBe(1);
+  });
+
+  it("skips a malformed key in the JWKS and uses the others (docs/contracts/jwks.md)", async () => {
+    const { wallet, device } = await newUser();
+    const good = outbound.jwks.keys[0]!;
+    const broken = await newSigningKey("broken-key");
+    // Off the curve (y of another point), not base64url, a member missing, not an object: each is
+    // skipped on its own; the valid key next to them keeps working.
+    const other = await newSigningKey("other");
+    const { y: _dropped, ...noY } = { ...broken.jwk, kid: "no-y" };
+    const entries: unknown[] = [
+      { ...broken.jwk, y: other.jwk.y },
+      { ...broken.jwk, kid: "not-base64", x: "!!!" },
+      noY,
+      "not a key",
+      good,
+    ];
+    outbound.jwks = { keys: entries as JsonWebKey[] };
+    expect((await submitVau(await signVau(device, wallet), await tokenFor(wallet))).response.status).toBe(200);
+    // A token naming the malformed key is refused like any unknown kid, not a 500.
+    const res = await submitVau(await signVau(device, wallet), await signJwt(tokenClaims(wallet), broken));
+    await expectError(res, 401, "INVALID_TOKEN");
   });
 
   it("answers 503 when the JWKS cannot be fetched at all", async () => {

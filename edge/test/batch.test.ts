@@ -18,14 +18,17 @@ describe("POST /api/v1/vau/batch", () => {
     const stale = await signVau(device, wallet, { timestamp: Date.now() - 60_000 });
     const schema = { ...good, signature: "nope" };
 
-    const { response, json } = await submitBatch({ vaus: [good, badSig, good, stale, schema, secondGood], batchId: "client-1" }, token);
+    const { response, json } = await submitBatch(
+      { vaus: [good, badSig, good, stale, schema, secondGood], batchId: "client-1" },
+      token,
+    );
     expect(response.status).toBe(200);
     expect(json.success).toBe(true);
     expect(json.data.clientBatchId).toBe("client-1");
     expect(json.data.batchId).toMatch(/^[0-9a-f-]{36}$/);
     expect(json.data.accepted).toBe(2);
     expect(json.data.rejected).toBe(4);
-    const codes = json.data.results.map((r: any) => r.status === "accepted" ? "accepted" : r.error.code);
+    const codes = json.data.results.map((r: any) => (r.status === "accepted" ? "accepted" : r.error.code));
     // Items are admitted concurrently, so which copy of `good` wins is not fixed: one is accepted, one is a duplicate.
     expect(codes[1]).toBe("INVALID_DEVICE_SIGNATURE");
     expect(codes[3]).toBe("TIMESTAMP_TOO_OLD");
@@ -48,9 +51,15 @@ describe("POST /api/v1/vau/batch", () => {
   it(`rejects more than ${MAX_BATCH_SIZE} VAUs with 400 BATCH_TOO_LARGE`, async () => {
     const { wallet, token, device } = await newUser();
     const vau = await signVau(device, wallet);
-    const { response, json } = await submitBatch({ vaus: Array.from({ length: MAX_BATCH_SIZE + 1 }, () => vau) }, token);
+    const { response, json } = await submitBatch(
+      { vaus: Array.from({ length: MAX_BATCH_SIZE + 1 }, () => vau) },
+      token,
+    );
     expect(response.status).toBe(400);
-    expect((json as ErrorBody).error).toEqual({ code: "BATCH_TOO_LARGE", message: `Batch size exceeds maximum of ${MAX_BATCH_SIZE}` });
+    expect((json as ErrorBody).error).toEqual({
+      code: "BATCH_TOO_LARGE",
+      message: `Batch size exceeds maximum of ${MAX_BATCH_SIZE}`,
+    });
   });
 
   it.each([
@@ -69,7 +78,9 @@ describe("POST /api/v1/vau/batch", () => {
 
   it("requires the same authentication as the single route", async () => {
     const { wallet, device } = await newUser();
-    const response = await call(await signedRequest("/api/v1/vau/batch", { vaus: [await signVau(device, wallet)] }, { token: null }));
+    const response = await call(
+      await signedRequest("/api/v1/vau/batch", { vaus: [await signVau(device, wallet)] }, { token: null }),
+    );
     expect(response.status).toBe(401);
   });
 });

@@ -41,9 +41,16 @@ export interface SigningKey {
 }
 
 export async function newSigningKey(kid: string): Promise<SigningKey> {
-  const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
+    "sign",
+    "verify",
+  ])) as CryptoKeyPair;
   const pub = (await crypto.subtle.exportKey("jwk", pair.publicKey)) as JsonWebKey;
-  return { kid, privateKey: pair.privateKey, jwk: { kty: "EC", crv: "P-256", x: pub.x, y: pub.y, kid, alg: "ES256", use: "sig" } as JsonWebKey };
+  return {
+    kid,
+    privateKey: pair.privateKey,
+    jwk: { kty: "EC", crv: "P-256", x: pub.x, y: pub.y, kid, alg: "ES256", use: "sig" } as JsonWebKey,
+  };
 }
 
 export const authKey = await newSigningKey("test-key-1");
@@ -89,7 +96,10 @@ export interface Device {
 
 export async function newDevice(): Promise<Device> {
   const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair;
-  return { id: hex((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer), privateKey: pair.privateKey };
+  return {
+    id: hex((await crypto.subtle.exportKey("raw", pair.publicKey)) as ArrayBuffer),
+    privateKey: pair.privateKey,
+  };
 }
 
 export interface VauBody {
@@ -120,7 +130,13 @@ export async function signVau(
 
 // ---- client requests ------------------------------------------------------------------------
 
-export async function clientHmac(key: string, method: string, path: string, timestamp: string, body: string): Promise<string> {
+export async function clientHmac(
+  key: string,
+  method: string,
+  path: string,
+  timestamp: string,
+  body: string,
+): Promise<string> {
   const k = await crypto.subtle.importKey("raw", enc.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return hex(await crypto.subtle.sign("HMAC", k, enc.encode(`${method}\n${path}\n${timestamp}\n${body}`)));
 }
@@ -161,7 +177,11 @@ export async function signedRequest(path: string, body: unknown, opts: SignedReq
 /** Calls the worker's fetch handler and waits for its waitUntil work (audit, metrics). */
 export async function call(request: Request, overrides: Partial<Env> = {}): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, ...overrides }, ctx);
+  const response = await worker.fetch(
+    request as Request<unknown, IncomingRequestCfProperties>,
+    { ...env, ...overrides },
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }
@@ -172,12 +192,21 @@ export async function newUser(): Promise<{ wallet: string; token: string; device
   return { wallet, token: await tokenFor(wallet), device: await newDevice() };
 }
 
-export async function submitVau(vau: VauBody, token: string, opts: SignedRequestOptions = {}, overrides: Partial<Env> = {}) {
+export async function submitVau(
+  vau: VauBody,
+  token: string,
+  opts: SignedRequestOptions = {},
+  overrides: Partial<Env> = {},
+) {
   const response = await call(await signedRequest("/api/v1/vau", vau, { token, ...opts }), overrides);
   return { response, json: (await response.json()) as any };
 }
 
 export interface ErrorBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
   success: false;
   error: { code: string; message: string };
   requestId: string;

@@ -5,7 +5,13 @@ import { describe, expect, it } from "vitest";
 import { TEST_ORIGIN } from "./constants";
 import { type ErrorBody, call, newUser, signVau, signedRequest } from "./helpers";
 
-const SECURITY = ["X-Content-Type-Options", "X-Frame-Options", "Strict-Transport-Security", "Content-Security-Policy", "Cache-Control"];
+const SECURITY = [
+  "X-Content-Type-Options",
+  "X-Frame-Options",
+  "Strict-Transport-Security",
+  "Content-Security-Policy",
+  "Cache-Control",
+];
 
 function expectCommonHeaders(response: Response) {
   expect(response.headers.get("X-Request-ID")).toMatch(/^[0-9a-f-]{36}$/);
@@ -19,8 +25,13 @@ describe("GET /health", () => {
     expect(response.status).toBe(200);
     expect(json.data.status).toBe("ok");
     expect(json.data.checks).toEqual({
-      config: "ok", clientKeys: "ok", serviceKey: "ok", metricsToken: "ok",
-      durableObjects: "ok", auditBucket: "ok", rewardQueue: "ok",
+      config: "ok",
+      clientKeys: "ok",
+      serviceKey: "ok",
+      metricsToken: "ok",
+      durableObjects: "ok",
+      auditBucket: "ok",
+      rewardQueue: "ok",
     });
     expectCommonHeaders(response);
   });
@@ -37,11 +48,19 @@ describe("GET /health", () => {
 });
 
 describe("routing and error shape", () => {
-  it("answers unknown paths with a JSON 404", async () => {
+  it("answers unknown paths with a problem+json 404", async () => {
     const response = await call(new Request("https://edge.test/api/v1/vault"));
     expect(response.status).toBe(404);
     const json = (await response.json()) as ErrorBody;
-    expect(json).toEqual({ success: false, error: { code: "NOT_FOUND", message: "No such endpoint" }, requestId: response.headers.get("X-Request-ID") });
+    expect(json).toEqual({
+      type: "https://twist.finance/problems/not-found",
+      title: "Not Found",
+      status: 404,
+      detail: "No such endpoint",
+      success: false,
+      error: { code: "NOT_FOUND", message: "No such endpoint" },
+      requestId: response.headers.get("X-Request-ID"),
+    });
     expectCommonHeaders(response);
   });
 
@@ -52,7 +71,9 @@ describe("routing and error shape", () => {
   });
 
   it("always generates its own request id (a client X-Request-ID is ignored)", async () => {
-    const response = await call(new Request("https://edge.test/health", { headers: { "X-Request-ID": "client-chosen" } }));
+    const response = await call(
+      new Request("https://edge.test/health", { headers: { "X-Request-ID": "client-chosen" } }),
+    );
     expect(response.headers.get("X-Request-ID")).not.toBe("client-chosen");
   });
 
@@ -71,19 +92,27 @@ describe("CORS", () => {
     const response = await call(
       new Request("https://edge.test/api/v1/vau", {
         method: "OPTIONS",
-        headers: { Origin: TEST_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "x-timestamp,x-client-id" },
+        headers: {
+          Origin: TEST_ORIGIN,
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "x-timestamp,x-client-id",
+        },
       }),
     );
     expect(response.status).toBe(204);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(TEST_ORIGIN);
     const allowed = response.headers.get("Access-Control-Allow-Headers")!.toLowerCase();
-    for (const h of ["authorization", "content-type", "x-client-id", "x-timestamp", "x-hmac-signature"]) expect(allowed).toContain(h);
+    for (const h of ["authorization", "content-type", "x-client-id", "x-timestamp", "x-hmac-signature"])
+      expect(allowed).toContain(h);
     expectCommonHeaders(response);
   });
 
   it("refuses a preflight from an extension that is not listed", async () => {
     const response = await call(
-      new Request("https://edge.test/api/v1/vau", { method: "OPTIONS", headers: { Origin: "chrome-extension://someotherextensionid" } }),
+      new Request("https://edge.test/api/v1/vau", {
+        method: "OPTIONS",
+        headers: { Origin: "chrome-extension://someotherextensionid" },
+      }),
     );
     expect(response.status).toBe(403);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBeNull();
@@ -92,10 +121,37 @@ describe("CORS", () => {
 
   it("adds CORS and security headers to error responses too", async () => {
     const { wallet, device } = await newUser();
-    const response = await call(await signedRequest("/api/v1/vau", await signVau(device, wallet), { token: null, origin: TEST_ORIGIN }));
+    const response = await call(
+      await signedRequest("/api/v1/vau", await signVau(device, wallet), { token: null, origin: TEST_ORIGIN }),
+    );
     expect(response.status).toBe(401);
     expect(response.headers.get("Access-Control-Allow-Origin")).toBe(TEST_ORIGIN);
     expect(response.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-ID");
+    expect(response.headers.get("Access-Control-Expose-Headers")).toContain("RateLimit-Remaining");
     expectCommonHeaders(response);
+  });
+
+  it("answers errors as problem+json that keeps the original success/error members", async () => {
+    const { wallet, device } = await newUser();
+    const response = await call(await signedRequest("/api/v1/vau", await signVau(device, wallet), { token: null }));
+    expect(response.status).toBe(401);
+    expect(response.headers.get("Content-Type")).toBe("application/problem+json; charset=utf-8");
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(body).toEqual({
+      type: "https://twist.finance/problems/missing-token",
+      title: "Unauthorized",
+      status: 401,
+      detail: (body.error as { message: string }).message,
+      requestId: response.headers.get("X-Request-ID"),
+      success: false,
+      error: { code: "MISSING_TOKEN", message: expect.any(String) },
+    });
+    const notFound = await call(new Request("https://edge.test/nope"));
+    expect(notFound.status).toBe(404);
+    expect(await notFound.json()).toMatchObject({
+      type: "https://twist.finance/problems/not-found",
+      status: 404,
+      error: { code: "NOT_FOUND" },
+    });
   });
 });

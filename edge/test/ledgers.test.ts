@@ -42,7 +42,11 @@ describe("daily caps", () => {
     const first = await submitVau(await signVau(device, wallet), token, {}, caps);
     const second = await submitVau(await signVau(device, wallet), token, {}, caps);
     const third = await submitVau(await signVau(device, wallet), token, {}, caps);
-    expect([first.json.data.earned, second.json.data.earned, third.json.data.earned]).toEqual(["5000000000", "3000000000", "0"]);
+    expect([first.json.data.earned, second.json.data.earned, third.json.data.earned]).toEqual([
+      "5000000000",
+      "3000000000",
+      "0",
+    ]);
     expect([first.json.data.capped, second.json.data.capped, third.json.data.capped]).toEqual([false, true, true]);
     // The VAU itself is still valid and accepted; it just earns nothing more today.
     expect(third.response.status).toBe(200);
@@ -130,7 +134,9 @@ describe("wallet reward outbox", () => {
     await waitFor(() => outbound.backendRequests.some((r) => r.body.includes(vauIdFor(30))));
     const bodies = outbound.backendRequests.filter((r) => r.body.includes(vauIdFor(30)));
     expect(bodies).toHaveLength(1);
-    expect((JSON.parse(bodies[0]!.body) as { rewards: RewardMessage[] }).rewards.map((r) => [r.vauId, r.amount])).toEqual([
+    expect(
+      (JSON.parse(bodies[0]!.body) as { rewards: RewardMessage[] }).rewards.map((r) => [r.vauId, r.amount]),
+    ).toEqual([
       [vauIdFor(30), "4"],
       [vauIdFor(31), "4"],
       [vauIdFor(32), "2"],
@@ -163,7 +169,9 @@ describe("wallet reward outbox", () => {
     outbound.backend = () => new Response("unavailable", { status: 503 });
     // Record what reaches the real local queue (and let it through). Which isolate's consumer
     // then takes it is up to the pool; consuming is tested in queue-consumer.test.ts.
-    const proto = Object.getPrototypeOf(env.REWARD_QUEUE) as { sendBatch: (m: Iterable<MessageSendRequest>) => Promise<unknown> };
+    const proto = Object.getPrototypeOf(env.REWARD_QUEUE) as {
+      sendBatch: (m: Iterable<MessageSendRequest>) => Promise<unknown>;
+    };
     const sendBatch = proto.sendBatch;
     const queued: RewardMessage[] = [];
     proto.sendBatch = function (this: unknown, messages: Iterable<MessageSendRequest>) {
@@ -172,7 +180,10 @@ describe("wallet reward outbox", () => {
       return sendBatch.call(this, list);
     };
     try {
-      const grants = [40, 41].map((i, k) => ({ amount: String(4 + 2 * k), reward: grantOf(vauIdFor(i), "1", "100").reward }));
+      const grants = [40, 41].map((i, k) => ({
+        amount: String(4 + 2 * k),
+        reward: grantOf(vauIdFor(i), "1", "100").reward,
+      }));
       await stub.grantMany({ day: utcDay(Date.now()), cap: "100", grants });
       await waitFor(() => queued.length >= 2 && outboxEmpty(stub));
     } finally {
@@ -208,7 +219,8 @@ describe("wallet reward outbox", () => {
     expect(after.alarm).toBeGreaterThanOrEqual(before + retryDelayMs(1));
     expect([1, 2, 3, 9, 50].map(retryDelayMs)).toEqual([2000, 4000, 8000, 300_000, 300_000]);
     // The retry delivers once the backend is back.
-    outbound.backend = (req) => Response.json({ credited: (JSON.parse(req.body) as { rewards: unknown[] }).rewards.length, duplicates: 0 });
+    outbound.backend = (req) =>
+      Response.json({ credited: (JSON.parse(req.body) as { rewards: unknown[] }).rewards.length, duplicates: 0 });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await state()).rows).toBe(0);
     expect(deliveredRewards().some((r) => r.vauId === vauIdFor(30))).toBe(true);
@@ -220,9 +232,16 @@ describe("wallet reward outbox", () => {
       state.storage.sql.exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, message TEXT NOT NULL)");
       const reward = (i: number) => ({ ...grantOf(vauIdFor(100 + i), "1", "1").reward, amount: "1" });
       // 50 rows of the earlier layout (one reward object each), then rows of 60 and 90 rewards.
-      for (let i = 0; i < 50; i++) state.storage.sql.exec("INSERT INTO outbox (message) VALUES (?)", JSON.stringify(reward(i)));
-      addToOutbox(state.storage.sql, Array.from({ length: 60 }, (_, k) => reward(50 + k)));
-      addToOutbox(state.storage.sql, Array.from({ length: 90 }, (_, k) => reward(110 + k)));
+      for (let i = 0; i < 50; i++)
+        state.storage.sql.exec("INSERT INTO outbox (message) VALUES (?)", JSON.stringify(reward(i)));
+      addToOutbox(
+        state.storage.sql,
+        Array.from({ length: 60 }, (_, k) => reward(50 + k)),
+      );
+      addToOutbox(
+        state.storage.sql,
+        Array.from({ length: 90 }, (_, k) => reward(110 + k)),
+      );
       const batches: number[] = [];
       const sent = await flushOutbox(state.storage.sql, async (rewards) => {
         batches.push(rewards.length);
@@ -237,8 +256,14 @@ describe("wallet reward outbox", () => {
     const left = await runInDurableObject(stub, async (_i, state) => {
       state.storage.sql.exec("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY, message TEXT NOT NULL)");
       const reward = (i: number) => ({ ...grantOf(vauIdFor(300 + i), "1", "1").reward, amount: "1" });
-      addToOutbox(state.storage.sql, Array.from({ length: 80 }, (_, k) => reward(k)));
-      addToOutbox(state.storage.sql, Array.from({ length: 80 }, (_, k) => reward(80 + k)));
+      addToOutbox(
+        state.storage.sql,
+        Array.from({ length: 80 }, (_, k) => reward(k)),
+      );
+      addToOutbox(
+        state.storage.sql,
+        Array.from({ length: 80 }, (_, k) => reward(80 + k)),
+      );
       let calls = 0;
       await expect(
         flushOutbox(state.storage.sql, async () => {
@@ -246,7 +271,10 @@ describe("wallet reward outbox", () => {
           if (calls === 2) throw new Error("refused");
         }),
       ).rejects.toThrow("refused");
-      return state.storage.sql.exec<{ message: string }>("SELECT message FROM outbox").toArray().map((r) => (JSON.parse(r.message) as unknown[]).length);
+      return state.storage.sql
+        .exec<{ message: string }>("SELECT message FROM outbox")
+        .toArray()
+        .map((r) => (JSON.parse(r.message) as unknown[]).length);
     });
     expect(left).toEqual([80]);
   });
@@ -268,24 +296,38 @@ describe("ledger rollback and cleanup", () => {
     const stub = env.DEVICE_LEDGER.getByName("submit-many-test");
     const now = Date.now();
     const out = await stub.submitMany({
-      items: [{ vauId: "1".repeat(64), timestamp: now }, { vauId: "2".repeat(64), timestamp: now }, { vauId: "1".repeat(64), timestamp: now }, { vauId: "3".repeat(64), timestamp: now }],
+      items: [
+        { vauId: "1".repeat(64), timestamp: now },
+        { vauId: "2".repeat(64), timestamp: now },
+        { vauId: "1".repeat(64), timestamp: now },
+        { vauId: "3".repeat(64), timestamp: now },
+      ],
       baseReward: "10000000000",
       dailyCap: "11000000000",
       ratePerMinute: 100,
       replay: { signature: "f".repeat(64), expiresAt: now + 360_000 },
     });
     if (out.kind !== "done") throw new Error("unexpected replay");
-    expect(out.results.map((r) => [r.kind, "earned" in r ? r.earned : null, "trustScore" in r ? r.trustScore : null])).toEqual([
+    expect(
+      out.results.map((r) => [r.kind, "earned" in r ? r.earned : null, "trustScore" in r ? r.trustScore : null]),
+    ).toEqual([
       ["accepted", "5000000000", 50],
       ["accepted", "6000000000", 60],
       ["duplicate", null, null],
       ["accepted", "0", 60],
     ]);
     // One row: rows written do not grow with the VAU count.
-    const rows = await runInDurableObject(stub, async (_i, state) => state.storage.sql.exec("SELECT vau_count, day_amount FROM state").toArray());
+    const rows = await runInDurableObject(stub, async (_i, state) =>
+      state.storage.sql.exec("SELECT vau_count, day_amount FROM state").toArray(),
+    );
     expect(rows).toEqual([{ vau_count: 3, day_amount: "11000000000" }]);
     // A later call sees them: duplicates are refused across calls too.
-    const again = await stub.submitMany({ items: [{ vauId: "2".repeat(64), timestamp: now }], baseReward: "1", dailyCap: "1", ratePerMinute: 100 });
+    const again = await stub.submitMany({
+      items: [{ vauId: "2".repeat(64), timestamp: now }],
+      baseReward: "1",
+      dailyCap: "1",
+      ratePerMinute: 100,
+    });
     expect(again.kind === "done" && again.results[0]!.kind).toBe("duplicate");
     // The request's signature was recorded with its first VAU: a replay is refused before anything.
     const replayed = await stub.submitMany({
@@ -308,7 +350,10 @@ describe("ledger rollback and cleanup", () => {
     await runInDurableObject(stub, async (_i, state) => {
       const seen = state.storage.sql.exec<{ seen: string }>("SELECT seen FROM state").one().seen;
       const minute = Number(seen.trim().split(":")[0]);
-      state.storage.sql.exec("UPDATE state SET seen = ?", seen.replace(`${minute}:`, `${minute - (2 * DEDUPE_RETENTION_MS) / 60_000}:`));
+      state.storage.sql.exec(
+        "UPDATE state SET seen = ?",
+        seen.replace(`${minute}:`, `${minute - (2 * DEDUPE_RETENTION_MS) / 60_000}:`),
+      );
     });
     await stub.submit({ vauId: "e".repeat(64), ...limits });
     const after = await runInDurableObject(stub, async (_i, state) => ({
@@ -321,18 +366,27 @@ describe("ledger rollback and cleanup", () => {
     expect(after.alarm).toBe(armed); // not moved: setAlarm is a billed row
     // When it fires, it re-arms to 90 days after the last VAU.
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now() + 80 * DAY);
+    expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).toBeGreaterThan(
+      Date.now() + 80 * DAY,
+    );
   });
 
   it("device alarm wipes a device inactive for 90 days", async () => {
     const stub = env.DEVICE_LEDGER.getByName("inactive-test");
-    await stub.submit({ vauId: "c".repeat(64), baseReward: "10000000000", dailyCap: "200000000000", ratePerMinute: 100 });
+    await stub.submit({
+      vauId: "c".repeat(64),
+      baseReward: "10000000000",
+      dailyCap: "200000000000",
+      ratePerMinute: 100,
+    });
     await runInDurableObject(stub, async (_i, state) => {
       state.storage.sql.exec("UPDATE state SET last_seen = last_seen - ?", 91 * DAY);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const tables = await runInDurableObject(stub, async (_i, state) =>
-      state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray(),
     );
     expect(tables).toEqual([]);
   });
@@ -342,7 +396,9 @@ describe("ledger rollback and cleanup", () => {
     const now = Date.now();
     await runInDurableObject(stub, async (_i, state) => {
       const sql = state.storage.sql;
-      sql.exec("CREATE TABLE stats (id INTEGER PRIMARY KEY CHECK (id = 1), first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, vau_count INTEGER NOT NULL)");
+      sql.exec(
+        "CREATE TABLE stats (id INTEGER PRIMARY KEY CHECK (id = 1), first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, vau_count INTEGER NOT NULL)",
+      );
       sql.exec("CREATE TABLE seen_vaus (vau_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
       sql.exec("CREATE TABLE day_totals (day TEXT PRIMARY KEY, amount TEXT NOT NULL)");
       sql.exec("INSERT INTO stats VALUES (1, ?, ?, 40)", now - DAY, now - 1000);
@@ -366,7 +422,9 @@ describe("ledger rollback and cleanup", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const after = await runInDurableObject(stub, async (_i, state) => ({
       alarm: await state.storage.getAlarm(),
-      tables: state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'").toArray(),
+      tables: state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\'")
+        .toArray(),
     }));
     expect(after).toEqual({ alarm: null, tables: [] });
     expect(await stub.grant(grantOf(vauIdFor(3), "9", "10"))).toBe("9");

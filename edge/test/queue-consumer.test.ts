@@ -74,7 +74,9 @@ describe("reward queue consumer", () => {
     const timestamp = sent.headers["x-timestamp"]!;
     expect(Math.abs(Date.now() - Number(timestamp))).toBeLessThan(10_000);
     expect(sent.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(sent.headers["x-signature"]).toBe(await clientHmac(TEST_SERVICE_KEY, "POST", "/internal/vau-rewards", timestamp, sent.body));
+    expect(sent.headers["x-signature"]).toBe(
+      await clientHmac(TEST_SERVICE_KEY, "POST", "/internal/vau-rewards", timestamp, sent.body),
+    );
     // Never a user token towards the backend.
     expect(sent.headers.authorization).toBeUndefined();
 
@@ -95,7 +97,14 @@ describe("reward queue consumer", () => {
     const lines = (await (await env.AUDIT_BUCKET.get(key!))!.text()).trim().split("\n");
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]!);
-    expect(entry).toEqual({ kind: "reward_delivery", time: expect.any(String), requestId, credited: 1, duplicates: 1, rewards });
+    expect(entry).toEqual({
+      kind: "reward_delivery",
+      time: expect.any(String),
+      requestId,
+      credited: 1,
+      duplicates: 1,
+      rewards,
+    });
     expect(Math.abs(Date.parse(entry.time) - Date.now())).toBeLessThan(10_000);
   });
 
@@ -112,9 +121,15 @@ describe("reward queue consumer", () => {
   it("matches the test vector in docs/contracts/vau-rewards.md", async () => {
     const body =
       '{"rewards":[{"vauId":"3f2a9c1e5b7d4f608192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8","wallet":"7xKXtg2CW87d97TXJSDpbD5jBkheTqA83TZRuJosgAsU","amount":"5000000000","deviceId":"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a","siteId":"site-news-001","timestamp":1764064799123}]}';
-    expect(await signServiceRequest("example-service-key-0123456789abcdef", "POST", "/internal/vau-rewards", "1764064800000", body)).toBe(
-      "024ef7de0cc701a905f5d6b0bc254912d6f2b8422aeaa3a53aa47984aad9855d",
-    );
+    expect(
+      await signServiceRequest(
+        "example-service-key-0123456789abcdef",
+        "POST",
+        "/internal/vau-rewards",
+        "1764064800000",
+        body,
+      ),
+    ).toBe("024ef7de0cc701a905f5d6b0bc254912d6f2b8422aeaa3a53aa47984aad9855d");
   });
 
   it("retries every message with exponential backoff on 5xx", async () => {

@@ -42,7 +42,12 @@ describe("sliding window", () => {
     const first = slidingWindowHit(null, 1_000, 10, W, 4);
     expect([first.granted, first.decision.remaining, first.state.curr]).toEqual([4, 6, 4]);
     const second = slidingWindowHit(first.state, 1_001, 10, W, 8);
-    expect([second.granted, second.decision.allowed, second.decision.remaining, second.state.curr]).toEqual([6, true, 0, 10]);
+    expect([second.granted, second.decision.allowed, second.decision.remaining, second.state.curr]).toEqual([
+      6,
+      true,
+      0,
+      10,
+    ]);
     const third = slidingWindowHit(second.state, 1_002, 10, W, 8);
     expect([third.granted, third.decision.allowed, third.state.curr]).toEqual([0, false, 10]);
   });
@@ -110,11 +115,17 @@ describe("per-isolate permit leases (routes/ip-limit.ts)", () => {
 });
 
 describe("per-IP limits", () => {
-  it("returns 429 with Retry-After and X-RateLimit-* on the 101st single request in a minute", async () => {
+  it("returns 429 with Retry-After and RateLimit-* (and the deprecated X-RateLimit-*) on the 101st single request in a minute", async () => {
     const ip = freshIp();
     // Unauthenticated requests count too: the limit is checked before any crypto.
     for (let i = 0; i < 100; i++) {
-      const res = await call(new Request("https://edge.test/api/v1/vau", { method: "POST", headers: { "CF-Connecting-IP": ip }, body: "{}" }));
+      const res = await call(
+        new Request("https://edge.test/api/v1/vau", {
+          method: "POST",
+          headers: { "CF-Connecting-IP": ip },
+          body: "{}",
+        }),
+      );
       expect(res.status).toBe(401);
     }
     const { wallet, token, device } = await newUser();
@@ -122,8 +133,16 @@ describe("per-IP limits", () => {
     expect(res.response.status).toBe(429);
     expect((res.json as ErrorBody).error.code).toBe("RATE_LIMITED");
     expect(Number(res.response.headers.get("Retry-After"))).toBeGreaterThan(0);
+    expect(res.response.headers.get("RateLimit-Limit")).toBe("100");
+    expect(res.response.headers.get("RateLimit-Remaining")).toBe("0");
+    const resetIn = Number(res.response.headers.get("RateLimit-Reset"));
+    expect(resetIn).toBeGreaterThan(0);
+    expect(resetIn).toBeLessThanOrEqual(60); // seconds until the one-minute window resets
+    // The old names, one more release: same values, the reset as an epoch second.
     expect(res.response.headers.get("X-RateLimit-Limit")).toBe("100");
     expect(res.response.headers.get("X-RateLimit-Remaining")).toBe("0");
+    const resetAt = Number(res.response.headers.get("X-RateLimit-Reset"));
+    expect(Math.abs(resetAt - (Math.ceil(Date.now() / 1000) + resetIn))).toBeLessThanOrEqual(2);
     expect(res.response.headers.get("X-Request-ID")).toBe(res.json.requestId);
     // Another IP is unaffected.
     expect((await submitVau(await signVau(device, wallet), token)).response.status).toBe(200);
@@ -133,7 +152,13 @@ describe("per-IP limits", () => {
     const ip = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const res = await call(new Request("https://edge.test/api/v1/vau/batch", { method: "POST", headers: { "CF-Connecting-IP": ip }, body: "{}" }));
+      const res = await call(
+        new Request("https://edge.test/api/v1/vau/batch", {
+          method: "POST",
+          headers: { "CF-Connecting-IP": ip },
+          body: "{}",
+        }),
+      );
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
@@ -143,7 +168,14 @@ describe("per-IP limits", () => {
   it("honours a raised limit from vars (used by the load test)", async () => {
     const ip = freshIp();
     for (let i = 0; i < 3; i++) {
-      const res = await call(new Request("https://edge.test/api/v1/vau", { method: "POST", headers: { "CF-Connecting-IP": ip }, body: "{}" }), { RATE_LIMIT_SINGLE_PER_MIN: "2" });
+      const res = await call(
+        new Request("https://edge.test/api/v1/vau", {
+          method: "POST",
+          headers: { "CF-Connecting-IP": ip },
+          body: "{}",
+        }),
+        { RATE_LIMIT_SINGLE_PER_MIN: "2" },
+      );
       expect(res.status).toBe(i < 2 ? 401 : 429);
     }
   });
@@ -175,7 +207,10 @@ describe("IP limiter persistence", () => {
     const stub = env.RATE_LIMITER.getByName("ip:persist-test");
     // prev + curr: the total is the same whether or not a minute boundary passes during the test.
     const stored = () =>
-      runInDurableObject(stub, async (_i, state) => state.storage.sql.exec("SELECT prev + curr AS hits FROM rate_windows").one().hits);
+      runInDurableObject(
+        stub,
+        async (_i, state) => state.storage.sql.exec("SELECT prev + curr AS hits FROM rate_windows").one().hits,
+      );
     const decisions = [];
     for (let i = 0; i < 3; i++) decisions.push((await stub.take("single", 100, 60_000)).decision);
     expect(decisions.map((d) => d.remaining)).toEqual([99, 98, 97]);
@@ -211,7 +246,9 @@ describe("limiter storage cleanup", () => {
     const stub = env.RATE_LIMITER.getByName("ip:keep-test");
     await stub.take("single", 100, 60_000);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const rows = await runInDurableObject(stub, async (_i, state) => state.storage.sql.exec("SELECT curr FROM rate_windows").toArray());
+    const rows = await runInDurableObject(stub, async (_i, state) =>
+      state.storage.sql.exec("SELECT curr FROM rate_windows").toArray(),
+    );
     expect(rows).toEqual([{ curr: 1 }]);
     expect(await runInDurableObject(stub, async (_i, state) => state.storage.getAlarm())).not.toBeNull();
   });

@@ -33,12 +33,20 @@ describe("VAU validation", () => {
 
   it("rejects a VAU older than 30 s", async () => {
     const { wallet, token, device } = await newUser();
-    expectCode(await submitVau(await signVau(device, wallet, { timestamp: Date.now() - 31_000 }), token), 400, "TIMESTAMP_TOO_OLD");
+    expectCode(
+      await submitVau(await signVau(device, wallet, { timestamp: Date.now() - 31_000 }), token),
+      400,
+      "TIMESTAMP_TOO_OLD",
+    );
   });
 
   it("rejects a VAU more than 5 s in the future", async () => {
     const { wallet, token, device } = await newUser();
-    expectCode(await submitVau(await signVau(device, wallet, { timestamp: Date.now() + 6_000 }), token), 400, "TIMESTAMP_IN_FUTURE");
+    expectCode(
+      await submitVau(await signVau(device, wallet, { timestamp: Date.now() + 6_000 }), token),
+      400,
+      "TIMESTAMP_IN_FUTURE",
+    );
   });
 
   it.each([

@@ -20,8 +20,9 @@ describe("POST /api/v1/vau", () => {
     expect(json.data.timestamp).toBe(vau.timestamp);
     expect(json.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get("X-Request-ID")).toBe(json.requestId);
-    expect(response.headers.get("X-RateLimit-Limit")).toBe("100");
-    expect(Number(response.headers.get("X-RateLimit-Remaining"))).toBe(99);
+    expect(response.headers.get("RateLimit-Limit")).toBe("100");
+    expect(Number(response.headers.get("RateLimit-Remaining"))).toBe(99);
+    expect(response.headers.get("X-RateLimit-Remaining")).toBe(response.headers.get("RateLimit-Remaining"));
     expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
   });
 
@@ -44,6 +45,9 @@ describe("POST /api/v1/vau", () => {
     const statuses = results.map((r) => r.response.status).sort();
     expect(statuses).toEqual([200, 409, 409]);
     const dup = results.find((r) => r.response.status === 409)!;
-    expect(dup.json).toMatchObject({ success: false, error: { code: "DUPLICATE_VAU", message: "Duplicate VAU submission" } });
+    expect(dup.json).toMatchObject({
+      success: false,
+      error: { code: "DUPLICATE_VAU", message: "Duplicate VAU submission" },
+    });
   });
 });

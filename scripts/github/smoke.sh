@@ -2,7 +2,7 @@
 # Smoke-checks a deployed TWIST environment from outside: GET <base>/health and <base>/ready
 # must answer 200 within the retry window (new pods may still be joining the load balancer).
 #   scripts/github/smoke.sh <base-url> [<base-url>...]
-# Example: scripts/github/smoke.sh https://api-staging.twist.io
+# Example: scripts/github/smoke.sh https://api-staging.twist.finance
 set -euo pipefail
 
 [[ $# -gt 0 ]] || { echo "usage: smoke.sh <base-url>..." >&2; exit 2; }

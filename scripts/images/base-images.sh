@@ -4,10 +4,10 @@
 # and Debian's own packages. Differences from the official images: docs/images.md.
 #
 #   scripts/images/base-images.sh          build what is missing; print the overrides to export:
-#       BUILD_IMAGE     twist-local/jdk:21      for maven:3.9-eclipse-temurin-21-noble (build stage)
-#       RUNTIME_IMAGE   twist-local/jre:21      for eclipse-temurin:21-jre-noble (runtime stage)
-#       POSTGRES_IMAGE  twist-local/postgres:17 for postgres:17-alpine
-#       REDIS_IMAGE     twist-local/redis:7     for redis:7-alpine
+#       BUILD_IMAGE     twist-local/jdk:21      for SERVICE_BUILD_IMAGE of versions.env (build stage)
+#       RUNTIME_IMAGE   twist-local/jre:21      for SERVICE_RUNTIME_IMAGE of versions.env (runtime stage)
+#       POSTGRES_IMAGE  twist-local/postgres:17 for POSTGRES_IMAGE of versions.env
+#       REDIS_IMAGE     twist-local/redis:7     for REDIS_IMAGE of versions.env
 #       JDK_IMAGE       twist-local/jdk:21      for versions.env's JDK_TEST_IMAGE (the chart's helm test)
 #
 # Needs DOCKER_HOST pointing at a running engine (scripts/images/dockerd.sh start). The root

@@ -7,7 +7,7 @@
 #
 # Only what cannot exist here is replaced, each replacement named below and required to match
 # (a replacement that no longer matches means the runbook changed: update this script):
-#   public hosts (https://auth-staging.twist.io)  -> the Service, port-forwarded to 127.0.0.1
+#   public hosts (https://auth-staging.twist.finance)  -> the Service, port-forwarded to 127.0.0.1
 #   the VM's paths (/root/twist, /tmp/twist-k3s)  -> the rehearsal's copies
 #   "sudo" and "sudo k3s kubectl" on the VM       -> root's kubectl with the admin kubeconfig
 #   "docker run --rm <auth image> generate-key"   -> the same image as a one-off pod (no engine)
@@ -129,7 +129,7 @@ run "$f Mitigation (by hand)" "export KUBECONFIG='$DEPLOYER_KUBECONFIG'; cd '$re
 f=runbooks/rotate-jwt-signing-key.md
 forward
 diag="$(block "$f" Diagnosis 1)"
-diag="$(replace "$diag" "https://auth-staging.twist.io" "http://127.0.0.1:13201")"
+diag="$(replace "$diag" "https://auth-staging.twist.finance" "http://127.0.0.1:13201")"
 run "$f Diagnosis" "$diag"
 # step 1, the image variant (no Docker engine beside the cluster: the same image as a pod)
 step1="$(block "$f" Mitigation 1)"

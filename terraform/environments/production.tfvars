@@ -1,19 +1,19 @@
 # Production: non-secret settings only. Secrets arrive as TF_VAR_* from the GitHub
 # Environment "production"; account_id, zone_id and origin as its variables.
 environment = "production"
-# Hosts are one level below the zone (api-staging.twist.io, not api.staging.twist.io): Cloudflare's
-# free Universal SSL certificate covers only *.twist.io. auth-service has its own host (the chart's
+# Hosts are one level below the zone (api-staging.twist.finance, not api.staging.twist.finance): Cloudflare's
+# free Universal SSL certificate covers only *.twist.finance. auth-service has its own host (the chart's
 # ingress.authHost), which serves the JWKS the worker verifies tokens with.
-api_host             = "api.twist.io"
-auth_host            = "auth.twist.io"
+api_host             = "api.twist.finance"
+auth_host            = "auth.twist.finance"
 audit_retention_days = 90
 
 worker_vars = {
-  JWKS_URL                  = "https://auth.twist.io/.well-known/jwks.json"
+  JWKS_URL                  = "https://auth.twist.finance/.well-known/jwks.json"
   JWT_ISSUER                = "twist-auth"
   JWT_AUDIENCE              = "twist-api"
-  BACKEND_URL               = "https://api.twist.io"
-  ALLOWED_ORIGINS           = "https://twist.io,https://app.twist.io,https://admin.twist.io"
+  BACKEND_URL               = "https://api.twist.finance"
+  ALLOWED_ORIGINS           = "https://twist.finance,https://app.twist.finance,https://admin.twist.finance"
   RATE_LIMIT_SINGLE_PER_MIN = "100"
   RATE_LIMIT_BATCH_PER_MIN  = "10"
   RATE_LIMIT_DEVICE_PER_MIN = "100"

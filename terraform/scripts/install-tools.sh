@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the tools terraform/ needs, at pinned versions, from the Go module proxy only
-# (the Terraform registry and release downloads are not reachable on project machines).
+# (the Terraform registry and release downloads are not reachable on project machines), through
+# the one tool installer, bin/lib/tools.sh.
 #
-#   terraform/.tools/bin/terraform                    Terraform CLI, built from source
+#   .tools/bin/terraform (repository root)            Terraform CLI, built from source
 #   terraform/.tools/plugins/registry.terraform.io/cloudflare/cloudflare/<v>/<os_arch>/
 #                                                     the Cloudflare provider for init
 #   terraform/.tools/terraformrc                      CLI config: provider from that mirror
@@ -24,44 +25,25 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)" # terraform/
-# shellcheck source=versions.env
-source "$here/../versions.env"
+# shellcheck source=bin/lib/tools.sh
+source "$here/../bin/lib/tools.sh"
 # `terraform test` runs with the newest release that builds from the Go module proxy; the
 # deploy workflows' plan/apply use TERRAFORM_VERSION (setup-terraform).
-TERRAFORM_VERSION="$TERRAFORM_TEST_VERSION"
-tools="${TWIST_TF_TOOLS_DIR:-$here/.tools}"
+tools="$here/.tools"
 want_env=false
 [[ "${1:-}" == "--env" ]] && want_env=true
 
 log() { echo "install-tools: $*" >&2; }
 
-go_bin="$(command -v go || true)"
-[[ -z "$go_bin" && -x /usr/local/go/bin/go ]] && go_bin=/usr/local/go/bin/go
-if [[ -z "$go_bin" ]]; then
-  log "needs Go (>= 1.24) on PATH or at /usr/local/go/bin/go"
-  exit 1
-fi
+go_bin="$(tools_go_cmd)"
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 platform="$("$go_bin" env GOOS)_$("$go_bin" env GOARCH)"
 
-mkdir -p "$tools/bin"
+mkdir -p "$tools"
 
 # ---- Terraform CLI ------------------------------------------------------------
-tf="$tools/bin/terraform"
-have=""
-[[ -x "$tf" ]] && have="$(TF_CLI_CONFIG_FILE=/dev/null CHECKPOINT_DISABLE=1 "$tf" version 2>/dev/null || true)"
-if [[ "${have%%$'\n'*}" == "Terraform v$TERRAFORM_VERSION" ]]; then
-  log "terraform $TERRAFORM_VERSION present"
-else
-  log "building terraform $TERRAFORM_VERSION from the Go module proxy (cold: about 4 minutes on 2 cores)"
-  start=$SECONDS
-  # version.dev=no is what HashiCorp's release build sets; without it the binary calls
-  # itself <version>-dev, a prerelease that fails required_version (terraform/providers.tf).
-  GOBIN="$tools/bin" "$go_bin" install -trimpath \
-    -ldflags "-s -w -X github.com/hashicorp/terraform/version.dev=no" \
-    "github.com/hashicorp/terraform@v$TERRAFORM_VERSION"
-  log "terraform built in $((SECONDS - start))s"
-fi
+tools_install terraform
+log "terraform $TERRAFORM_TEST_VERSION at .tools/bin/terraform"
 
 # ---- Cloudflare provider into a filesystem mirror -------------------------------------
 pdir="$tools/plugins/registry.terraform.io/cloudflare/cloudflare/$CLOUDFLARE_PROVIDER_VERSION/$platform"
@@ -78,7 +60,7 @@ else
   tmpbin="$(mktemp -d)"
   trap 'rm -rf "$tmpbin"' EXIT
   log "trying the real cloudflare provider $CLOUDFLARE_PROVIDER_VERSION from the Go module proxy"
-  if GOBIN="$tmpbin" "$go_bin" install "github.com/cloudflare/terraform-provider-cloudflare@$CLOUDFLARE_PROVIDER_GO_VERSION" 2>"$tmpbin/err"; then
+  if tools_go_build "$tmpbin" github.com/cloudflare/terraform-provider-cloudflare "$CLOUDFLARE_PROVIDER_GO_VERSION" "" 2>"$tmpbin/err"; then
     mv "$tmpbin/terraform-provider-cloudflare" "$pbin"
     echo real >"$kind_file"
     log "real provider installed"
@@ -107,7 +89,7 @@ provider_installation {
 RC
 
 if $want_env; then
-  echo "export PATH=\"$tools/bin:\$PATH\""
+  echo "export PATH=\"$TOOLS_BIN:\$PATH\""
   echo "export TF_CLI_CONFIG_FILE=\"$tools/terraformrc\""
   echo "export CHECKPOINT_DISABLE=1"
 fi

@@ -40,7 +40,7 @@ run "routes_are_exactly_the_four_worker_paths" {
     error_message = "Every route must point at this environment's worker in the API zone."
   }
   assert {
-    condition     = var.api_host == (var.environment == "production" ? "api.twist.io" : "api-staging.twist.io")
+    condition     = var.api_host == (var.environment == "production" ? "api.twist.finance" : "api-staging.twist.finance")
     error_message = "The environment's tfvars must use its own API host."
   }
 }

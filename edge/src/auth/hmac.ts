@@ -36,13 +36,15 @@ export async function verifyClientHmac(
   const keys = isValidClientId(clientId) ? (await loadClientKeys(clientKeysSecret)).get(clientId) : undefined;
   if (!keys) throw unauthorized("UNKNOWN_CLIENT", "Unknown client id");
 
-  if (!/^[0-9]{1,16}$/.test(timestamp)) throw unauthorized("STALE_REQUEST", "X-Timestamp must be milliseconds since the epoch");
+  if (!/^[0-9]{1,16}$/.test(timestamp))
+    throw unauthorized("STALE_REQUEST", "X-Timestamp must be milliseconds since the epoch");
   const timestampMs = Number(timestamp);
   if (Math.abs(now - timestampMs) > REQUEST_MAX_SKEW_MS) {
     throw unauthorized("STALE_REQUEST", "X-Timestamp is outside the allowed ±5 minute window");
   }
 
-  if (!isLowerHex(signature, 32)) throw unauthorized("INVALID_HMAC", "X-HMAC-Signature must be 64 lowercase hex characters");
+  if (!isLowerHex(signature, 32))
+    throw unauthorized("INVALID_HMAC", "X-HMAC-Signature must be 64 lowercase hex characters");
   const data = utf8(canonicalRequest(request.method, path, timestamp, body));
   const sigBytes = hexToBytes(signature);
   for (const key of keys) {

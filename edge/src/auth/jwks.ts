@@ -41,7 +41,10 @@ async function importJwks(body: unknown): Promise<Map<string, CryptoKey>> {
     if (jwk.kty !== "EC" || jwk.crv !== "P-256" || typeof jwk.kid !== "string") continue;
     if (jwk.alg !== undefined && jwk.alg !== "ES256") continue;
     if (jwk.use !== undefined && jwk.use !== "sig") continue;
-    if (typeof jwk.x !== "string" || typeof jwk.y !== "string") continue;
+    if (typeof jwk.x !== "string" || typeof jwk.y !== "string") {
+      console.warn("JWKS key skipped", jwk.kid, "x or y missing");
+      continue;
+    }
     try {
       const key = await crypto.subtle.importKey(
         "jwk",
@@ -51,8 +54,10 @@ async function importJwks(body: unknown): Promise<Map<string, CryptoKey>> {
         ["verify"],
       );
       keys.set(jwk.kid, key);
-    } catch {
-      // A malformed key must not hide the valid ones next to it.
+    } catch (err) {
+      // A malformed key must not hide the valid ones next to it: skipped and logged, the rest of
+      // the set is used (the behaviour of every JWKS reader of the project, docs/contracts/jwks.md).
+      console.warn("JWKS key skipped", jwk.kid, String(err));
     }
   }
   return keys;

@@ -51,7 +51,8 @@ export async function verifyAccessToken(token: string, settings: JwtSettings, no
   const cacheKey = `${settings.jwksUrl}|${settings.issuer}|${settings.audience}|${token}`;
   const cached = verified.get(cacheKey);
   if (cached && nowMs < cached.until) {
-    if (nowMs / 1000 > cached.token.exp + MAX_CLOCK_SKEW_S) throw unauthorized("TOKEN_EXPIRED", "Access token has expired");
+    if (nowMs / 1000 > cached.token.exp + MAX_CLOCK_SKEW_S)
+      throw unauthorized("TOKEN_EXPIRED", "Access token has expired");
     return cached.token;
   }
   const result = await verifyUncached(token, settings, nowMs);

@@ -1,6 +1,7 @@
 // One object per device (name = deviceId). It is the single writer for everything keyed by the
 // device, so dedupe, per-device rate limit, trust history and the daily device cap are decided
-// atomically in one call: no read-then-write race as with the earlier edge's KV dedupe.
+// atomically in one call: no read-then-write race (a KV read followed by a KV write could let two
+// copies of one VAU through).
 //
 // Storage is laid out for Cloudflare's row billing (docs/cost.md): everything the device keeps
 // is ONE row (trust history, rate window, today's total, and the ids of its recent VAUs), so a
@@ -100,7 +101,10 @@ export class DeviceLedger extends DurableObject<Env> {
   /** One VAU (single route), with the request's replay check in the same call. */
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     const { replay, vauId, timestamp, ...limits } = request;
-    const out = this.process({ ...limits, items: [{ vauId, ...(timestamp !== undefined ? { timestamp } : {}) }] }, replay);
+    const out = this.process(
+      { ...limits, items: [{ vauId, ...(timestamp !== undefined ? { timestamp } : {}) }] },
+      replay,
+    );
     if (out === "replayed") return { kind: "replayed" };
     await this.armForget();
     return { ...out.results[0]!, day: out.day };
@@ -149,7 +153,9 @@ export class DeviceLedger extends DurableObject<Env> {
       await this.alarms.set(now + DEDUPE_RETENTION_MS);
       return;
     }
-    const lastSeen = sql.exec<{ last_seen: number | null }>("SELECT last_seen FROM state WHERE id = 1").toArray()[0]?.last_seen ?? null;
+    const lastSeen =
+      sql.exec<{ last_seen: number | null }>("SELECT last_seen FROM state WHERE id = 1").toArray()[0]?.last_seen ??
+      null;
     const forgetAt = lastSeen === null ? now : lastSeen + INACTIVE_DEVICE_TTL_MS;
     if (forgetAt <= now) await this.schema.wipe();
     else await this.alarms.set(forgetAt);
@@ -232,7 +238,10 @@ export class DeviceLedger extends DurableObject<Env> {
       firstSeen: row.first_seen,
       lastSeen: row.last_seen,
       vauCount: row.vau_count,
-      window: row.window_start === null ? null : { windowStart: row.window_start, prev: row.window_prev ?? 0, curr: row.window_curr ?? 0 },
+      window:
+        row.window_start === null
+          ? null
+          : { windowStart: row.window_start, prev: row.window_prev ?? 0, curr: row.window_curr ?? 0 },
       // Only today's total matters for the cap; a past day's total reads as 0.
       day: today,
       dayAmount: row.day === today ? BigInt(row.day_amount) : 0n,
@@ -274,15 +283,20 @@ export class DeviceLedger extends DurableObject<Env> {
     if (this.legacyTables.size === 0) return;
     const state = this.readState(sql, now);
     if (this.legacyTables.has("stats")) {
-      const stats = sql.exec<{ first_seen: number; last_seen: number; vau_count: number }>("SELECT * FROM stats WHERE id = 1").toArray()[0];
-      if (stats) Object.assign(state, { firstSeen: stats.first_seen, lastSeen: stats.last_seen, vauCount: stats.vau_count });
+      const stats = sql
+        .exec<{ first_seen: number; last_seen: number; vau_count: number }>("SELECT * FROM stats WHERE id = 1")
+        .toArray()[0];
+      if (stats)
+        Object.assign(state, { firstSeen: stats.first_seen, lastSeen: stats.last_seen, vauCount: stats.vau_count });
     }
     if (this.legacyTables.has("day_totals")) {
       const total = sql.exec<{ amount: string }>("SELECT amount FROM day_totals WHERE day = ?", state.day).toArray()[0];
       if (total) state.dayAmount += BigInt(total.amount);
     }
     if (this.legacyTables.has("rate_windows")) {
-      const w = sql.exec<{ window_start: number; prev: number; curr: number }>("SELECT * FROM rate_windows WHERE name = 'vau'").toArray()[0];
+      const w = sql
+        .exec<{ window_start: number; prev: number; curr: number }>("SELECT * FROM rate_windows WHERE name = 'vau'")
+        .toArray()[0];
       if (w) state.window = { windowStart: w.window_start, prev: w.prev, curr: w.curr };
     }
     this.writeState(sql, state);

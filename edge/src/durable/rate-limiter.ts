@@ -35,12 +35,23 @@ export class RateLimiter extends DurableObject<Env> {
    * Counts up to `wanted` requests against `limit` per `windowMs` for `name` (e.g. "single"):
    * as many as fit. Isolates lease several permits at once for a busy IP (routes/ip-limit.ts).
    */
-  async take(name: string, limit: number, windowMs: number, wanted = 1): Promise<{ decision: LimitDecision; granted: number }> {
+  async take(
+    name: string,
+    limit: number,
+    windowMs: number,
+    wanted = 1,
+  ): Promise<{ decision: LimitDecision; granted: number }> {
     const now = Date.now();
     const windows = this.memory();
     const entry = windows.get(name);
     const current = entry && entry.windowMs === windowMs ? entry.state : null;
-    const { state, decision, granted } = slidingWindowHit(current, now, limit, windowMs, Math.max(1, Math.floor(wanted)));
+    const { state, decision, granted } = slidingWindowHit(
+      current,
+      now,
+      limit,
+      windowMs,
+      Math.max(1, Math.floor(wanted)),
+    );
     const persist = !entry || now - entry.persistedAt >= PERSIST_INTERVAL_MS || entry.windowMs !== windowMs;
     windows.set(name, { windowMs, state, persistedAt: persist ? now : entry.persistedAt });
     if (persist) {

@@ -49,7 +49,11 @@ export async function flushOutbox(sql: SqlStorage, sink: RewardSink, maxBatches 
   let after = -1;
   for (let batch = 0; batch < maxBatches; batch++) {
     const rows = sql
-      .exec<{ seq: number; message: string }>("SELECT seq, message FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?", after, SEND_BATCH_LIMIT)
+      .exec<{ seq: number; message: string }>(
+        "SELECT seq, message FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+        after,
+        SEND_BATCH_LIMIT,
+      )
       .toArray();
     if (rows.length === 0) break;
     // Whole rows, up to the limit (a row never holds more than one request's ≤ 100 rewards).

@@ -1,6 +1,6 @@
 // Sliding-window counter (two fixed windows, the previous one weighted by how much of it still
-// overlaps the sliding window). O(1) state per key, no burst of 2x at window edges like the
-// earlier edge's fixed window. Shared by RateLimiter (per IP) and DeviceLedger (per device).
+// overlaps the sliding window). O(1) state per key, and no burst of 2x at window edges as a plain
+// fixed window allows. Shared by RateLimiter (per IP) and DeviceLedger (per device).
 
 export interface WindowState {
   windowStart: number;
@@ -48,7 +48,13 @@ export function slidingWindowHit(
   return {
     granted,
     state: { windowStart: start, prev, curr },
-    decision: { allowed, limit, remaining, resetAtMs, retryAfterS: allowed ? 0 : retryAfter(prev, curr, limit, elapsed, windowMs) },
+    decision: {
+      allowed,
+      limit,
+      remaining,
+      resetAtMs,
+      retryAfterS: allowed ? 0 : retryAfter(prev, curr, limit, elapsed, windowMs),
+    },
   };
 }
 
@@ -69,9 +75,20 @@ function retryAfter(prev: number, curr: number, limit: number, elapsed: number, 
   return Math.max(1, Math.ceil(waitMs / 1000));
 }
 
-/** Rate-limit headers for a decision (X-RateLimit-Reset in epoch seconds). */
-export function rateLimitHeaders(decision: LimitDecision): Record<string, string> {
+/**
+ * Rate-limit headers for a decision: the IETF draft's RateLimit-Limit, RateLimit-Remaining and
+ * RateLimit-Reset (seconds until the window resets; draft-ietf-httpapi-ratelimit-headers-06 §3,
+ * https://datatracker.ietf.org/doc/html/draft-ietf-httpapi-ratelimit-headers-06), the names
+ * auth-service uses too. The X-RateLimit-* names (X-RateLimit-Reset in epoch seconds) are sent as
+ * well for one more release, for clients written against them (docs/api-guide.md).
+ */
+export function rateLimitHeaders(decision: LimitDecision, nowMs: number = Date.now()): Record<string, string> {
+  const resetInS = Math.max(0, Math.ceil((decision.resetAtMs - nowMs) / 1000));
   const headers: Record<string, string> = {
+    "RateLimit-Limit": String(decision.limit),
+    "RateLimit-Remaining": String(decision.remaining),
+    "RateLimit-Reset": String(resetInS),
+    // deprecated, removed in the release after this one
     "X-RateLimit-Limit": String(decision.limit),
     "X-RateLimit-Remaining": String(decision.remaining),
     "X-RateLimit-Reset": String(Math.ceil(decision.resetAtMs / 1000)),
@@ -108,7 +125,11 @@ export class SlidingWindowTable {
         "SELECT name, window_ms, window_start, prev, curr FROM rate_windows",
       )
       .toArray()
-      .map((r) => ({ name: r.name, windowMs: r.window_ms, state: { windowStart: r.window_start, prev: r.prev, curr: r.curr } }));
+      .map((r) => ({
+        name: r.name,
+        windowMs: r.window_ms,
+        state: { windowStart: r.window_start, prev: r.prev, curr: r.curr },
+      }));
   }
 
   put(name: string, windowMs: number, state: WindowState): void {

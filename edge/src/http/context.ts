@@ -1,6 +1,6 @@
 // Per-request facts collected while handling a request and used afterwards by metrics and the
 // audit log. The request id is always generated here: a client-sent X-Request-ID is ignored
-// (the earlier edge used it verbatim as an R2 key, letting clients overwrite audit entries).
+// (it names the audit entry in R2: a client-chosen id would let clients overwrite audit entries).
 
 export type RouteName = "vau" | "vau_batch" | "health" | "metrics" | "preflight" | "not_found";
 

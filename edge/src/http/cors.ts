@@ -5,7 +5,7 @@ const ALLOWED_METHODS = "GET, POST, OPTIONS";
 // X-Timestamp and X-Client-Id must be here or browsers cannot send signed requests.
 const ALLOWED_HEADERS = "Authorization, Content-Type, X-Client-Id, X-Timestamp, X-HMAC-Signature";
 const EXPOSED_HEADERS =
-  "X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After";
+  "X-Request-ID, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After";
 
 export function isOriginAllowed(origin: string | null, allowed: ReadonlySet<string>): origin is string {
   return origin !== null && allowed.has(origin);

@@ -1,5 +1,6 @@
-// One error type for every client-visible failure, so each path ends in the same JSON shape:
-// {"success":false,"error":{"code","message"},"requestId"}.
+// One error type for every client-visible failure, so each path ends in the same body: problem+json
+// (type, title, status, detail, requestId) with the original {"success":false,"error":{"code",
+// "message"}} members kept for existing clients (http/response.ts errorResponse).
 
 export type ErrorCode =
   | "BAD_REQUEST"

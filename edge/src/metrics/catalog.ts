@@ -12,12 +12,24 @@ export const METRICS = {
     type: "histogram",
     help: "Wall time from request arrival to response, by route (time advances on I/O only in Workers).",
   },
-  edge_http_errors_total: { type: "counter", help: "Error responses by route and error code (auth failures included)." },
+  edge_http_errors_total: {
+    type: "counter",
+    help: "Error responses by route and error code (auth failures included).",
+  },
   edge_vau_accepted_total: { type: "counter", help: "VAUs accepted (single and batch items)." },
-  edge_vau_rejected_total: { type: "counter", help: "VAUs rejected after authentication, by error code (single and batch items)." },
-  edge_vau_reward_base_units_total: { type: "counter", help: "Reward granted to accepted VAUs (and put in the outbox), in TWIST base units." },
+  edge_vau_rejected_total: {
+    type: "counter",
+    help: "VAUs rejected after authentication, by error code (single and batch items).",
+  },
+  edge_vau_reward_base_units_total: {
+    type: "counter",
+    help: "Reward granted to accepted VAUs (and put in the outbox), in TWIST base units.",
+  },
   edge_vau_capped_total: { type: "counter", help: "Accepted VAUs whose reward was reduced by a daily cap." },
-  edge_reward_outbox_sent_total: { type: "counter", help: "Rewards handed from the wallet outboxes to the reward queue." },
+  edge_reward_outbox_sent_total: {
+    type: "counter",
+    help: "Rewards handed from the wallet outboxes to the reward queue.",
+  },
   edge_reward_outbox_send_failures_total: {
     type: "counter",
     help: "Outbox sends the reward queue refused (the rewards stay in the outbox and are retried).",

@@ -31,7 +31,11 @@ export type Outcome = "delivered" | "server_error" | "network_error" | "client_e
  * One signed POST of ≤ 100 rewards; "delivered" only once influencer-api answered 2xx AND the
  * delivery is recorded in the audit log. Also used by the wallet outboxes (direct delivery).
  */
-export async function postRewards(env: Env, backendUrl: string, rewards: RewardMessage[]): Promise<{ outcome: Outcome; status?: number }> {
+export async function postRewards(
+  env: Env,
+  backendUrl: string,
+  rewards: RewardMessage[],
+): Promise<{ outcome: Outcome; status?: number }> {
   const body = JSON.stringify({ rewards });
   const timestamp = String(Date.now());
   const signature = await signServiceRequest(env.SERVICE_KEY, "POST", REWARDS_PATH, timestamp, body);
@@ -109,7 +113,11 @@ export async function consumeRewards(batch: MessageBatch<unknown>, env: Env): Pr
   }
   for (let i = 0; i < valid.length; i += MAX_REWARDS_PER_REQUEST) {
     const chunk = valid.slice(i, i + MAX_REWARDS_PER_REQUEST);
-    const { outcome, status } = await postRewards(env, backendUrl, chunk.map((m) => m.body));
+    const { outcome, status } = await postRewards(
+      env,
+      backendUrl,
+      chunk.map((m) => m.body),
+    );
     if (outcome === "client_error" && status === 400 && chunk.length > 1) {
       for (const message of chunk) settle([message], (await postRewards(env, backendUrl, [message.body])).outcome);
     } else {

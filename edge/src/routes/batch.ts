@@ -59,7 +59,8 @@ export async function handleBatch(request: Request, env: Env, config: Config, rc
   const rejectedItem = (index: number, err: unknown): Outcome => {
     // An unexpected failure (e.g. a Durable Object call) fails this item only: the other
     // items are already recorded with their rewards, and must be reported as accepted.
-    const apiError = err instanceof ApiError ? err : new ApiError(500, "INTERNAL_ERROR", "Internal error; retry this VAU");
+    const apiError =
+      err instanceof ApiError ? err : new ApiError(500, "INTERNAL_ERROR", "Internal error; retry this VAU");
     if (!(err instanceof ApiError)) console.error("batch item failed", String(err));
     count("edge_vau_rejected_total", { code: apiError.code });
     const error = { code: apiError.code, message: apiError.message };
@@ -80,7 +81,9 @@ export async function handleBatch(request: Request, env: Env, config: Config, rc
   const outcomes: Outcome[] = checked.map((c) => {
     if (!("vauId" in c)) return c;
     const result = ledger.get(c.index);
-    return result === undefined || result instanceof ApiError ? rejectedItem(c.index, result) : { index: c.index, admitted: result };
+    return result === undefined || result instanceof ApiError
+      ? rejectedItem(c.index, result)
+      : { index: c.index, admitted: result };
   });
   const admitted = outcomes.flatMap((o) => ("admitted" in o ? [o.admitted] : []));
 

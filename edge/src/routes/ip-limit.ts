@@ -7,7 +7,7 @@
 // lease — and hands them out locally:
 //   - the lease doubles (1, 2, 4 … MAX_LEASE) only while the previous one was used up within
 //     LEASE_TTL_MS, so an IP sending a request now and then still costs one call per request and
-//     sees exact X-RateLimit-Remaining values;
+//     sees exact RateLimit-Remaining values;
 //   - permits are counted when leased, so an IP never gets more than its limit; unused permits
 //     expire with the lease, so a bursting IP may be refused up to MAX_LEASE − 1 requests early;
 //   - a permit is used at most LEASE_TTL_MS after it was counted: at a window boundary that shifts
@@ -46,7 +46,13 @@ export class PermitPools {
     const pool = this.live(key, limit);
     if (pool && pool.permits > 0) {
       pool.permits -= 1;
-      return { allowed: true, limit, remaining: pool.remainingAfter + pool.permits, resetAtMs: pool.resetAtMs, retryAfterS: 0 };
+      return {
+        allowed: true,
+        limit,
+        remaining: pool.remainingAfter + pool.permits,
+        resetAtMs: pool.resetAtMs,
+        retryAfterS: 0,
+      };
     }
     // An empty live pool means its lease was used up within LEASE_TTL_MS: this IP is busy here.
     const wanted = pool ? Math.min(MAX_LEASE, pool.size * 2) : 1;
@@ -79,7 +85,12 @@ export class PermitPools {
 
 const pools = new PermitPools();
 
-export async function enforceIpLimit(request: Request, env: Env, name: "single" | "batch", perMinute: number): Promise<LimitDecision> {
+export async function enforceIpLimit(
+  request: Request,
+  env: Env,
+  name: "single" | "batch",
+  perMinute: number,
+): Promise<LimitDecision> {
   const ip = clientIp(request);
   const decision = await pools.acquire(`${name} ${ip}`, perMinute, (wanted) =>
     env.RATE_LIMITER.getByName(`ip:${ip}`).take(name, perMinute, MINUTE_MS, wanted),

@@ -26,7 +26,7 @@ export async function handleVau(request: Request, env: Env, config: Config, rc: 
   if (authOutcome.status === "rejected") throw authOutcome.reason;
   const ipDecision = ipOutcome.value;
   const { body, caller } = authOutcome.value;
-  let admitted;
+  let admitted: Awaited<ReturnType<typeof admitVau>>;
   // Only failures of the VAU itself count as rejections; auth failures are in edge_http_errors_total.
   try {
     admitted = await admitVau(parseVau(parseJson(body)), caller.token.sub, env, config, Date.now(), caller.replay);

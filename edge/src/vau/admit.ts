@@ -209,5 +209,11 @@ export async function admitBatch(
 
 /** The public view of an admitted VAU (amounts as decimal strings of base units). */
 export function admittedView(a: Admitted) {
-  return { vauId: a.vauId, earned: a.earned.toString(), trustScore: a.trustScore, capped: a.capped, timestamp: a.timestamp };
+  return {
+    vauId: a.vauId,
+    earned: a.earned.toString(),
+    trustScore: a.trustScore,
+    capped: a.capped,
+    timestamp: a.timestamp,
+  };
 }

@@ -1,5 +1,5 @@
-// Trust score and reward, as in reference §3.6 but in TWIST base units (1 TWIST = 10^9) instead of
-// the whole-TWIST integers the earlier edge produced and the backend could not interpret.
+// Trust score and reward, as in reference §3.6, in TWIST base units (1 TWIST = 10^9): the unit
+// influencer-api's ledger credits (whole-TWIST integers would lose every fraction).
 
 export interface DeviceHistory {
   /** VAUs accepted from this device before the current one. */

@@ -1,6 +1,5 @@
-// Device signatures. The earlier edge signed only `payload` (and its Ed25519 call always
-// failed); here every field is bound, so a captured VAU cannot be replayed under another
-// user, site or time.
+// Device signatures. Every field of the VAU is bound (not only `payload`), so a captured VAU
+// cannot be replayed under another user, site or time.
 
 import { ApiError } from "../http/errors";
 import { hexToBytes, sha256Hex, utf8 } from "../util/encoding";
@@ -17,7 +16,12 @@ export async function verifyDeviceSignature(vau: Vau): Promise<void> {
   let valid = false;
   try {
     const key = await crypto.subtle.importKey("raw", hexToBytes(vau.deviceId), { name: "Ed25519" }, false, ["verify"]);
-    valid = await crypto.subtle.verify({ name: "Ed25519" }, key, hexToBytes(vau.signature), utf8(vauSigningMessage(vau)));
+    valid = await crypto.subtle.verify(
+      { name: "Ed25519" },
+      key,
+      hexToBytes(vau.signature),
+      utf8(vauSigningMessage(vau)),
+    );
   } catch {
     // Not a valid curve point: the same client error as a wrong signature.
     valid = false;

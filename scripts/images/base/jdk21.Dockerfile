@@ -1,4 +1,4 @@
-# Local stand-in for maven:3.9-eclipse-temurin-21-noble (the services' build stage) and for
+# Local stand-in for SERVICE_BUILD_IMAGE of versions.env (the services' build stage) and for
 # versions.env's JDK_TEST_IMAGE (the chart's helm test, which runs a single source file):
 # Debian trixie's OpenJDK 21 and Maven 3.9. Built by scripts/images/base-images.sh where no
 # registry can be reached; differences from the official images: docs/images.md.

@@ -1,4 +1,4 @@
-# Local stand-in for eclipse-temurin:21-jre-noble (the services' runtime stage): Debian trixie's
+# Local stand-in for SERVICE_RUNTIME_IMAGE of versions.env (the services' runtime stage): Debian trixie's
 # OpenJDK 21 headless JRE, curl for the HEALTHCHECK, groupadd/useradd for the non-root user.
 # Differences from the official image: docs/images.md.
 ARG BASE_IMAGE=twist-local/debian:trixie

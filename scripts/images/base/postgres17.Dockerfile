@@ -1,4 +1,4 @@
-# Local stand-in for postgres:17-alpine: Debian trixie's PostgreSQL 17 with an entrypoint that
+# Local stand-in for POSTGRES_IMAGE of versions.env (the official Alpine image): Debian trixie's PostgreSQL 17 with an entrypoint that
 # honours the official image's interface (POSTGRES_PASSWORD, POSTGRES_USER, POSTGRES_DB,
 # POSTGRES_INITDB_ARGS, PGDATA, /docker-entrypoint-initdb.d, postgres as uid/gid 70, started as
 # root it steps down, started as 70 it runs as is). Differences: docs/images.md.

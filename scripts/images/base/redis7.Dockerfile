@@ -1,4 +1,4 @@
-# Local stand-in for redis:7-alpine: Debian bookworm's Redis 7.0 (trixie ships Redis 8), user
+# Local stand-in for REDIS_IMAGE of versions.env (the official Alpine image): Debian bookworm's Redis 7.0 (trixie ships Redis 8), user
 # redis as uid/gid 999 as in the Alpine image (the chart's securityContext runs it as 999),
 # data in /data. Compose and the chart pass their own command (sh -ec ... redis-server), so no
 # entrypoint is needed. Differences: docs/images.md.

@@ -33,14 +33,10 @@ RATE=${RATE:-1000}
 # the serial collector and a 576 MiB heap.
 SERVER_JVM=${SERVER_JVM:--XX:+UseSerialGC -Xms576m -Xmx576m}
 MVN_OFFLINE=${MVN_OFFLINE:--o}
-# shellcheck source=versions.env
-source versions.env # VEGETA_VERSION
-vegeta=$PWD/.tools/bench/vegeta
-
-if [ ! -x "$vegeta" ]; then
-    echo "installing vegeta $VEGETA_VERSION (go install)..." >&2
-    GOBIN=$PWD/.tools/bench go install "github.com/tsenart/vegeta/v12@$VEGETA_VERSION"
-fi
+# shellcheck source=bin/lib/tools.sh
+source bin/lib/tools.sh # vegeta at VEGETA_VERSION (versions.env)
+tools_install vegeta
+vegeta=$TOOLS_BIN/vegeta
 
 echo "building influencer-api test classes..." >&2
 mvn -B -ntp -q $MVN_OFFLINE test-compile dependency:build-classpath -pl services/influencer-api -am \

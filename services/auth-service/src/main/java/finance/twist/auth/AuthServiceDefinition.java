@@ -62,11 +62,11 @@ public final class AuthServiceDefinition implements ServiceDefinition {
                         "GET, POST, OPTIONS",
                         "Authorization, Content-Type, X-Request-ID",
                         Duration.ofHours(1)))
-                .register(new NonceService(settings, nonces, guard, clock))
-                .register(new VerifyService(settings, nonces, sessions, guard))
-                .register(new SessionService(sessions, refreshTokens, accessTokens, guard))
-                .register(new JwksService(keys))
-                .register(new OpenApiService());
+                .register(new NonceHttpService(settings, nonces, guard, clock))
+                .register(new VerifyHttpService(settings, nonces, sessions, guard))
+                .register(new SessionHttpService(sessions, refreshTokens, accessTokens, guard))
+                .register(new JwksHttpService(keys))
+                .register(new OpenApiHttpService());
     }
 
     @Override

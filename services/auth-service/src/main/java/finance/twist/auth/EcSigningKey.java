@@ -1,26 +1,22 @@
 package finance.twist.auth;
 
-import finance.twist.common.crypto.P256;
-import java.math.BigInteger;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.KeyUse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPrivateKeySpec;
-import java.security.spec.ECPublicKeySpec;
-import java.util.Arrays;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One EC P-256 key for ES256, read from or written as a JWK (RFC 7517/7518). The private part is
+ * One EC P-256 key for ES256, read from or written as a JWK (RFC 7517/7518) by nimbus-jose-jwt. The private part is
  * optional: a retired key keeps being published (so tokens it signed still verify) without being
  * able to sign. Signatures use the JDK's {@code SHA256withECDSAinP1363Format}, which yields the
  * 64-byte {@code r||s} form JWS wants (no DER conversion).
@@ -30,9 +26,6 @@ import java.util.Map;
  * @param privateKey private half, or null for a verification-only key
  */
 public record EcSigningKey(String kid, ECPublicKey publicKey, ECPrivateKey privateKey) {
-
-    private static final Base64.Encoder B64URL = Base64.getUrlEncoder().withoutPadding();
-    private static final Base64.Decoder B64URL_DECODER = Base64.getUrlDecoder();
 
     public boolean canSign() {
         return privateKey != null;
@@ -52,7 +45,8 @@ public record EcSigningKey(String kid, ECPublicKey publicKey, ECPrivateKey priva
 
     /**
      * Reads a JWK object ({@code kty: EC}, {@code crv: P-256}, {@code x}, {@code y}, optional
-     * {@code d}, required {@code kid}). A private key is checked against its public half.
+     * {@code d}, required {@code kid}) with nimbus-jose-jwt, which checks the members and that the
+     * point is on the curve. A private key is checked against its public half.
      *
      * @throws IllegalArgumentException describing what is wrong (never echoing key material)
      */
@@ -67,48 +61,57 @@ public record EcSigningKey(String kid, ECPublicKey publicKey, ECPrivateKey priva
         if (jwk.get("alg") != null && !"ES256".equals(jwk.get("alg"))) {
             throw new IllegalArgumentException("JWK '" + id + "' declares an algorithm other than ES256");
         }
-        try {
-            KeyFactory factory = KeyFactory.getInstance("EC");
-            ECPoint point = new ECPoint(coordinate(jwk, "x", id), coordinate(jwk, "y", id));
-            ECPublicKey publicKey = (ECPublicKey) factory.generatePublic(new ECPublicKeySpec(point, P256.SPEC));
-            ECPrivateKey privateKey = null;
-            if (jwk.get("d") != null) {
-                privateKey = (ECPrivateKey)
-                        factory.generatePrivate(new ECPrivateKeySpec(coordinate(jwk, "d", id), P256.SPEC));
+        for (String member : new String[] {"x", "y", "d"}) {
+            if (jwk.get(member) != null && !(jwk.get(member) instanceof String text && text.length() == 43)) {
+                throw new IllegalArgumentException("JWK '" + id + "': '" + member + "' must be 32 bytes in base64url");
             }
-            EcSigningKey key = new EcSigningKey(id, publicKey, privateKey);
+        }
+        ECKey parsed;
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> members = (Map<String, Object>) jwk;
+            parsed = ECKey.parse(members);
+        } catch (java.text.ParseException | RuntimeException e) {
+            // nimbus' messages name members, not values; still, say only what kind of failure it was
+            throw new IllegalArgumentException("JWK '" + id + "' is not a valid P-256 key");
+        }
+        return fromJwk(id, parsed);
+    }
+
+    /** The key of a parsed P-256 JWK, under {@code kid}. */
+    static EcSigningKey fromJwk(String kid, ECKey jwk) {
+        try {
+            EcSigningKey key =
+                    new EcSigningKey(kid, jwk.toECPublicKey(), jwk.isPrivate() ? jwk.toECPrivateKey() : null);
             if (key.canSign() && !key.verify(key.sign(probe()), probe())) {
-                throw new IllegalArgumentException("JWK '" + id + "': the private key does not match x/y");
+                throw new IllegalArgumentException("JWK '" + kid + "': the private key does not match x/y");
             }
             return key;
-        } catch (GeneralSecurityException | RuntimeException e) {
-            if (e instanceof IllegalArgumentException iae
-                    && iae.getMessage() != null
-                    && iae.getMessage().startsWith("JWK")) {
-                throw iae;
-            }
-            throw new IllegalArgumentException("JWK '" + id + "' is not a valid P-256 key", e);
+        } catch (JOSEException e) {
+            throw new IllegalArgumentException("JWK '" + kid + "' is not a valid P-256 key");
         }
+    }
+
+    /** This key as a nimbus JWK: ES256, use sig; the private part only when {@code withPrivate}. */
+    private ECKey toJwk(boolean withPrivate) {
+        ECKey.Builder builder = new ECKey.Builder(Curve.P_256, publicKey)
+                .keyID(kid)
+                .algorithm(JWSAlgorithm.ES256)
+                .keyUse(KeyUse.SIGNATURE);
+        if (withPrivate) {
+            builder.privateKey(privateKey);
+        }
+        return builder.build();
     }
 
     /** The public JWK, as published in the JWKS. */
     public Map<String, Object> publicJwk() {
-        Map<String, Object> jwk = new LinkedHashMap<>();
-        jwk.put("kty", "EC");
-        jwk.put("crv", "P-256");
-        jwk.put("x", B64URL.encodeToString(fixed(publicKey.getW().getAffineX())));
-        jwk.put("y", B64URL.encodeToString(fixed(publicKey.getW().getAffineY())));
-        jwk.put("kid", kid);
-        jwk.put("alg", "ES256");
-        jwk.put("use", "sig");
-        return jwk;
+        return toJwk(false).toJSONObject();
     }
 
     /** The private JWK (for the {@code generate-key} command only; never logged or served). */
     public Map<String, Object> privateJwk() {
-        Map<String, Object> jwk = publicJwk();
-        jwk.put("d", B64URL.encodeToString(fixed(privateKey.getS())));
-        return jwk;
+        return toJwk(true).toJSONObject();
     }
 
     /** ES256 signature ({@code r||s}, 64 bytes) of {@code data}. */
@@ -142,35 +145,5 @@ public record EcSigningKey(String kid, ECPublicKey publicKey, ECPrivateKey priva
 
     private static byte[] probe() {
         return "twist-key-check".getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static BigInteger coordinate(Map<String, ?> jwk, String name, String kid) {
-        if (!(jwk.get(name) instanceof String text)) {
-            throw new IllegalArgumentException("JWK '" + kid + "' lacks '" + name + "'");
-        }
-        byte[] bytes;
-        try {
-            bytes = B64URL_DECODER.decode(text);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("JWK '" + kid + "': '" + name + "' is not base64url");
-        }
-        if (bytes.length != 32) {
-            throw new IllegalArgumentException("JWK '" + kid + "': '" + name + "' must be 32 bytes");
-        }
-        return new BigInteger(1, bytes);
-    }
-
-    /** Unsigned big-endian, left-padded to 32 bytes as RFC 7518 requires. */
-    private static byte[] fixed(BigInteger value) {
-        byte[] bytes = value.toByteArray();
-        if (bytes.length == 32) {
-            return bytes;
-        }
-        if (bytes.length > 32) {
-            return Arrays.copyOfRange(bytes, bytes.length - 32, bytes.length);
-        }
-        byte[] padded = new byte[32];
-        System.arraycopy(bytes, 0, padded, 32 - bytes.length, bytes.length);
-        return padded;
     }
 }

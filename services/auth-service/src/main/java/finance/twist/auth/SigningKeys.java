@@ -2,6 +2,7 @@ package finance.twist.auth;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.nimbusds.jose.jwk.ECKey;
 import finance.twist.common.json.Json;
 import finance.twist.common.logging.StructuredLog;
 import java.io.IOException;
@@ -112,12 +113,18 @@ public final class SigningKeys {
         return keys;
     }
 
-    /** Parses a JWK Set ({@code {"keys": [...]}}), a single JWK, or PEM private keys ({@link PemKeys}). */
+    /**
+     * Parses a JWK Set ({@code {"keys": [...]}}), a single JWK, or PEM private keys ({@link PemKeys}).
+     * In a JWK Set, a key that cannot be used (not a JWK object, members missing or malformed, not a
+     * P-256 point, a private part that does not match) is skipped with an error log naming its kid
+     * and the reason: the behaviour every JWKS reader of the project shares
+     * (docs/contracts/jwks.md). A set with no usable key left is refused, naming the reasons.
+     */
     public static List<EcSigningKey> parse(String json) {
         if (PemKeys.looksLikePem(json)) {
             List<EcSigningKey> keys = new ArrayList<>();
-            for (Map<String, Object> jwk : PemKeys.parse(json)) {
-                keys.add(EcSigningKey.fromJwk(jwk));
+            for (ECKey jwk : PemKeys.parse(json)) {
+                keys.add(EcSigningKey.fromJwk(jwk.getKeyID(), jwk));
             }
             return keys;
         }
@@ -128,16 +135,24 @@ public final class SigningKeys {
             // never echo the content: it holds private keys
             throw new IllegalArgumentException("the signing keys are not valid JSON (expected a JWK Set)");
         }
+        if (!(document.get("keys") instanceof List<?> list)) {
+            return List.of(EcSigningKey.fromJwk(document));
+        }
         List<EcSigningKey> keys = new ArrayList<>();
-        if (document.get("keys") instanceof List<?> list) {
-            for (Object entry : list) {
+        List<String> skipped = new ArrayList<>();
+        for (Object entry : list) {
+            try {
                 if (!(entry instanceof Map<?, ?> jwk)) {
-                    throw new IllegalArgumentException("every entry of 'keys' must be a JWK object");
+                    throw new IllegalArgumentException("an entry of 'keys' is not a JWK object");
                 }
                 keys.add(EcSigningKey.fromJwk(cast(jwk)));
+            } catch (IllegalArgumentException e) {
+                skipped.add(e.getMessage());
+                LOG.warn("auth.signing_key.skipped", "reason", e.getMessage());
             }
-        } else {
-            keys.add(EcSigningKey.fromJwk(document));
+        }
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("the JWK Set has no usable key: " + String.join("; ", skipped));
         }
         return keys;
     }

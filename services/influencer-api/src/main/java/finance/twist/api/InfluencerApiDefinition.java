@@ -2,9 +2,9 @@ package finance.twist.api;
 
 import finance.twist.api.auth.AccessPolicy;
 import finance.twist.api.auth.AccessPolicy.Access;
+import finance.twist.api.auth.AccessTokenSettings;
 import finance.twist.api.auth.AccessTokenVerifier;
 import finance.twist.api.auth.AuthFilter;
-import finance.twist.api.auth.AuthSettings;
 import finance.twist.api.auth.JwksSource;
 import finance.twist.api.auth.UserDirectory;
 import finance.twist.api.conversions.ConversionService;
@@ -62,7 +62,7 @@ import java.util.Optional;
  *
  * <p>Configuration keys (environment variable in brackets): {@code twist.mode} [TWIST_MODE]
  * {@code production} (default) or {@code development} (emails go to the admin-readable dev outbox);
- * {@code auth.*} (see {@link AuthSettings}); {@code smtp.host|port|username|password|from}
+ * {@code auth.*} (see {@link AccessTokenSettings}); {@code smtp.host|port|username|password|from}
  * [SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM]; {@code app.url} [APP_URL], the web
  * app base for verification links; {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
  * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code conversions.*}
@@ -95,7 +95,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
             throw new IllegalArgumentException("twist.mode must be production or development, not " + mode);
         }
         Sql sql = new Sql(db);
-        AuthSettings auth = AuthSettings.from(config.get("auth"));
+        AccessTokenSettings auth = AccessTokenSettings.from(config.get("auth"));
         AccessTokenVerifier verifier =
                 new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
         this.authFilter = new AuthFilter(accessPolicy(), verifier, new UserDirectory(sql), clock);

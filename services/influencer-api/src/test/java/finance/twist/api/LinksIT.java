@@ -34,7 +34,7 @@ class LinksIT {
                 Map.of(
                         "links.allowed.hosts", "shop.example, www.shop.example",
                         "links.default.destination", "https://store.example",
-                        "links.public.base", "https://go.twist.example",
+                        "links.public.base", "https://go.twist.finance",
                         "links.ip.pepper", "test-pepper",
                         "links.click.limit", "5",
                         "links.trusted.proxies", "127.0.0.1/32"));
@@ -64,7 +64,7 @@ class LinksIT {
         String code = ApiHarness.field(created, "code");
         String id = ApiHarness.field(created, "id");
         assertThat(code).matches("[A-Za-z0-9_-]{8}");
-        assertThat(ApiHarness.field(created, "url")).isEqualTo("https://go.twist.example/r/" + code);
+        assertThat(ApiHarness.field(created, "url")).isEqualTo("https://go.twist.finance/r/" + code);
         assertThat(ApiHarness.field(created, "isActive")).isEqualTo("true");
 
         HttpResponse<String> redirect = follow(code, "203.0.113.7");

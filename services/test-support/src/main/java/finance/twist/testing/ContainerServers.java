@@ -15,8 +15,10 @@ import org.testcontainers.dockerclient.DockerClientProviderStrategy;
  */
 final class ContainerServers {
 
-    static final String POSTGRES_IMAGE = "postgres:17-alpine";
-    static final String REDIS_IMAGE = "redis:7-alpine";
+    /** The images the charts run, from versions.env (POSTGRES_IMAGE, REDIS_IMAGE). */
+    static final String POSTGRES_IMAGE = VersionsEnv.get("POSTGRES_IMAGE");
+
+    static final String REDIS_IMAGE = VersionsEnv.get("REDIS_IMAGE");
     /**
      * The resource reaper Testcontainers starts first (org.testcontainers.utility.RyukContainer of
      * testcontainers 1.21.4; change it with version.testcontainers in the root pom).

@@ -55,7 +55,7 @@ public final class CorsFilter implements Filter {
         this.origins = Set.copyOf(normalized);
         this.methods = methods;
         this.headers = headers;
-        this.exposed = "X-Request-ID, Retry-After";
+        this.exposed = "X-Request-ID, Retry-After, RateLimit-Remaining";
         this.maxAge = Long.toString(maxAge.toSeconds());
     }
 

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 /**
  * Verifies auth-service access tokens (compact JWS). Accepts only {@code ES256} with a {@code kid} that
  * the JWKS knows; requires {@code exp}, {@code sub} (a base58 wallet), the configured {@code iss} and
- * {@code aud}; honours {@code nbf} and {@code iat}, each with at most {@link AuthSettings#CLOCK_SKEW}.
+ * {@code aud}; honours {@code nbf} and {@code iat}, each with at most {@link AccessTokenSettings#CLOCK_SKEW}.
  * Written against the JDK so that the accepted algorithm set is exactly one element and every check
  * is visible here.
  */
@@ -24,7 +24,7 @@ public final class AccessTokenVerifier {
     public static final Pattern WALLET = Pattern.compile("[1-9A-HJ-NP-Za-km-z]{32,44}");
 
     private static final int MAX_TOKEN_LENGTH = 8192;
-    private static final long SKEW_SECONDS = AuthSettings.CLOCK_SKEW.toSeconds();
+    private static final long SKEW_SECONDS = AccessTokenSettings.CLOCK_SKEW.toSeconds();
 
     private final JwksSource keys;
     private final String issuer;

@@ -1,27 +1,23 @@
 package finance.twist.api.auth;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import finance.twist.common.crypto.P256;
-import finance.twist.common.json.Json;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.util.JSONObjectUtils;
 import finance.twist.common.logging.StructuredLog;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.interfaces.ECPublicKey;
-import java.security.spec.ECPoint;
-import java.security.spec.ECPublicKeySpec;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +57,7 @@ public final class JwksSource {
                 : null;
     }
 
-    public static JwksSource create(AuthSettings settings, Clock clock) {
+    public static JwksSource create(AccessTokenSettings settings, Clock clock) {
         if (settings.jwksFile().isPresent()) {
             Path file = settings.jwksFile().get();
             try {
@@ -148,34 +144,52 @@ public final class JwksSource {
         }
     }
 
-    /** Parses a JWKS document, keeping only EC P-256 signing keys that carry a kid. */
+    /**
+     * Parses a JWKS document with nimbus-jose-jwt, key by key. Only EC P-256 signing keys with a
+     * kid are kept (keys of other types, curves, algorithms or uses are ignored). A key that cannot
+     * be parsed (members missing or malformed, a point not on the curve) is skipped and logged with
+     * its kid, and the rest of the set is used: the behaviour every JWKS reader of the project
+     * shares (docs/contracts/jwks.md). A document that is not a JWK Set is a failed fetch.
+     */
     static Map<String, Es256Key> parse(byte[] document) {
+        List<Object> entries;
         try {
-            JsonNode root = Json.mapper().readTree(document);
-            Map<String, Es256Key> parsed = new HashMap<>();
-            for (JsonNode jwk : root.path("keys")) {
-                String kid = jwk.path("kid").asText("");
-                boolean ec = "EC".equals(jwk.path("kty").asText())
-                        && "P-256".equals(jwk.path("crv").asText());
-                boolean signing =
-                        !jwk.has("use") || "sig".equals(jwk.path("use").asText());
-                boolean es256 =
-                        !jwk.has("alg") || "ES256".equals(jwk.path("alg").asText());
-                if (kid.isEmpty() || !ec || !signing || !es256) {
-                    continue;
-                }
-                byte[] x = Base64.getUrlDecoder().decode(jwk.path("x").asText());
-                byte[] y = Base64.getUrlDecoder().decode(jwk.path("y").asText());
-                if (x.length != 32 || y.length != 32) {
-                    continue;
-                }
-                ECPoint point = new ECPoint(new BigInteger(1, x), new BigInteger(1, y));
-                parsed.put(kid, new Es256Key((ECPublicKey)
-                        KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(point, P256.SPEC))));
+            Object keys = JSONObjectUtils.parse(new String(document, StandardCharsets.UTF_8))
+                    .get("keys");
+            if (!(keys instanceof List<?> list)) {
+                throw new IllegalStateException("invalid JWKS document: no 'keys' array");
             }
-            return Map.copyOf(parsed);
-        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
-            throw new IllegalStateException("invalid JWKS document: " + e.getMessage(), e);
+            entries = List.copyOf(list);
+        } catch (ParseException e) {
+            throw new IllegalStateException("invalid JWKS document: not a JSON object", e);
         }
+        Map<String, Es256Key> parsed = new HashMap<>();
+        for (Object entry : entries) {
+            if (!(entry instanceof Map<?, ?> members)) {
+                LOG.warn("jwks.key_skipped", "reason", "an entry of 'keys' is not a JSON object");
+                continue;
+            }
+            Object kid = members.get("kid");
+            boolean usable = kid instanceof String id
+                    && !id.isEmpty()
+                    && "EC".equals(members.get("kty"))
+                    && "P-256".equals(members.get("crv"))
+                    && (members.get("use") == null || "sig".equals(members.get("use")))
+                    && (members.get("alg") == null || "ES256".equals(members.get("alg")));
+            if (!usable) {
+                continue;
+            }
+            try {
+                @SuppressWarnings("unchecked")
+                ECKey jwk = ECKey.parse((Map<String, Object>) members);
+                if (jwk.isPrivate()) {
+                    throw new ParseException("a private key in a public key set", 0);
+                }
+                parsed.put((String) kid, new Es256Key(jwk.toECPublicKey()));
+            } catch (ParseException | JOSEException | RuntimeException e) {
+                LOG.warn("jwks.key_skipped", "kid", kid, "reason", String.valueOf(e.getMessage()));
+            }
+        }
+        return Map.copyOf(parsed);
     }
 }

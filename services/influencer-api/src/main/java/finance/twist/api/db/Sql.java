@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.postgresql.PGStatement;
 
 /**
@@ -26,6 +27,11 @@ import org.postgresql.PGStatement;
 public final class Sql {
 
     private static final int MAX_ATTEMPTS = 5;
+    /** First retry waits up to this long; each further retry doubles the ceiling. */
+    static final long BACKOFF_BASE_MILLIS = 5;
+    /** Ceiling of any one wait, whatever the attempt. */
+    static final long BACKOFF_MAX_MILLIS = 200;
+
     private static final StructuredLog LOG = StructuredLog.of(Sql.class);
 
     private final DbClient db;
@@ -48,7 +54,9 @@ public final class Sql {
 
     /**
      * Runs {@code work} in one READ COMMITTED transaction, committing on success and rolling back on
-     * any exception; retried on serialization failure (40001) or deadlock (40P01).
+     * any exception; retried on serialization failure (40001) or deadlock (40P01) after a wait
+     * with exponential backoff and full jitter ({@link #backoffMillis}), so transactions that
+     * collided do not collide again in lockstep.
      */
     public <T> T inTransaction(Work<T> work) {
         for (int attempt = 1; ; attempt++) {
@@ -67,16 +75,37 @@ public final class Sql {
                     c.setAutoCommit(true);
                 }
             } catch (SQLException e) {
-                if (isRetryable(e) && attempt < MAX_ATTEMPTS) {
+                if (isRetryable(e) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
                 throw new DataAccessException(e);
             } catch (DataAccessException e) {
-                if (isRetryable(e.sqlException()) && attempt < MAX_ATTEMPTS) {
+                if (isRetryable(e.sqlException()) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
                 throw e;
             }
+        }
+    }
+
+    /**
+     * The wait before retry number {@code attempt} (1 = after the first failure): uniformly random
+     * in [0, min(max, base * 2^(attempt-1))] ("full jitter",
+     * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+     */
+    static long backoffMillis(int attempt, long random) {
+        long ceiling = Math.min(BACKOFF_MAX_MILLIS, BACKOFF_BASE_MILLIS << Math.min(attempt - 1, 20));
+        return Math.floorMod(random, ceiling + 1);
+    }
+
+    /** Waits before a retry; false (no retry, the failure stands) when the thread is interrupted. */
+    private static boolean pauseBeforeRetry(int attempt) {
+        try {
+            Thread.sleep(backoffMillis(attempt, ThreadLocalRandom.current().nextLong()));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

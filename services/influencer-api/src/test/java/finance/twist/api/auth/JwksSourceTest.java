@@ -1,6 +1,7 @@
 package finance.twist.api.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
@@ -22,6 +23,38 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class JwksSourceTest {
+
+    /** The one behaviour for a malformed key in a set (docs/contracts/jwks.md). */
+    @Test
+    void aMalformedKeyIsSkippedAndTheRestOfTheSetIsUsed() throws Exception {
+        ECKey good = new ECKeyGenerator(Curve.P_256).keyID("good").generate();
+        ECKey other = new ECKeyGenerator(Curve.P_256).keyID("other").generate();
+        java.util.Map<String, Object> offCurve =
+                new java.util.LinkedHashMap<>(good.toPublicJWK().toJSONObject());
+        offCurve.put("kid", "off-curve");
+        offCurve.put("y", other.getY().toString());
+        java.util.Map<String, Object> notBase64 =
+                new java.util.LinkedHashMap<>(good.toPublicJWK().toJSONObject());
+        notBase64.put("kid", "not-base64");
+        notBase64.put("x", "!!!");
+        java.util.Map<String, Object> noY =
+                new java.util.LinkedHashMap<>(good.toPublicJWK().toJSONObject());
+        noY.put("kid", "no-y");
+        noY.remove("y");
+        java.util.Map<String, Object> rsa = java.util.Map.of("kty", "RSA", "kid", "rsa", "n", "AQAB", "e", "AQAB");
+        List<Object> keys = List.of(
+                offCurve, notBase64, noY, "not a key", rsa, good.toPublicJWK().toJSONObject());
+        byte[] document = finance.twist.common.json.Json.write(java.util.Map.of("keys", keys));
+
+        java.util.Map<String, Es256Key> parsed = JwksSource.parse(document);
+
+        assertThat(parsed).containsOnlyKeys("good");
+        assertThatThrownBy(() -> JwksSource.parse("{\"keys\":{}}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("no 'keys' array");
+        assertThatThrownBy(() -> JwksSource.parse("not json".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalStateException.class);
+    }
 
     @Test
     void concurrentFirstRequestsWaitForOneSlowFetch() throws Exception {
@@ -45,7 +78,7 @@ class JwksSourceTest {
         ExecutorService pool = Executors.newFixedThreadPool(20);
         try {
             JwksSource source = JwksSource.create(
-                    new AuthSettings(
+                    new AccessTokenSettings(
                             URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/jwks"),
                             Optional.empty(),
                             "i",

@@ -9,8 +9,8 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import finance.twist.api.auth.AccessTokenSettings;
 import finance.twist.api.auth.AccessTokenVerifier;
-import finance.twist.api.auth.AuthSettings;
 import finance.twist.api.auth.InvalidTokenException;
 import finance.twist.api.auth.JwksSource;
 import finance.twist.api.auth.VerifiedToken;
@@ -59,7 +59,7 @@ public class JwtVerifyBenchmark {
         ECKey key = new ECKeyGenerator(Curve.P_256).keyID("bench").generate();
         Path jwks = Files.createTempFile("jwks", ".json");
         Files.writeString(jwks, new JWKSet(key.toPublicJWK()).toString());
-        AuthSettings settings = new AuthSettings(
+        AccessTokenSettings settings = new AccessTokenSettings(
                 URI.create("http://127.0.0.1:1/unused"),
                 Optional.of(jwks),
                 "twist-auth",

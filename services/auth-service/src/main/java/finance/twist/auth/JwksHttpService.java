@@ -17,11 +17,11 @@ import io.helidon.webserver.http.ServerResponse;
  * # 200 {"keys":[{"kty":"EC","crv":"P-256","x":"...","y":"...","kid":"twist-20261125-3fa9c2","alg":"ES256","use":"sig"}]}
  * </pre>
  */
-public final class JwksService implements HttpService {
+public final class JwksHttpService implements HttpService {
 
     private final byte[] jwks;
 
-    public JwksService(SigningKeys keys) {
+    public JwksHttpService(SigningKeys keys) {
         this.jwks = keys.jwks();
     }
 

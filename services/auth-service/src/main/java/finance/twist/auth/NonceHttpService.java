@@ -24,7 +24,7 @@ import java.util.Map;
  * # 400 problem+json for a malformed wallet, unknown fields or a non-JSON body; 429 with Retry-After
  * </pre>
  */
-public final class NonceService implements HttpService {
+public final class NonceHttpService implements HttpService {
 
     /**
      * Request body.
@@ -38,7 +38,7 @@ public final class NonceService implements HttpService {
     private final Guard guard;
     private final Clock clock;
 
-    public NonceService(AuthSettings settings, Nonces nonces, Guard guard, Clock clock) {
+    public NonceHttpService(AuthSettings settings, Nonces nonces, Guard guard, Clock clock) {
         this.settings = settings;
         this.nonces = nonces;
         this.guard = guard;

@@ -20,14 +20,14 @@ import java.util.Optional;
  * @param ttl key set lifetime
  * @param refetchInterval minimum time between unknown-kid refetches
  */
-public record AuthSettings(
+public record AccessTokenSettings(
         URI jwksUrl, Optional<Path> jwksFile, String issuer, String audience, Duration ttl, Duration refetchInterval) {
 
     /** Clock skew tolerated on {@code exp}, {@code nbf} and {@code iat}. */
     public static final Duration CLOCK_SKEW = Duration.ofSeconds(60);
 
-    public static AuthSettings from(Config auth) {
-        return new AuthSettings(
+    public static AccessTokenSettings from(Config auth) {
+        return new AccessTokenSettings(
                 URI.create(auth.get("jwks.url").asString().orElse("http://127.0.0.1:3001/.well-known/jwks.json")),
                 auth.get("jwks.file")
                         .asString()

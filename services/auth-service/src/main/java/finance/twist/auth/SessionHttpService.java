@@ -25,9 +25,9 @@ import io.helidon.webserver.http.ServerResponse;
  * # 204: the session's refresh family is revoked; 401 for an invalid access token or no credential
  * </pre>
  */
-public final class SessionService implements HttpService {
+public final class SessionHttpService implements HttpService {
 
-    private static final StructuredLog LOG = StructuredLog.of(SessionService.class);
+    private static final StructuredLog LOG = StructuredLog.of(SessionHttpService.class);
 
     /**
      * Body of /auth/refresh.
@@ -48,7 +48,7 @@ public final class SessionService implements HttpService {
     private final AccessTokens accessTokens;
     private final Guard guard;
 
-    public SessionService(Sessions sessions, RefreshTokens refreshTokens, AccessTokens accessTokens, Guard guard) {
+    public SessionHttpService(Sessions sessions, RefreshTokens refreshTokens, AccessTokens accessTokens, Guard guard) {
         this.sessions = sessions;
         this.refreshTokens = refreshTokens;
         this.accessTokens = accessTokens;

@@ -18,12 +18,12 @@ import java.io.UncheckedIOException;
  * curl -s localhost:3001/openapi
  * </pre>
  */
-public final class OpenApiService implements HttpService {
+public final class OpenApiHttpService implements HttpService {
 
     private final byte[] document;
 
-    public OpenApiService() {
-        try (InputStream in = OpenApiService.class.getResourceAsStream("/openapi.yaml")) {
+    public OpenApiHttpService() {
+        try (InputStream in = OpenApiHttpService.class.getResourceAsStream("/openapi.yaml")) {
             if (in == null) {
                 throw new IllegalStateException("openapi.yaml is missing from the classpath");
             }

@@ -27,9 +27,9 @@ import java.util.Optional;
  * # 400 malformed input; 401 bad signature, unknown/expired/used nonce; 429 rate limited
  * </pre>
  */
-public final class VerifyService implements HttpService {
+public final class VerifyHttpService implements HttpService {
 
-    private static final StructuredLog LOG = StructuredLog.of(VerifyService.class);
+    private static final StructuredLog LOG = StructuredLog.of(VerifyHttpService.class);
 
     /**
      * Request body.
@@ -46,7 +46,7 @@ public final class VerifyService implements HttpService {
     private final Sessions sessions;
     private final Guard guard;
 
-    public VerifyService(AuthSettings settings, Nonces nonces, Sessions sessions, Guard guard) {
+    public VerifyHttpService(AuthSettings settings, Nonces nonces, Sessions sessions, Guard guard) {
         this.settings = settings;
         this.nonces = nonces;
         this.sessions = sessions;
