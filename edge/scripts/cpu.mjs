@@ -33,7 +33,13 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") && arg !== "--check" ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+  process.argv
+    .slice(2)
+    .reduce(
+      (pairs, arg, i, all) =>
+        arg.startsWith("--") && arg !== "--check" ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs,
+      [],
+    ),
 );
 const REQUESTS = Number(args.requests ?? 30);
 const CHECK = process.argv.includes("--check");
@@ -42,8 +48,17 @@ const MARGIN_MS = LIMIT_MS / 2;
 const HOST = "127.0.0.1";
 
 const edgeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const MAX_BATCH_SIZE = Number(/export const MAX_BATCH_SIZE = (\d+)/.exec(readFileSync(path.join(edgeDir, "src/routes/batch.ts"), "utf8"))[1]);
-const SIZES = [...new Set([...String(args.sizes ?? "1,10,25,50,100").split(",").map(Number), MAX_BATCH_SIZE])].sort((a, b) => a - b);
+const MAX_BATCH_SIZE = Number(
+  /export const MAX_BATCH_SIZE = (\d+)/.exec(readFileSync(path.join(edgeDir, "src/routes/batch.ts"), "utf8"))[1],
+);
+const SIZES = [
+  ...new Set([
+    ...String(args.sizes ?? "1,10,25,50,100")
+      .split(",")
+      .map(Number),
+    MAX_BATCH_SIZE,
+  ]),
+].sort((a, b) => a - b);
 
 // ---- the parties: auth-service key, client key, devices, fake influencer-api ----------------------
 const CLIENT_ID = "cpu-test";
@@ -56,15 +71,31 @@ const b64url = (buf) => Buffer.from(buf).toString("base64url");
 function token(wallet) {
   const now = Math.floor(Date.now() / 1000);
   const header = b64url(JSON.stringify({ alg: "ES256", typ: "JWT", kid: KID }));
-  const claims = b64url(JSON.stringify({ iss: "twist-auth", aud: "twist-api", sub: wallet, iat: now, nbf: now, exp: now + 3600, jti: crypto.randomUUID() }));
-  const sig = crypto.sign("sha256", Buffer.from(`${header}.${claims}`), { key: authKey.privateKey, dsaEncoding: "ieee-p1363" });
+  const claims = b64url(
+    JSON.stringify({
+      iss: "twist-auth",
+      aud: "twist-api",
+      sub: wallet,
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      jti: crypto.randomUUID(),
+    }),
+  );
+  const sig = crypto.sign("sha256", Buffer.from(`${header}.${claims}`), {
+    key: authKey.privateKey,
+    dsaEncoding: "ieee-p1363",
+  });
   return `${header}.${claims}.${b64url(sig)}`;
 }
 const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 function randomWallet() {
   let n = BigInt("0x" + crypto.randomBytes(32).toString("hex"));
   let out = "";
-  while (n > 0n) { out = B58[Number(n % 58n)] + out; n /= 58n; }
+  while (n > 0n) {
+    out = B58[Number(n % 58n)] + out;
+    n /= 58n;
+  }
   return out.padStart(32, "1");
 }
 function newUser(devices) {
@@ -80,7 +111,13 @@ function newUser(devices) {
 }
 let nonce = 0;
 function vau(user, device) {
-  const v = { userId: user.wallet, deviceId: device.id, siteId: "site-cpu-001", timestamp: Date.now(), payload: JSON.stringify({ action: "page_view", duration: 45000, n: nonce++ }) };
+  const v = {
+    userId: user.wallet,
+    deviceId: device.id,
+    siteId: "site-cpu-001",
+    timestamp: Date.now(),
+    payload: JSON.stringify({ action: "page_view", duration: 45000, n: nonce++ }),
+  };
   const message = ["twist-vau-v1", v.userId, v.deviceId, v.siteId, String(v.timestamp), v.payload].join("\n");
   return { ...v, signature: crypto.sign(null, Buffer.from(message), device.privateKey).toString("hex") };
 }
@@ -92,7 +129,14 @@ function request(urlPath, body, user, ip) {
     `http://edge.local${urlPath}`,
     {
       method: "POST",
-      headers: { "Content-Type": "application/json", Authorization: `Bearer ${user.token}`, "X-Client-Id": CLIENT_ID, "X-Timestamp": ts, "X-HMAC-Signature": hmac, "CF-Connecting-IP": ip },
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${user.token}`,
+        "X-Client-Id": CLIENT_ID,
+        "X-Timestamp": ts,
+        "X-HMAC-Signature": hmac,
+        "CF-Connecting-IP": ip,
+      },
       body: text,
     },
   ];
@@ -105,11 +149,13 @@ const stub = http.createServer((req, res) => {
     return;
   }
   let body = "";
-  req.on("data", (c) => (body += c)).on("end", () => {
-    const n = req.url === "/internal/vau-rewards" ? JSON.parse(body).rewards.length : 0;
-    delivered += n;
-    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ credited: n, duplicates: 0 }));
-  });
+  req
+    .on("data", (c) => (body += c))
+    .on("end", () => {
+      const n = req.url === "/internal/vau-rewards" ? JSON.parse(body).rewards.length : 0;
+      delivered += n;
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ credited: n, duplicates: 0 }));
+    });
 });
 await new Promise((r) => stub.listen(0, HOST, r));
 const STUB = `http://${HOST}:${stub.address().port}`;
@@ -272,12 +318,16 @@ try {
   // GET 404 floor measures them (with the 404's own small handling, so "minus floor" slightly
   // understates). The check holds both: raw under the limit, minus floor under half of it.
   for (const r of results) {
-    console.log(`cpu: ${r.name.padEnd(14)} ${r.perRequest.toFixed(2).padStart(6)} ms per request, ${(r.perRequest - floor).toFixed(2).padStart(6)} ms minus the floor`);
+    console.log(
+      `cpu: ${r.name.padEnd(14)} ${r.perRequest.toFixed(2).padStart(6)} ms per request, ${(r.perRequest - floor).toFixed(2).padStart(6)} ms minus the floor`,
+    );
   }
   const worker = (ms) => ms - floor;
   const fits = SIZES.filter((size) => worker(batch[size]) <= MARGIN_MS && batch[size] <= LIMIT_MS);
   const largest = fits.length > 0 ? Math.max(...fits) : 0;
-  console.log(`cpu: Workers Free allows ${LIMIT_MS} ms per invocation; kept: raw under ${LIMIT_MS} ms and minus the floor under ${MARGIN_MS} ms`);
+  console.log(
+    `cpu: Workers Free allows ${LIMIT_MS} ms per invocation; kept: raw under ${LIMIT_MS} ms and minus the floor under ${MARGIN_MS} ms`,
+  );
   console.log(
     `cpu: single route ${single.toFixed(2)} ms (${worker(single).toFixed(2)} minus the floor); batch of MAX_BATCH_SIZE ${MAX_BATCH_SIZE}: ${batch[MAX_BATCH_SIZE].toFixed(2)} ms (${worker(batch[MAX_BATCH_SIZE]).toFixed(2)}); largest measured size within both: ${largest}`,
   );

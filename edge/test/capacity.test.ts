@@ -61,7 +61,14 @@ const repeat = <T>(n: number, make: () => T): T[] => Array.from({ length: n }, m
 
 /** Single-VAU clients: 6 VAUs a day from one device; one of them replays a request byte for byte. */
 async function singleSessions(): Promise<Session[]> {
-  const sessions = await Promise.all(repeat(6, () => session(1, repeat(6, () => "single" as const))));
+  const sessions = await Promise.all(
+    repeat(6, () =>
+      session(
+        1,
+        repeat(6, () => "single" as const),
+      ),
+    ),
+  );
   sessions[0]!.requests.push("replay");
   return sessions;
 }
@@ -75,7 +82,14 @@ async function singleSessions(): Promise<Session[]> {
 async function batchSessions(): Promise<Session[]> {
   const sessions = [
     ...(await Promise.all(repeat(4, () => session(1, [[12], [12], [12]])))),
-    ...(await Promise.all(repeat(2, () => session(2, [[8, 8], [8, 8]])))),
+    ...(await Promise.all(
+      repeat(2, () =>
+        session(2, [
+          [8, 8],
+          [8, 8],
+        ]),
+      ),
+    )),
   ];
   const perDevice = 25;
   const devices = Math.ceil(MAX_BATCH_SIZE / perDevice);
@@ -98,7 +112,10 @@ async function send(s: Session, step: Session["requests"][number], outcome: Outc
     if (step === "replay") {
       request = s.lastSingle!.clone();
     } else {
-      request = await signedRequest("/api/v1/vau", await signVau(s.devices[0]!, s.wallet), { token: s.token, ip: s.ip });
+      request = await signedRequest("/api/v1/vau", await signVau(s.devices[0]!, s.wallet), {
+        token: s.token,
+        ip: s.ip,
+      });
       s.lastSingle = request.clone();
     }
     const response = await call(request);
@@ -202,7 +219,8 @@ async function runPhase(sessions: Session[]): Promise<{ usage: Usage; outcome: O
       // Delivered alone: the request's rewards reach the backend before anything else is sent
       // (as when one wallet's requests are minutes apart).
       const fresh = [...outcome.rewarded].filter((id) => !before.has(id));
-      for (let i = 0; i < 200 && fresh.some((id) => !deliveries.has(id)); i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 200 && fresh.some((id) => !deliveries.has(id)); i++)
+        await new Promise((r) => setTimeout(r, 10));
     }
   }
   // Whatever still travels (a queue delivery in flight) arrives before the books are closed.
@@ -225,7 +243,9 @@ afterEach(() => {
 });
 
 describe("capacity at $0 (operations per rewarded VAU, measured)", () => {
-  it("single and batch clients: counts every billed operation and credits each reward once", { timeout: 120_000 }, async () => {
+  it("single and batch clients: counts every billed operation and credits each reward once", {
+    timeout: 120_000,
+  }, async () => {
     await meter.install();
     const phases: Record<string, unknown> = {};
     for (const [name, make] of [
@@ -236,7 +256,12 @@ describe("capacity at $0 (operations per rewarded VAU, measured)", () => {
       expect(outcome.rewarded.size).toBeGreaterThan(0);
       expect(doRequests(usage)).toBeGreaterThan(0);
       expect(usage.rowsWritten).toBeGreaterThan(0);
-      phases[name] = { rewardedVaus: outcome.rewarded.size, statuses: outcome.statuses, ...usage, doRequests: doRequests(usage) };
+      phases[name] = {
+        rewardedVaus: outcome.rewarded.size,
+        statuses: outcome.statuses,
+        ...usage,
+        doRequests: doRequests(usage),
+      };
     }
     console.log(`CAPACITY_USAGE ${JSON.stringify({ maxBatchSize: MAX_BATCH_SIZE, phases })}`);
   });

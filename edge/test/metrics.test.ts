@@ -66,7 +66,9 @@ describe("MetricsStore storage", () => {
     const stub = env.METRICS_STORE.getByName("layout-test");
     await runInDurableObject(stub, async (_i, state) => {
       state.storage.sql.exec("CREATE TABLE counters (series TEXT PRIMARY KEY, value REAL NOT NULL)");
-      state.storage.sql.exec("INSERT INTO counters VALUES ('edge_vau_accepted_total', 40), ('edge_vau_capped_total', 2)");
+      state.storage.sql.exec(
+        "INSERT INTO counters VALUES ('edge_vau_accepted_total', 40), ('edge_vau_capped_total', 2)",
+      );
     });
     await stub.add([
       ["edge_vau_accepted_total", 2],

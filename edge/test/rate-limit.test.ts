@@ -187,7 +187,9 @@ describe("per-device limit", () => {
     // 100 VAUs in batches of MAX_BATCH_SIZE.
     let accepted = 0;
     for (let sent = 0; sent < 100; sent += MAX_BATCH_SIZE) {
-      const vaus = await Promise.all(Array.from({ length: Math.min(MAX_BATCH_SIZE, 100 - sent) }, () => signVau(device, wallet)));
+      const vaus = await Promise.all(
+        Array.from({ length: Math.min(MAX_BATCH_SIZE, 100 - sent) }, () => signVau(device, wallet)),
+      );
       const batch = await call(await signedRequest("/api/v1/vau/batch", { vaus }, { token }));
       accepted += ((await batch.json()) as any).data.accepted;
     }

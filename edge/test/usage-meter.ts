@@ -67,7 +67,8 @@ export const RPC_METHODS: Record<string, { cls: { prototype: any }; binding: key
 
 const QUEUE_CHUNK = 64_000; // "A KB is defined as 1,000 bytes"
 const QUEUE_METADATA = 100;
-const queueUnits = (body: unknown) => Math.max(1, Math.ceil((JSON.stringify(body ?? null).length + QUEUE_METADATA) / QUEUE_CHUNK));
+const queueUnits = (body: unknown) =>
+  Math.max(1, Math.ceil((JSON.stringify(body ?? null).length + QUEUE_METADATA) / QUEUE_CHUNK));
 
 function emptyUsage(): Usage {
   return {
@@ -115,7 +116,10 @@ class UsageMeter {
             const key = method === "alarm" ? name : `${name}.${method}`;
             bucket[key] = (bucket[key] ?? 0) + 1;
             let ids = meter.touched.get(name);
-            if (!ids) meter.touched.set(name, (ids = new Set()));
+            if (!ids) {
+              ids = new Set();
+              meter.touched.set(name, ids);
+            }
             ids.add(this.ctx.id.toString());
           }
           return original.apply(this, args);
@@ -151,8 +155,12 @@ class UsageMeter {
       const metered = {
         queue: batch.queue,
         messages,
-        ackAll: () => messages.forEach((m) => m.ack()),
-        retryAll: (options?: QueueRetryOptions) => messages.forEach((m) => m.retry(options)),
+        ackAll: () => {
+          for (const m of messages) m.ack();
+        },
+        retryAll: (options?: QueueRetryOptions) => {
+          for (const m of messages) m.retry(options);
+        },
       };
       return queueHandler.call(this, metered, ...rest);
     };
@@ -161,7 +169,11 @@ class UsageMeter {
     const send = queueProto.send!;
     queueProto.send = function (this: unknown, body: unknown, ...rest: unknown[]) {
       const result = send.call(this, body, ...rest);
-      if (meter.active) void Promise.resolve(result).then(() => (meter.usage.queueWrites += queueUnits(body)), () => undefined);
+      if (meter.active)
+        void Promise.resolve(result).then(
+          () => (meter.usage.queueWrites += queueUnits(body)),
+          () => undefined,
+        );
       return result;
     };
     const sendBatch = queueProto.sendBatch!;
@@ -197,10 +209,13 @@ class UsageMeter {
     }
 
     // SQLite and storage prototypes, reached through any object's state.
-    const { sqlProto, storageProto } = await runInDurableObject(env.METRICS_STORE.getByName("usage-meter-probe"), async (_i, state) => ({
-      sqlProto: Object.getPrototypeOf(state.storage.sql) as Record<string, AnyFn>,
-      storageProto: Object.getPrototypeOf(state.storage) as Record<string, AnyFn>,
-    }));
+    const { sqlProto, storageProto } = await runInDurableObject(
+      env.METRICS_STORE.getByName("usage-meter-probe"),
+      async (_i, state) => ({
+        sqlProto: Object.getPrototypeOf(state.storage.sql) as Record<string, AnyFn>,
+        storageProto: Object.getPrototypeOf(state.storage) as Record<string, AnyFn>,
+      }),
+    );
     const exec = sqlProto.exec!;
     sqlProto.exec = function (this: unknown, ...args: unknown[]) {
       const cursor = exec.apply(this, args);
@@ -220,10 +235,16 @@ class UsageMeter {
       if (meter.active) {
         // Rows that deleteAll() removes are deletes, i.e. rows written: count them first.
         const tables = exec
-          .call(this.sql, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'")
+          .call(
+            this.sql,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'",
+          )
           .toArray() as { name: string }[];
         for (const { name } of tables) {
-          meter.addRows(meter.owners.get(this) ?? "other", (exec.call(this.sql, `SELECT COUNT(*) AS n FROM "${name}"`).one() as { n: number }).n);
+          meter.addRows(
+            meter.owners.get(this) ?? "other",
+            (exec.call(this.sql, `SELECT COUNT(*) AS n FROM "${name}"`).one() as { n: number }).n,
+          );
         }
       }
       return deleteAll.apply(this, args);

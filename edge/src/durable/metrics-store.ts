@@ -49,12 +49,19 @@ export class MetricsStore extends DurableObject<Env> {
       const row = sql.exec<{ counters: string }>("SELECT counters FROM totals WHERE id = 1").toArray()[0];
       this.counters = new Map(Object.entries(row ? (JSON.parse(row.counters) as Record<string, number>) : {}));
       // Totals kept by the earlier layout (one row per series) are carried over once.
-      const legacy = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'counters'").one().n;
+      const legacy = sql
+        .exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'counters'")
+        .one().n;
       if (legacy > 0) {
-        for (const { series, value } of sql.exec<{ series: string; value: number }>("SELECT series, value FROM counters").toArray()) {
+        for (const { series, value } of sql
+          .exec<{ series: string; value: number }>("SELECT series, value FROM counters")
+          .toArray()) {
           this.counters.set(series, (this.counters.get(series) ?? 0) + value);
         }
-        sql.exec("INSERT INTO totals (id, counters) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET counters = excluded.counters", JSON.stringify(Object.fromEntries(this.counters)));
+        sql.exec(
+          "INSERT INTO totals (id, counters) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET counters = excluded.counters",
+          JSON.stringify(Object.fromEntries(this.counters)),
+        );
         sql.exec("DROP TABLE counters");
       }
     }

@@ -127,31 +127,34 @@ export async function admitBatch(
   const pending: Array<{ item: CheckedVau; result: Extract<ItemResult, { kind: "accepted" }>; day: string }> = [];
   const devices = [...byDevice];
   const runDevice = async ([deviceId, list]: [string, CheckedVau[]], withReplay: boolean) => {
-      try {
-        const answer = await env.DEVICE_LEDGER.getByName(deviceId).submitMany({
-          items: list.map((i) => ({ vauId: i.vauId, timestamp: i.vau.timestamp })),
-          baseReward: config.baseReward.toString(),
-          dailyCap: config.dailyCapDevice.toString(),
-          ratePerMinute: config.rateLimitDevicePerMin,
-          ...(withReplay ? { replay } : {}),
-        });
-        if (answer.kind === "replayed") throw replayedError();
-        const { day, results } = answer;
-        list.forEach((item, k) => {
-          const result = results[k]!;
-          if (result.kind === "rate_limited") {
-            out.set(item.index, new ApiError(429, "RATE_LIMITED", "Too many VAUs from this device", rateLimitHeaders(result.decision)));
-          } else if (result.kind === "duplicate") {
-            out.set(item.index, new ApiError(409, "DUPLICATE_VAU", "Duplicate VAU submission"));
-          } else {
-            pending.push({ item, result, day });
-          }
-        });
-      } catch (err) {
-        if (withReplay && err instanceof ApiError) throw err;
-        console.error("batch device call failed", String(err));
-        for (const item of list) out.set(item.index, internal());
-      }
+    try {
+      const answer = await env.DEVICE_LEDGER.getByName(deviceId).submitMany({
+        items: list.map((i) => ({ vauId: i.vauId, timestamp: i.vau.timestamp })),
+        baseReward: config.baseReward.toString(),
+        dailyCap: config.dailyCapDevice.toString(),
+        ratePerMinute: config.rateLimitDevicePerMin,
+        ...(withReplay ? { replay } : {}),
+      });
+      if (answer.kind === "replayed") throw replayedError();
+      const { day, results } = answer;
+      list.forEach((item, k) => {
+        const result = results[k]!;
+        if (result.kind === "rate_limited") {
+          out.set(
+            item.index,
+            new ApiError(429, "RATE_LIMITED", "Too many VAUs from this device", rateLimitHeaders(result.decision)),
+          );
+        } else if (result.kind === "duplicate") {
+          out.set(item.index, new ApiError(409, "DUPLICATE_VAU", "Duplicate VAU submission"));
+        } else {
+          pending.push({ item, result, day });
+        }
+      });
+    } catch (err) {
+      if (withReplay && err instanceof ApiError) throw err;
+      console.error("batch device call failed", String(err));
+      for (const item of list) out.set(item.index, internal());
+    }
   };
   if (devices.length > 0) {
     await runDevice(devices[0]!, true);
@@ -168,7 +171,13 @@ export async function admitBatch(
         cap: config.dailyCapWallet.toString(),
         grants: toGrant.map(({ item, result }) => ({
           amount: result.earned,
-          reward: { vauId: item.vauId, wallet, deviceId: item.vau.deviceId, siteId: item.vau.siteId, timestamp: item.vau.timestamp },
+          reward: {
+            vauId: item.vauId,
+            wallet,
+            deviceId: item.vau.deviceId,
+            siteId: item.vau.siteId,
+            timestamp: item.vau.timestamp,
+          },
         })),
       });
     } catch (err) {
@@ -185,7 +194,9 @@ export async function admitBatch(
       }
       await Promise.all(
         [...perDevice].map(([deviceId, e]) =>
-          env.DEVICE_LEDGER.getByName(deviceId).release(e.ids, e.earned.toString(), e.day).catch(() => undefined),
+          env.DEVICE_LEDGER.getByName(deviceId)
+            .release(e.ids, e.earned.toString(), e.day)
+            .catch(() => undefined),
         ),
       );
     }
