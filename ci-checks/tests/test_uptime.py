@@ -98,3 +98,8 @@ def test_uptime_workflow_runs_the_probe_and_manages_one_issue():
     assert "scripts/uptime/probe.py staging production" in runs
     assert "gh issue create --label uptime" in runs and "gh issue comment" in runs and "gh issue close" in runs
     assert wf["jobs"]["probe"]["permissions"] == {"contents": "read", "issues": "write"}
+    # the daily credentials reminder runs on its own schedule, the probe on the 15-minute one
+    crons = [s["cron"] for s in on["schedule"]]
+    assert wf["jobs"]["credentials"]["if"].endswith(f"github.event.schedule == '{crons[1]}'")
+    assert wf["jobs"]["probe"]["if"].endswith(f"github.event.schedule == '{crons[0]}'")
+    assert "scripts/credentials/check.py docs/credentials.md" in wf["jobs"]["credentials"]["steps"][1]["run"]

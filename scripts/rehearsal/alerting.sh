@@ -7,9 +7,11 @@
 #                        processes on 127.0.0.1 with the repository's rules, its scrape
 #                        configuration and its Alertmanager routing; a webhook receiver on
 #                        127.0.0.1 (scripts/rehearsal/webhook-receiver.py) is the chat channel and
-#                        the heartbeat service. Checks: both services are scraped, the Watchdog
-#                        reaches the heartbeat receiver (the dead man's switch path).
-#   alerting.sh outage   PostgreSQL stopped (StatefulSet scaled to 0): TwistDependencyDown fires
+#                        the heartbeat service. They run through steps 2-6 (the backup Job of
+#                        step 5 is scraped).
+#   alerting.sh outage   first: both services are scraped, the Watchdog reached the heartbeat
+#                        receiver (the dead man's switch path), the backup Job's outcome was
+#                        scraped (twist_backup_last_success_timestamp_seconds); then PostgreSQL stopped (StatefulSet scaled to 0): TwistDependencyDown fires
 #                        and is delivered to the webhook within the time its rule and the
 #                        routing promise; requests meanwhile (to the pods: the Service has no
 #                        ready endpoint) make the error-budget burn alerts fire too, and
@@ -91,7 +93,11 @@ PY
   "$prom_dir/prometheus" --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prom-data" \
     --web.listen-address="127.0.0.1:${ports[0]}" >"$dir/prometheus.log" 2>&1 &
   echo $! >"$dir/prometheus.pid"
+  log "Prometheus on 127.0.0.1:${ports[0]}, Alertmanager on 127.0.0.1:${ports[1]}, webhook on 127.0.0.1:${ports[2]} (checked at step 7)"
+}
 
+# what start promised, checked when it is needed (the steps in between need not wait for it)
+started() {
   local up=""
   for _ in $(seq 1 90); do
     up="$(prom '/api/v1/query?query=up' 2>/dev/null | jq -r '[.data.result[] | select(.value[1] == "1") | .metric.job] | unique | join(",")' || true)"
@@ -106,6 +112,18 @@ PY
   done
   [[ -n "$(notifications 'select(.path == "/heartbeat")')" ]] || { tail -n 20 "$dir/alertmanager.log" >&2; die "the Watchdog did not reach the heartbeat receiver"; }
   log "the Watchdog reached the heartbeat receiver (dead man's switch path)"
+  # the credentials reminder reads the deployer token k3s/bootstrap.sh issued on this cluster
+  # (docs/credentials.md): 90 days, as the API server wrote into it
+  local kc="$WORK/vm/deployer-staging.kubeconfig" out
+  out="$(python3 scripts/credentials/check.py --kubeconfig "$kc")" || die "credentials check of $kc: $out"
+  [[ "$out" =~ in\ (89|90)\ days ]] || die "the deployer token does not expire in 90 days: $out"
+  log "credentials: $out"
+  if [[ "${CHECK_BACKUP_METRICS:-1}" == 1 ]]; then
+    local b
+    b="$(prom '/api/v1/query?query=max_over_time(twist_backup_last_success_timestamp_seconds%5B1h%5D)' | jq -r '.data.result[] | "\(.metric.environment) \(.value[1])"')"
+    [[ -n "$b" ]] || die "the backup Job's outcome was not scraped (twist_backup_last_success_timestamp_seconds)"
+    log "the backup Job's outcome was scraped: twist_backup_last_success_timestamp_seconds $b"
+  fi
 }
 
 # promise_fire / promise_resolve: seconds the configuration allows, read from the files
@@ -133,7 +151,8 @@ PY
 }
 
 outage() {
-  local t0 tfire="" tdeliver="" tback tready tresolved="" pods load_pids=() api_ips promise_fire promise_resolve
+  started
+  local t0 tfire="" tdeliver="" tback tready tresolved="" load_pids=() api_ips promise_fire promise_resolve
   read -r promise_fire promise_resolve < <(promises)
   log "promised: delivered within ${promise_fire}s of the outage, resolved within ${promise_resolve}s of PostgreSQL ready"
   [[ -z "$(notifications 'select(.payload.alerts[].labels.alertname == "TwistDependencyDown")')" ]] \
