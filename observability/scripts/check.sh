@@ -75,7 +75,9 @@ alertmanager_config() { # amtool check-config of the rendered configuration, wit
   python3 "$obs/scripts/render-alertmanager.py" >"$tmp/webhook-only.yml" 2>/dev/null
   SMTP_HOST=smtp.example.org SMTP_PORT=587 SMTP_FROM='TWIST <alerts@example.org>' SMTP_USERNAME=alerts \
     ALERT_EMAIL_TO=oncall@example.org python3 "$obs/scripts/render-alertmanager.py" >"$tmp/email.yml"
-  for f in webhook-only email; do
+  ALERT_CHAT_KIND=slack python3 "$obs/scripts/render-alertmanager.py" >"$tmp/slack.yml" 2>/dev/null
+  ALERT_CHAT_KIND=discord python3 "$obs/scripts/render-alertmanager.py" >"$tmp/discord.yml" 2>/dev/null
+  for f in webhook-only email slack discord; do
     if amtool check-config "$tmp/$f.yml"; then echo "  ok   amtool check-config ($f)"; ok=$((ok + 1))
     else echo "  FAIL amtool check-config ($f)"; bad=$((bad + 1)); fi
   done

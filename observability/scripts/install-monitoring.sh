@@ -7,7 +7,7 @@
 #
 #   METRICS_TOKEN=<the edge's metrics token for this environment> \
 #   ALERT_WEBHOOK_URL=<chat webhook> ALERT_HEARTBEAT_URL=<heartbeat ping URL> \
-#   ALERT_EMAIL_TO=<on-call address> \
+#   ALERT_EMAIL_TO=<on-call address> ALERT_CHAT_KIND=<webhook|slack|discord> \
 #     observability/scripts/install-monitoring.sh <staging|production>
 #
 # Alert delivery (docs/alerting.md): e-mail goes through the SMTP relay the services already use,
@@ -69,7 +69,7 @@ secret_value() {
 am_dir="$(mktemp -d)"
 trap 'rm -rf "$am_dir"' EXIT
 SMTP_HOST="$(cm_value SMTP_HOST)" SMTP_PORT="$(cm_value SMTP_PORT)" SMTP_FROM="$(cm_value SMTP_FROM)" \
-  SMTP_USERNAME="$(secret_value SMTP_USERNAME)" ALERT_EMAIL_TO="${ALERT_EMAIL_TO:-}" \
+  SMTP_USERNAME="$(secret_value SMTP_USERNAME)" ALERT_EMAIL_TO="${ALERT_EMAIL_TO:-}" ALERT_CHAT_KIND="${ALERT_CHAT_KIND:-webhook}" \
   python3 "$obs/scripts/render-alertmanager.py" >"$am_dir/alertmanager.yml"
 secret_value SMTP_PASSWORD >"$am_dir/smtp-password"
 printf '%s' "$ALERT_WEBHOOK_URL" >"$am_dir/webhook-url"

@@ -9,6 +9,10 @@ VM), observability/scripts/check.sh (amtool check-config) and scripts/rehearsal/
 
 Without SMTP_HOST (the services' SMTP is optional) or ALERT_EMAIL_TO there is no e-mail: the
 e-mail receiver entries are left out and a warning goes to stderr; pages still reach the webhook.
+
+ALERT_CHAT_KIND says what the webhook URL is: "webhook" (default: Alertmanager's generic JSON,
+for a relay or a tool that takes it), "slack" (a Slack incoming webhook: slack_configs) or
+"discord" (a Discord channel webhook: discord_configs). The heartbeat stays a generic webhook.
 """
 import os
 import re
@@ -38,15 +42,27 @@ def main() -> int:
         # drop the e-mail settings: the global smtp_* lines and every email_configs block
         text = re.sub(r"^  smtp_[a-z_]+:.*\n", "", text, flags=re.M)
         text = re.sub(r"^    email_configs:\n(?:^      .*\n)+", "", text, flags=re.M)
-    # where the secret files are (the Secret's mount in monitoring.yaml; a directory of files
-    # for Alertmanager run as a process, as in the rehearsal)
-    secrets_dir = os.environ.get("ALERTMANAGER_SECRETS_DIR", "/etc/alertmanager/secrets").rstrip("/")
-    text = text.replace("/etc/alertmanager/secrets/", secrets_dir + "/")
     for key, value in values.items():
         if any(c in value for c in '"\\\n'):
             print(f"render-alertmanager: {key} holds a quote, backslash or newline", file=sys.stderr)
             return 2
         text = text.replace(f"@{key}@", value)
+    kind = os.environ.get("ALERT_CHAT_KIND", "webhook").strip() or "webhook"
+    generic = ("    webhook_configs:\n      - url_file: /etc/alertmanager/secrets/webhook-url\n"
+               "        send_resolved: true\n")
+    native = {
+        "slack": "    slack_configs:\n      - api_url_file: /etc/alertmanager/secrets/webhook-url\n        send_resolved: true\n",
+        "discord": "    discord_configs:\n      - webhook_url_file: /etc/alertmanager/secrets/webhook-url\n        send_resolved: true\n",
+    }
+    if kind in native:
+        text = text.replace(generic, native[kind])
+    elif kind != "webhook":
+        print(f"render-alertmanager: ALERT_CHAT_KIND {kind!r} is not webhook, slack or discord", file=sys.stderr)
+        return 2
+    # where the secret files are (the Secret's mount in monitoring.yaml; a directory of files
+    # for Alertmanager run as a process, as in the rehearsal)
+    secrets_dir = os.environ.get("ALERTMANAGER_SECRETS_DIR", "/etc/alertmanager/secrets").rstrip("/")
+    text = text.replace("/etc/alertmanager/secrets/", secrets_dir + "/")
     left = sorted(set(re.findall(r"@[A-Z_]+@", text)))
     if left:
         print(f"render-alertmanager: unfilled placeholders {left}", file=sys.stderr)
