@@ -143,7 +143,7 @@ STUB
   local am_version
   am_version="$(sed -n 's/^ALERTMANAGER_VERSION=//p' "$root/versions.env")"
   if grep -qF "name: alertmanager" "$tmp/log" && grep -qF "image: quay.io/prometheus/alertmanager:$am_version" "$tmp/log" \
-    && ! grep -q "ALERTMANAGER_VERSION" "$tmp/log"; then
+    && ! grep -q "alertmanager:ALERTMANAGER_VERSION" "$tmp/log"; then
     pass_ "manifest applied, Alertmanager at $am_version (versions.env)"
   else
     fail_ "manifest not applied with Alertmanager's tag from versions.env"

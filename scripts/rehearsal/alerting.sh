@@ -123,6 +123,11 @@ started() {
     b="$(prom '/api/v1/query?query=max_over_time(twist_backup_last_success_timestamp_seconds%5B1h%5D)' | jq -r '.data.result[] | "\(.metric.environment) \(.value[1])"')"
     [[ -n "$b" ]] || die "the backup Job's outcome was not scraped (twist_backup_last_success_timestamp_seconds)"
     log "the backup Job's outcome was scraped: twist_backup_last_success_timestamp_seconds $b"
+    # step 5's restore recorded itself where the next backup reads it (runbooks/TwistRestoreDrillOverdue.md)
+    local drill
+    drill="$(kubectl -n "$NS" exec twist-data-postgresql-0 -- psql -U twist -d twist -Atc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = 'twist'")"
+    [[ "$drill" =~ ^twist-restore-drill\ [0-9]+\ twist-.*\.dump$ ]] || die "the restore Job did not record the drill: '$drill'"
+    log "the restore drill is recorded on the database: $drill"
   fi
 }
 
