@@ -166,14 +166,18 @@ outage() {
   t0="$(now)"
   kubectl -n "$NS" scale statefulset twist-data-postgresql --replicas=0 >/dev/null
   log "PostgreSQL stopped (statefulset/twist-data-postgresql scaled to 0)"
-  # 30 s later, requests: GET /r/<code> needs the database. The Service has no ready endpoint
-  # now, so they go to the pods' own addresses (in production they would fail at the tunnel,
-  # which only the outside-in check sees: docs/alerting.md).
-  sleep 30
-  local ip
+  # 45 s later (after the readiness gauge has been scraped at 0 at least once, so the cause is
+  # ahead of its symptoms by a scrape), requests: following the load generator's referral link,
+  # GET /r/<code>, needs the database (the pool waits its 5 s connect timeout, then 503). The
+  # Service has no ready endpoint now, so they go to the pods' own addresses (in production they
+  # would fail at the tunnel, which only the outside-in check sees: docs/alerting.md).
+  local code ip
+  code="$(jq -r .code "$WORK/load-state.json")"
+  [[ "$code" =~ ^[A-Za-z0-9_-]{8}$ ]] || die "no referral code in $WORK/load-state.json"
+  sleep 45
   for ip in $api_ips; do
     for _ in 1 2; do
-      ( while [[ ! -f "$dir/stop-load" ]]; do curl -s -o /dev/null --max-time 10 "http://$ip:3003/r/alerting-rehearsal" || true; done ) &
+      ( while [[ ! -f "$dir/stop-load" ]]; do curl -s -o /dev/null --max-time 10 "http://$ip:3003/r/$code" || true; done ) &
       load_pids+=($!)
     done
   done
