@@ -2,12 +2,12 @@
 # Alert delivery on the rehearsal cluster (issue 20; figures in docs/alerting.md). Called by
 # scripts/rehearsal/run.sh with KUBECONFIG (the operator's), NS, WORK and FIGURES:
 #
-#   alerting.sh start    after the first deploy: Prometheus and Alertmanager, built from the Go
+#   alerting.sh start    before the backup step: Prometheus and Alertmanager, built from the Go
 #                        module proxy (observability/scripts/build-alerting.sh --server), run as
 #                        processes on 127.0.0.1 with the repository's rules, its scrape
 #                        configuration and its Alertmanager routing; a webhook receiver on
 #                        127.0.0.1 (scripts/rehearsal/webhook-receiver.py) is the chat channel and
-#                        the heartbeat service. They run through steps 2-6 (the backup Job of
+#                        the heartbeat service. They run through steps 5-6 (the backup Job of
 #                        step 5 is scraped).
 #   alerting.sh outage   first: both services are scraped, the Watchdog reached the heartbeat
 #                        receiver (the dead man's switch path), the backup Job's outcome was
@@ -171,14 +171,17 @@ outage() {
   # GET /r/<code>, needs the database (the pool waits its 5 s connect timeout, then 503). The
   # Service has no ready endpoint now, so they go to the pods' own addresses (in production they
   # would fail at the tunnel, which only the outside-in check sees: docs/alerting.md).
-  local code ip
+  local code ip n
   code="$(jq -r .code "$WORK/load-state.json")"
   [[ "$code" =~ ^[A-Za-z0-9_-]{8}$ ]] || die "no referral code in $WORK/load-state.json"
   sleep 45
+  # the request loops end with this step whatever happens (and run.sh's teardown kills their pids)
+  trap 'touch "$dir/stop-load"; kill "${load_pids[@]}" 2>/dev/null || true' EXIT
   for ip in $api_ips; do
-    for _ in 1 2; do
-      ( while [[ ! -f "$dir/stop-load" ]]; do curl -s -o /dev/null --max-time 10 "http://$ip:3003/r/$code" || true; done ) &
+    for n in 1 2 3 4; do
+      ( while [[ -d "$dir" && ! -f "$dir/stop-load" ]]; do curl -s -o /dev/null --max-time 10 "http://$ip:3003/r/$code" || true; done ) &
       load_pids+=($!)
+      echo $! >"$dir/requests-$ip-$n.pid"
     done
   done
   while [[ -z "$tdeliver" ]]; do
@@ -200,7 +203,7 @@ outage() {
 
   # the symptoms: the burn-rate alerts of the requests above fire in Prometheus and are held
   # back by Alertmanager (inhibited by TwistDependencyDown)
-  local inhibited="" deadline=$(( $(date +%s) + 240 ))
+  local inhibited="" deadline=$(( $(date +%s) + 300 ))
   while [[ -z "$inhibited" ]]; do
     [[ $(date +%s) -lt $deadline ]] || { prom /api/v1/alerts | jq -c '.data.alerts[] | {n: .labels.alertname, s: .state}' >&2; die "no symptom alert fired and was inhibited"; }
     inhibited="$(am /api/v2/alerts | jq -r '[.[] | select(.labels.alertname | test("^TwistSlo")) | select(.status.state == "suppressed" and (.status.inhibitedBy | length) > 0) | .labels.alertname + "{class=" + .labels.class + "}"] | unique | join(" ")')"
