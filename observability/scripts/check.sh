@@ -68,6 +68,40 @@ step "promtool check config" promtool check config --syntax-only "$obs/prometheu
 for t in "$obs"/prometheus/tests/*.test.yaml; do
   step "promtool test rules $(basename "$t")" count_promtool_tests "$t"
 done
+alertmanager_config() { # amtool check-config of the rendered configuration, with and without
+  # e-mail, and where the routing tree sends each kind of alert (amtool config routes test)
+  local tmp ok=0 bad=0 got
+  tmp="$(mktemp -d)"
+  python3 "$obs/scripts/render-alertmanager.py" >"$tmp/webhook-only.yml" 2>/dev/null
+  SMTP_HOST=smtp.example.org SMTP_PORT=587 SMTP_FROM='TWIST <alerts@example.org>' SMTP_USERNAME=alerts \
+    ALERT_EMAIL_TO=oncall@example.org python3 "$obs/scripts/render-alertmanager.py" >"$tmp/email.yml"
+  ALERT_CHAT_KIND=slack python3 "$obs/scripts/render-alertmanager.py" >"$tmp/slack.yml" 2>/dev/null
+  ALERT_CHAT_KIND=discord python3 "$obs/scripts/render-alertmanager.py" >"$tmp/discord.yml" 2>/dev/null
+  for f in webhook-only email slack discord; do
+    if amtool check-config "$tmp/$f.yml"; then echo "  ok   amtool check-config ($f)"; ok=$((ok + 1))
+    else echo "  FAIL amtool check-config ($f)"; bad=$((bad + 1)); fi
+  done
+  if grep -q 'email_configs' "$tmp/email.yml" && ! grep -q 'email_configs' "$tmp/webhook-only.yml"; then
+    echo "  ok   e-mail receivers only when SMTP is configured"; ok=$((ok + 1))
+  else
+    echo "  FAIL e-mail receivers rendered wrongly"; bad=$((bad + 1))
+  fi
+  route() { # route EXPECTED LABELS...: the receiver amtool's routing test picks
+    got="$(amtool config routes test --config.file="$tmp/email.yml" "${@:2}" 2>&1 | tail -n1)"
+    if [[ "$got" == "$1" ]]; then echo "  ok   {${*:2}} -> $1"; ok=$((ok + 1))
+    else echo "  FAIL {${*:2}} -> $got (expected $1)"; bad=$((bad + 1)); fi
+  }
+  route page alertname=TwistDependencyDown environment=production severity=critical
+  route chat alertname=TwistHighLatency environment=production severity=warning
+  route staging alertname=TwistDependencyDown environment=staging severity=critical
+  route staging alertname=TwistSloErrorBudgetBurn environment=staging severity=warning
+  route page alertname=TwistNodeDiskFillingUp environment=vm severity=critical
+  route heartbeat alertname=Watchdog severity=none
+  rm -rf "$tmp"
+  echo "alertmanager: $ok passed, $bad failed"
+  [[ $bad -eq 0 ]]
+}
+step "Alertmanager configuration (amtool)" alertmanager_config
 step "metrics and dashboards" python3 "$obs/scripts/check_repo_docs.py" metrics
 step "runbooks" python3 "$obs/scripts/check_repo_docs.py" runbooks
 
@@ -86,7 +120,7 @@ STUB
   chmod +x "$tmp/kubectl"
   pass_() { echo "  ok   $*"; ok=$((ok + 1)); }
   fail_() { echo "  FAIL $*"; bad=$((bad + 1)); }
-  if KUBECTL_LOG="$tmp/log" KUBECTL="$tmp/kubectl" METRICS_TOKEN=test-token \
+  if KUBECTL_LOG="$tmp/log" KUBECTL="$tmp/kubectl" METRICS_TOKEN=test-token ALERT_WEBHOOK_URL=http://127.0.0.1:1/hook \
     bash "$obs/scripts/install-monitoring.sh" staging >/dev/null; then
     pass_ "install-monitoring.sh staging exits 0"
   else
@@ -106,7 +140,14 @@ STUB
   else
     fail_ "edge target not taken from terraform/environments/staging.tfvars"
   fi
-  if grep -qF "apply -f $obs/k8s/monitoring.yaml" "$tmp/log"; then pass_ "manifest applied"; else fail_ "manifest not applied"; fi
+  local am_version
+  am_version="$(sed -n 's/^ALERTMANAGER_VERSION=//p' "$root/versions.env")"
+  if grep -qF "name: alertmanager" "$tmp/log" && grep -qF "image: quay.io/prometheus/alertmanager:$am_version" "$tmp/log" \
+    && ! grep -q "alertmanager:ALERTMANAGER_VERSION" "$tmp/log"; then
+    pass_ "manifest applied, Alertmanager at $am_version (versions.env)"
+  else
+    fail_ "manifest not applied with Alertmanager's tag from versions.env"
+  fi
   rm -rf "$tmp"
   echo "install-monitoring: $ok passed, $bad failed"
   [[ $bad -eq 0 ]]

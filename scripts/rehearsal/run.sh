@@ -20,7 +20,11 @@
 #   5. backup    the backup CronJob to an S3 server on this host (rclone serve s3), restore with
 #                charts/twist-data/scripts/restore.sh into an emptied database: same counts/sums
 #   6. runbooks  scripts/rehearsal/runbooks.sh runs the runbooks' commands as written
-#   7. teardown  always (trap): tunnel closed, cluster down by pid, no iptables/mount residue
+#   7. alerting  scripts/rehearsal/alerting.sh: Prometheus + Alertmanager (started before step 5,
+#                the Watchdog reaches the heartbeat receiver); PostgreSQL stopped:
+#                TwistDependencyDown delivered to a webhook on 127.0.0.1 in the promised time,
+#                the symptoms it causes inhibited, the resolved notification once it is back
+#   8. teardown  always (trap): tunnel closed, cluster down by pid, no iptables/mount residue
 #
 #   scripts/rehearsal/run.sh            (root; bin/test rehearsal)
 # For working on it: TWIST_REHEARSAL_UNTIL=N stops after step N (teardown still runs);
@@ -43,7 +47,7 @@ started_all=$(date +%s)
 log() { echo "rehearsal: $(date -u +%H:%M:%S) $*" >&2; }
 die() { log "FAILED: $*"; exit 1; }
 figure() { echo "$1=$2" >>"$figures"; log "figure $1=$2"; }
-until_step="${TWIST_REHEARSAL_UNTIL:-7}"
+until_step="${TWIST_REHEARSAL_UNTIL:-8}"
 done_after() { if [[ "$until_step" -le "$1" ]]; then log "stopping after step $1 (TWIST_REHEARSAL_UNTIL)"; exit 0; fi; }
 admin_kubectl() { KUBECONFIG="$admin_kubeconfig" kubectl "$@"; }
 
@@ -61,9 +65,10 @@ teardown() {
     log "a step failed (exit $rc): cluster state and the failing pods' logs follow"
     bash scripts/cluster/cluster.sh dump 2>&1 | tail -n 400 || true
   fi
-  log "7. teardown"
+  log "8. teardown"
   local p
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "$work"/alerting/*.pid; do [[ -f "$p" ]] && { kill "$(cat "$p")" 2>/dev/null || true; }; done
   bash scripts/github/k3s-tunnel.sh close || true
   [[ -f "$work/rclone.pid" ]] && { kill "$(cat "$work/rclone.pid")" 2>/dev/null || true; }
   bash scripts/cluster/cluster.sh down || true
@@ -299,6 +304,13 @@ ledger_invariants
 done_after 4
 
 # ---------------------------------------------------------------- 5. backup and restore
+# Monitoring from here on (scripts/rehearsal/alerting.sh): Prometheus + Alertmanager beside the
+# cluster see the backup Job of this step and the outage of step 7. Started here, not at step 1,
+# so that the burn-rate windows of step 7 hold the outage rather than the load of steps 2-4.
+alerting() { KUBECONFIG="$admin_kubeconfig" NS="$ns" WORK="$work" FIGURES="$figures" bash scripts/rehearsal/alerting.sh "$@"; }
+t=$(date +%s)
+alerting start
+figure alerting_start_seconds $(( $(date +%s) - t ))
 log "5. backup to S3 on this host, restore into an emptied database"
 # shellcheck source=scripts/rehearsal/backup.sh
 source scripts/rehearsal/backup.sh
@@ -321,5 +333,13 @@ done
 deployer_kubeconfig="$KUBECONFIG"
 KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$deployer_kubeconfig" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" \
   bash scripts/rehearsal/runbooks.sh
+
+done_after 6
+
+# ---------------------------------------------------------------- 7. alerts reach a person
+log "7. PostgreSQL stopped: TwistDependencyDown delivered, symptoms inhibited, resolved"
+t=$(date +%s)
+alerting outage
+figure alerting_outage_step_seconds $(( $(date +%s) - t ))
 
 log "all steps passed"
