@@ -23,8 +23,8 @@ source "$repo/versions.env"
 cache="${TWIST_CACHE:-$HOME/.cache/twist}"
 log() { echo "build-alerting: $(date -u +%H:%M:%S) $*" >&2; }
 command -v go >/dev/null || { log "go is required"; exit 1; }
-# the same flags as promtool's `go install` (install-tools.sh), so the build cache is shared
-export GOFLAGS=-mod=mod
+# the same flags as promtool's `go install` (tools_go_build in bin/lib/tools.sh), so the build cache is shared
+export GOFLAGS="-mod=mod -buildvcs=false"
 
 # build DIR MODULE VERSION NAME=PACKAGE...: a throw-away main module requiring MODULE@VERSION (the
 # upstream go.mod's replace directives do not apply to a dependency), each PACKAGE built as NAME
@@ -50,7 +50,7 @@ build() {
   mkdir -p "$dir"
   for spec in "$@"; do
     # version.Version etc. as the upstream Makefile sets them (shown by --version and build_info)
-    (cd "$work" && go build -ldflags "-s -w \
+    (cd "$work" && go build -trimpath -ldflags "-s -w \
       -X github.com/prometheus/common/version.Version=${ver#v} \
       -X github.com/prometheus/common/version.Branch=module-proxy \
       -X github.com/prometheus/common/version.BuildUser=twist" -o "$dir/${spec%%=*}" "${spec#*=}")
