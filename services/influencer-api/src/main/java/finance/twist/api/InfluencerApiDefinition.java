@@ -34,6 +34,7 @@ import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
 import finance.twist.api.payouts.PayoutService;
+import finance.twist.api.rewards.EmissionBudget;
 import finance.twist.api.rewards.VauRewardService;
 import finance.twist.api.staking.ChainClient;
 import finance.twist.api.staking.SimulatedChainClient;
@@ -110,7 +111,9 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.staking = new StakingHttpService(sql, stakingService, reads);
         this.admin = new AdminHttpService(sql, stakingService, outbox);
         this.vauRewards = new VauRewardsHttpService(
-                config.get("edge.service.key").asString().asOptional(), new VauRewardService(sql), clock);
+                config.get("edge.service.key").asString().asOptional(),
+                new VauRewardService(sql, EmissionBudget.from(config.get("rewards"), clock)),
+                clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
         LinkService linkService = new LinkService(sql, linkSettings, clock);
         ConversionSettings conversionSettings =

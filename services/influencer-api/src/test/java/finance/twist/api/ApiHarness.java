@@ -340,6 +340,16 @@ final class ApiHarness implements AutoCloseable {
         }
     }
 
+    /** Runs one statement directly on the database (tests that set up a state no API reaches). */
+    void execute(String sql) {
+        try (var c = db.connect();
+                var st = c.createStatement()) {
+            st.execute(sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     long queryLong(String sql) {
         try (var c = db.connect();
                 var st = c.createStatement();
