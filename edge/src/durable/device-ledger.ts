@@ -9,7 +9,7 @@ import { AlarmKeeper, LazySchema } from "./storage";
 
 /** A VAU id is remembered this long; older VAUs are already refused by their timestamp (30 s). */
 export const DEDUPE_RETENTION_MS = 10 * 60 * 1000;
-/** A device silent this long is forgotten (its trust history restarts at 50). */
+/** A device silent this long is forgotten (its trust history restarts at 0). */
 export const INACTIVE_DEVICE_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60_000;
 
@@ -76,10 +76,17 @@ export class DeviceLedger extends DurableObject<Env> {
     if (fresh === 0) return { kind: "duplicate", decision };
 
     const stats = sql
-      .exec<{ last_seen: number; vau_count: number }>("SELECT last_seen, vau_count FROM stats WHERE id = 1")
+      .exec<{ first_seen: number; last_seen: number; vau_count: number }>(
+        "SELECT first_seen, last_seen, vau_count FROM stats WHERE id = 1",
+      )
       .toArray()[0];
     const trust = trustScore(
-      { vauCount: stats?.vau_count ?? 0, lastSeen: stats?.last_seen ?? null, attestations: 0 },
+      {
+        vauCount: stats?.vau_count ?? 0,
+        lastSeen: stats?.last_seen ?? null,
+        firstSeen: stats?.first_seen ?? null,
+        attestations: 0,
+      },
       now,
     );
     sql.exec(
