@@ -70,12 +70,12 @@ public final class Sql {
                 if (isRetryable(e) && attempt < MAX_ATTEMPTS) {
                     continue;
                 }
-                throw new DataAccessException(e);
+                throw unavailableOr(new DataAccessException(e));
             } catch (DataAccessException e) {
                 if (isRetryable(e.sqlException()) && attempt < MAX_ATTEMPTS) {
                     continue;
                 }
-                throw e;
+                throw unavailableOr(e);
             }
         }
     }
@@ -85,8 +85,37 @@ public final class Sql {
         try (Connection c = connection()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw new DataAccessException(e);
+            throw unavailableOr(new DataAccessException(e));
+        } catch (DataAccessException e) {
+            throw unavailableOr(e);
         }
+    }
+
+    /**
+     * An outage or a timeout is not the client's fault and not a bug: 503 with Retry-After (issue
+     * 21) instead of a 500. SQLSTATE class 08 (connection lost or refused, "Connection is closed"),
+     * 53 (too many connections, out of resources), 57P01-57P03 (server shutting down or starting),
+     * 57014 (statement_timeout or a cancel), 55P03 (lock_timeout) and 25P03
+     * (idle_in_transaction_session_timeout); anything else stays as it is.
+     */
+    static RuntimeException unavailableOr(DataAccessException e) {
+        String state = e.sqlState();
+        if (state == null) {
+            return e;
+        }
+        boolean outage = state.startsWith("08")
+                || state.startsWith("53")
+                || state.equals("57P01")
+                || state.equals("57P02")
+                || state.equals("57P03");
+        boolean timeout = state.equals("57014") || state.equals("55P03") || state.equals("25P03");
+        if (!outage && !timeout) {
+            return e;
+        }
+        LOG.warn("db.unavailable", "sqlState", state, "reason", outage ? "outage" : "timeout");
+        return new ProblemException(Problem.serviceUnavailable(
+                        outage ? "The database is unavailable; retry shortly." : "The database is busy; retry shortly.")
+                .with("retryAfterSeconds", outage ? 5 : 1));
     }
 
     /**
