@@ -18,7 +18,8 @@ import io.helidon.webserver.http.ServerResponse;
  * curl -s -X POST localhost:3001/auth/refresh -H 'Content-Type: application/json' \
  *      -d '{"refreshToken":"&lt;refresh token&gt;"}'
  * # 200 {"tokenType":"Bearer","accessToken":"eyJ...","expiresIn":900,"refreshToken":"&lt;new&gt;","refreshExpiresIn":2592000}
- * # 401 unknown, expired, revoked or already-used token (a reused token also revokes its whole family)
+ * # 401 unknown, expired, revoked or already-used token (a reused token also revokes its whole family;
+ * #     the same token again within 10 s, while its successor is unused, returns that successor)
  *
  * curl -si -X POST localhost:3001/auth/logout -H 'Authorization: Bearer &lt;access token&gt;'
  * curl -si -X POST localhost:3001/auth/logout -H 'Content-Type: application/json' -d '{"refreshToken":"..."}'
@@ -66,8 +67,8 @@ public final class SessionService implements HttpService {
         guard.rateLimit(req, res, "refresh", null);
         RefreshTokens.Rotation rotation = refreshTokens.rotate(presented);
         switch (rotation.outcome()) {
-            case ROTATED -> {
-                AuthMetrics.refresh("rotated");
+            case ROTATED, RETRIED -> {
+                AuthMetrics.refresh(rotation.outcome() == RefreshTokens.Outcome.ROTATED ? "rotated" : "retried");
                 req.context().register(new AccessLogFilter.CallerId(rotation.wallet()));
                 LOG.info("auth.refresh", "wallet", rotation.wallet());
                 Responses.ok(res, sessions.continued(rotation).body());
