@@ -157,6 +157,11 @@ public final class RefreshTokens {
         return owner.get(0);
     }
 
+    /** Whether the session (refresh family) {@code family} is still live: not logged out, not revoked, not expired. */
+    public boolean isLive(String family) {
+        return family != null && redis.client().exists(redis.key("family", family));
+    }
+
     /** Revokes a whole family (logout). */
     public void revokeFamily(String family) {
         redis.client().del(redis.key("family", family));

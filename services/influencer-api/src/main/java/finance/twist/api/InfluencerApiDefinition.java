@@ -3,6 +3,7 @@ package finance.twist.api;
 import finance.twist.api.auth.AccessPolicy;
 import finance.twist.api.auth.AccessPolicy.Access;
 import finance.twist.api.auth.AccessTokenVerifier;
+import finance.twist.api.auth.AdminSessions;
 import finance.twist.api.auth.AuthFilter;
 import finance.twist.api.auth.AuthSettings;
 import finance.twist.api.auth.JwksSource;
@@ -99,7 +100,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         AuthSettings auth = AuthSettings.from(config.get("auth"));
         AccessTokenVerifier verifier =
                 new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
-        this.authFilter = new AuthFilter(accessPolicy(), verifier, new UserDirectory(sql), clock);
+        this.authFilter = new AuthFilter(
+                accessPolicy(), verifier, new UserDirectory(sql), AdminSessions.from(config.get("auth"), clock), clock);
         Optional<DevOutbox> outbox = mode.equals("development") ? Optional.of(new DevOutbox()) : Optional.empty();
         EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
         InfluencerService influencerService = new InfluencerService(
