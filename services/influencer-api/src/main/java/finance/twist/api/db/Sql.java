@@ -64,7 +64,7 @@ public final class Sql {
                     rollbackQuietly(c);
                     throw e;
                 } finally {
-                    c.setAutoCommit(true);
+                    restoreAutoCommit(c);
                 }
             } catch (SQLException e) {
                 if (isRetryable(e) && attempt < MAX_ATTEMPTS) {
@@ -77,6 +77,24 @@ public final class Sql {
                 }
                 throw unavailableOr(e);
             }
+        }
+    }
+
+    /**
+     * Back to auto-commit before the connection returns to the pool. On a connection the outage
+     * already broke this fails too; that failure must not hide the one that explains the outage
+     * (the pool discards the broken connection either way).
+     */
+    private static void restoreAutoCommit(Connection c) throws SQLException {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            if (c.isClosed()
+                    || (e.getSQLState() != null && e.getSQLState().startsWith("08"))
+                    || String.valueOf(e.getMessage()).startsWith("Connection is closed")) {
+                return;
+            }
+            throw e;
         }
     }
 
@@ -100,6 +118,9 @@ public final class Sql {
      */
     static RuntimeException unavailableOr(DataAccessException e) {
         String state = e.sqlState();
+        if (state == null && String.valueOf(e.getMessage()).startsWith("Connection is closed")) {
+            state = "08003"; // HikariCP's closed-connection proxy, whatever SQLSTATE it carries
+        }
         if (state == null) {
             return e;
         }

@@ -49,13 +49,20 @@ public final class EmissionBudget {
         this.budget = budget;
         this.clock = clock;
         this.seen = new AtomicReference<>(new Seen(LocalDate.MIN, 0));
+        // The registry is global to the JVM and a gauge is registered once: it reads the newest
+        // budget (one per process in production; tests start several servers in one JVM).
+        CURRENT.set(this);
         Metrics.globalRegistry()
-                .getOrCreate(Gauge.builder("twist_vau_emission_budget_base_units", () -> (double) this.budget)
+                .getOrCreate(Gauge.builder("twist_vau_emission_budget_base_units", () -> (double) CURRENT.get().budget)
                         .description("Daily budget of edge VAU rewards, TWIST base units per UTC day"));
         Metrics.globalRegistry()
-                .getOrCreate(Gauge.builder("twist_vau_emission_today_base_units", this::emittedToday)
+                .getOrCreate(Gauge.builder(
+                                "twist_vau_emission_today_base_units",
+                                () -> CURRENT.get().emittedToday())
                         .description("Edge VAU rewards committed so far in the current UTC day, base units"));
     }
+
+    private static final AtomicReference<EmissionBudget> CURRENT = new AtomicReference<>();
 
     /** Reads {@code rewards.emission.budget} (TWIST per UTC day). */
     public static EmissionBudget from(Config rewards, Clock clock) {
