@@ -67,7 +67,10 @@ class PostgresOutageIT {
             api.credit(wallet, 1_000_000_000L);
 
             // 2. PostgreSQL freezes: a black hole, no reset, no answer
-            List<Long> frozen = postgresProcesses(data);
+            // the postmaster first, so no backend is forked after the list of its children is taken
+            long postmaster = postmaster(data);
+            signal("STOP", List.of(postmaster));
+            List<Long> frozen = postgresProcesses(postmaster);
             signal("STOP", frozen);
             try {
                 assertUnavailable(api, token, wallet, Duration.ofSeconds(7));
@@ -134,10 +137,14 @@ class PostgresOutageIT {
                 .start();
     }
 
-    /** The postmaster (first line of postmaster.pid) and every process it started. */
-    private static List<Long> postgresProcesses(Path data) throws IOException {
-        long postmaster = Long.parseLong(
+    /** The postmaster: first line of postmaster.pid. */
+    private static long postmaster(Path data) throws IOException {
+        return Long.parseLong(
                 Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+    }
+
+    /** The postmaster and every process it started. */
+    private static List<Long> postgresProcesses(long postmaster) {
         List<Long> pids = new ArrayList<>();
         pids.add(postmaster);
         ProcessHandle.of(postmaster)
