@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // End to end, as real clients would, against the locally running stack (`TWIST_RUN_EDGE=1 bin/run`):
 //   1. a fresh Solana wallet (Ed25519) signs in at auth-service: nonce -> signed SIWS message -> token
-//   2. a fresh device key signs a VAU; the client app HMAC-signs the request; the edge accepts it
+//   2. a fresh device key signs VAUs (a new device starts at trust 0, so eleven of them); the client app
+//      HMAC-signs each request; the edge accepts them
 //   3. the edge's queue consumer delivers the reward to influencer-api (/internal/vau-rewards)
 //   4. the wallet's balance at influencer-api shows the reward; a replay of the VAU is refused (409)
 // Exits non-zero on any unexpected answer. Talks to 127.0.0.1 only.
@@ -27,19 +28,23 @@ const balance = async () =>
 const before = await balance();
 console.log(`balance before: ${before} base units`);
 
-// 2. a device signs a VAU; the client app signs the request
+// 2. a device signs VAUs; the client app signs each request. A new device starts at trust 0 and
+// earns trust with verified activity (edge/src/vau/reward.ts, docs/threat-model.md#device-trust):
+// its first ten VAUs earn nothing and the eleventh earns at trust 1, so the run sends eleven.
 const deviceKeys = crypto.generateKeyPairSync("ed25519");
-const vau = {
-  userId: wallet,
-  deviceId: rawPublicKey(deviceKeys.publicKey).toString("hex"),
-  siteId: "site-e2e-001",
-  timestamp: Date.now(),
-  payload: JSON.stringify({ action: "page_view", duration: 45000 }),
+const signVau = (timestamp) => {
+  const vau = {
+    userId: wallet,
+    deviceId: rawPublicKey(deviceKeys.publicKey).toString("hex"),
+    siteId: "site-e2e-001",
+    timestamp,
+    payload: JSON.stringify({ action: "page_view", duration: 45000 }),
+  };
+  const signed = ["twist-vau-v1", vau.userId, vau.deviceId, vau.siteId, String(vau.timestamp), vau.payload].join("\n");
+  vau.signature = crypto.sign(null, Buffer.from(signed), deviceKeys.privateKey).toString("hex");
+  return vau;
 };
-const signed = ["twist-vau-v1", vau.userId, vau.deviceId, vau.siteId, String(vau.timestamp), vau.payload].join("\n");
-vau.signature = crypto.sign(null, Buffer.from(signed), deviceKeys.privateKey).toString("hex");
-const body = JSON.stringify(vau);
-const submit = () => {
+const submitOf = (body) => () => {
   const ts = String(Date.now());
   const hmac = crypto
     .createHmac("sha256", secrets.EDGE_CLIENT_KEY)
@@ -52,9 +57,23 @@ const submit = () => {
     "X-HMAC-Signature": hmac,
   });
 };
-const accepted = await call("submit VAU", `${EDGE}/api/v1/vau`, submit(), 200);
-const earned = BigInt(accepted.data.earned);
-console.log(`edge accepted VAU ${accepted.data.vauId.slice(0, 12)}..., earned ${earned} base units`);
+let earned = 0n;
+let vau;
+let submit;
+let accepted;
+for (let i = 0; i < 11; i++) {
+  vau = signVau(Date.now() - i);
+  submit = submitOf(JSON.stringify(vau));
+  accepted = await call("submit VAU", `${EDGE}/api/v1/vau`, submit(), 200);
+  earned += BigInt(accepted.data.earned);
+}
+if (earned === 0n) {
+  console.error("FAILED: eleven VAUs of a new device earned nothing (expected trust 1 on the eleventh)");
+  process.exit(1);
+}
+console.log(
+  `edge accepted 11 VAUs of a new device (trust ${accepted.data.trustScore} at the last), earned ${earned} base units`,
+);
 
 // 3 + 4. the queue consumer delivers the reward; the balance shows it
 const deadline = Date.now() + 60_000;

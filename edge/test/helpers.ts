@@ -1,9 +1,10 @@
 // Real keys and real signatures for tests: an ES256 auth-service key (served as the test JWKS),
 // Ed25519 device keys, and client HMACs computed exactly as a client would.
 
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../src/index";
+import { utcDay } from "../src/vau/reward";
 import { TEST_CLIENT_ID, TEST_CLIENT_KEY } from "./constants";
 
 const enc = new TextEncoder();
@@ -102,6 +103,45 @@ export async function newDevice(): Promise<Device> {
   };
 }
 
+/**
+ * Gives `device` a history in its DeviceLedger (issue 21: new devices start at trust 0 and earn
+ * trust over days, which a test cannot wait for): first seen `ageDays` days ago, last seen
+ * `lastSeenAgoMs` ago, `vauCount` VAUs accepted. Written through the object's own SQLite storage,
+ * exactly the row its submit() maintains.
+ */
+export async function ageDevice(
+  device: Device,
+  ageDays: number,
+  vauCount: number,
+  lastSeenAgoMs: number,
+): Promise<void> {
+  const now = Date.now();
+  const stub = env.DEVICE_LEDGER.getByName(device.id);
+  await runInDurableObject(stub, async (instance) => {
+    const sql = (instance as unknown as { schema: { ensure(): SqlStorage } }).schema.ensure();
+    // the device's one state row (src/durable/device-ledger.ts); today's total and window empty
+    sql.exec(
+      `INSERT INTO state (id, first_seen, last_seen, vau_count, window_start, window_prev, window_curr, day, day_amount, seen)
+       VALUES (1, ?, ?, ?, NULL, NULL, NULL, ?, '0', '')
+       ON CONFLICT(id) DO UPDATE SET first_seen = excluded.first_seen, last_seen = excluded.last_seen, vau_count = excluded.vau_count`,
+      now - ageDays * 24 * 60 * 60 * 1000 - 60_000,
+      now - lastSeenAgoMs,
+      vauCount,
+      utcDay(now),
+    );
+  });
+}
+
+/**
+ * A device three days old with 150 VAUs, last seen two days ago: its next VAU has trust exactly
+ * 50 (age +30, activity +15, recency +5), i.e. earns half of BASE_REWARD (5 TWIST by default).
+ */
+export async function establishedDevice(): Promise<Device> {
+  const device = await newDevice();
+  await ageDevice(device, 3, 150, 2 * 24 * 60 * 60 * 1000);
+  return device;
+}
+
 export interface VauBody {
   userId: string;
   deviceId: string;
@@ -187,9 +227,16 @@ export async function call(request: Request, overrides: Partial<Env> = {}): Prom
 }
 
 /** A signed-in user with one device: the usual starting point of a test. */
-export async function newUser(): Promise<{ wallet: string; token: string; device: Device }> {
+/** A wallet, its token and a device: brand new (trust 0), or `established` (trust 50, see establishedDevice). */
+export async function newUser(
+  opts: { established?: boolean } = {},
+): Promise<{ wallet: string; token: string; device: Device }> {
   const wallet = randomWallet();
-  return { wallet, token: await tokenFor(wallet), device: await newDevice() };
+  return {
+    wallet,
+    token: await tokenFor(wallet),
+    device: opts.established ? await establishedDevice() : await newDevice(),
+  };
 }
 
 export async function submitVau(

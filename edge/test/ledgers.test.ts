@@ -10,20 +10,50 @@ import { deliveryPacing, type GrantRequest, retryDelayMs, type WalletLedger } fr
 import type { RewardMessage } from "../src/queue/reward-message";
 import { outbound } from "./outbound";
 import { earnedFor, trustScore, utcDay } from "../src/vau/reward";
-import { newDevice, newUser, signVau, submitVau } from "./helpers";
+import { establishedDevice, newUser, signVau, submitVau } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
 
-describe("trust score and reward (reference §3.6, base units)", () => {
+describe("trust score and reward (issue 21 curve, base units)", () => {
   const now = Date.UTC(2026, 10, 25, 12);
   it.each([
-    ["new device", { vauCount: 0, lastSeen: null, attestations: 0 }, 50],
-    ["seen an hour ago", { vauCount: 1, lastSeen: now - 3_600_000, attestations: 0 }, 60],
-    ["seen three days ago", { vauCount: 1, lastSeen: now - 3 * DAY, attestations: 0 }, 55],
-    ["seen a month ago", { vauCount: 1, lastSeen: now - 30 * DAY, attestations: 0 }, 50],
-    ["35 VAUs, active", { vauCount: 35, lastSeen: now - 1000, attestations: 0 }, 63],
-    ["history bonus capped at +10", { vauCount: 5000, lastSeen: now - 1000, attestations: 0 }, 70],
-    ["attestations, capped at 100", { vauCount: 5000, lastSeen: now - 1000, attestations: 9 }, 100],
+    ["new device", { vauCount: 0, lastSeen: null, firstSeen: null, attestations: 0 }, 0],
+    ["second VAU a minute later", { vauCount: 1, lastSeen: now - 60_000, firstSeen: now - 60_000, attestations: 0 }, 0],
+    [
+      "day 0, 35 VAUs: activity +3",
+      { vauCount: 35, lastSeen: now - 1000, firstSeen: now - 3_600_000, attestations: 0 },
+      3,
+    ],
+    [
+      "day 0, 5000 VAUs: activity capped at +5 on day 0",
+      { vauCount: 5000, lastSeen: now - 1000, firstSeen: now - 3_600_000, attestations: 0 },
+      5,
+    ],
+    [
+      "day 1, active: age +10, activity +10, recency +10",
+      { vauCount: 500, lastSeen: now - 1000, firstSeen: now - DAY - 1, attestations: 0 },
+      30,
+    ],
+    [
+      "day 3, 150 VAUs, seen two days ago",
+      { vauCount: 150, lastSeen: now - 2 * DAY, firstSeen: now - 3 * DAY - 1, attestations: 0 },
+      50,
+    ],
+    [
+      "day 10, silent for a month",
+      { vauCount: 40, lastSeen: now - 30 * DAY, firstSeen: now - 40 * DAY, attestations: 0 },
+      44,
+    ],
+    [
+      "ceiling without attestation",
+      { vauCount: 5000, lastSeen: now - 1000, firstSeen: now - 30 * DAY, attestations: 0 },
+      70,
+    ],
+    [
+      "attestations, capped at 100",
+      { vauCount: 5000, lastSeen: now - 1000, firstSeen: now - 30 * DAY, attestations: 9 },
+      100,
+    ],
   ])("%s", (_name, history, expected) => {
     expect(trustScore(history, now)).toBe(expected);
   });
@@ -37,7 +67,7 @@ describe("trust score and reward (reference §3.6, base units)", () => {
 
 describe("daily caps", () => {
   it("caps a device's daily reward and reports capped", async () => {
-    const { wallet, token, device } = await newUser();
+    const { wallet, token, device } = await newUser({ established: true });
     const caps = { DAILY_CAP_DEVICE: "8000000000" }; // 8 TWIST
     const first = await submitVau(await signVau(device, wallet), token, {}, caps);
     const second = await submitVau(await signVau(device, wallet), token, {}, caps);
@@ -57,7 +87,7 @@ describe("daily caps", () => {
     const caps = { DAILY_CAP_WALLET: "12000000000" }; // 12 TWIST
     const earned: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const res = await submitVau(await signVau(await newDevice(), wallet), token, {}, caps);
+      const res = await submitVau(await signVau(await establishedDevice(), wallet), token, {}, caps);
       earned.push(res.json.data.earned);
     }
     expect(earned).toEqual(["5000000000", "5000000000", "2000000000"]);

@@ -27,7 +27,7 @@ describe("GET /metrics", () => {
 
   it("counts requests, VAUs and rewards, with HELP/TYPE lines", async () => {
     const before = await (await scrape(TEST_METRICS_TOKEN)).text();
-    const { wallet, token, device } = await newUser();
+    const { wallet, token, device } = await newUser({ established: true });
     expect((await submitVau(await signVau(device, wallet), token)).response.status).toBe(200);
     expect((await submitVau(await signVau(device, wallet), token, { clientId: "nobody" })).response.status).toBe(401);
     const stale = await signVau(device, wallet, { timestamp: Date.now() - 60_000 });

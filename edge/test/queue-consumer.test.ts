@@ -192,7 +192,7 @@ describe("reward queue consumer", () => {
   });
 
   it("end to end: an accepted VAU reaches the backend (the wallet's alarm delivers it)", async () => {
-    const { wallet, token, device } = await newUser();
+    const { wallet, token, device } = await newUser({ established: true });
     const { json } = await submitVau(await signVau(device, wallet, { siteId: "site-e2e" }), token);
     expect(json.success).toBe(true);
 

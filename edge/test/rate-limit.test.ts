@@ -1,4 +1,4 @@
-// Rate limits: per client IP (100/min single, 10/min batch) and per device (100 VAUs/min),
+// Rate limits: per client IP (100/min single, 10/min batch; IPv6 per /64) and per device (100 VAUs/min),
 // sliding-window arithmetic, and alarm cleanup of limiter storage.
 
 import { MAX_BATCH_SIZE } from "../src/routes/batch";
@@ -7,7 +7,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { PERSIST_INTERVAL_MS } from "../src/durable/rate-limiter";
 import { slidingWindowHit, type WindowState } from "../src/durable/sliding-window";
-import { LEASE_TTL_MS, PermitPools, type TakePermits } from "../src/routes/ip-limit";
+import { ipBucket, LEASE_TTL_MS, PermitPools, type TakePermits } from "../src/routes/ip-limit";
 import { type ErrorBody, call, freshIp, newDevice, newUser, signVau, signedRequest, submitVau } from "./helpers";
 
 describe("sliding window", () => {
@@ -172,6 +172,46 @@ describe("per-IP limits", () => {
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
+  });
+
+  it("buckets IPv6 clients by /64: rotating addresses inside one prefix shares one budget (issue 21)", async () => {
+    const prefix = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const statuses: number[] = [];
+    for (let i = 1; i <= 3; i++) {
+      // a different interface id every time, as an attacker holding the /64 would send
+      const ip = `${prefix}:${i.toString(16)}:dead:beef:${(i * 7).toString(16)}`;
+      const res = await call(
+        new Request("https://edge.test/api/v1/vau", {
+          method: "POST",
+          headers: { "CF-Connecting-IP": ip },
+          body: "{}",
+        }),
+        { RATE_LIMIT_SINGLE_PER_MIN: "2" },
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+    // the next /64 is another subscriber with its own budget
+    const other = await call(
+      new Request("https://edge.test/api/v1/vau", {
+        method: "POST",
+        headers: { "CF-Connecting-IP": `${prefix.replace(/:[0-9a-f]+$/, ":ffff")}::1` },
+        body: "{}",
+      }),
+      { RATE_LIMIT_SINGLE_PER_MIN: "2" },
+    );
+    expect(other.status).toBe(401);
+  });
+
+  it("ipBucket: IPv4 as is, IPv6 as its /64, IPv4-mapped IPv6 as the IPv4 address", () => {
+    expect(ipBucket("198.51.100.7")).toBe("198.51.100.7");
+    expect(ipBucket("2001:db8:1:2::1")).toBe("2001:db8:1:2::/64");
+    expect(ipBucket("2001:0DB8:0001:0002:ffff:ffff:ffff:ffff")).toBe("2001:db8:1:2::/64");
+    expect(ipBucket("2001:db8::1")).toBe("2001:db8:0:0::/64");
+    expect(ipBucket("::1")).toBe("0:0:0:0::/64");
+    expect(ipBucket("::ffff:198.51.100.7")).toBe("198.51.100.7");
+    expect(ipBucket("unknown")).toBe("unknown");
+    expect(ipBucket("not:an:address:zz")).toBe("not:an:address:zz");
   });
 
   it("honours a raised limit from vars (used by the load test)", async () => {

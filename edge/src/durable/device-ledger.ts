@@ -18,7 +18,7 @@ import { AlarmKeeper, LazySchema } from "./storage";
 
 /** A VAU id is remembered this long after its minute; older VAUs are refused by their timestamp (30 s). */
 export const DEDUPE_RETENTION_MS = 10 * 60 * 1000;
-/** A device silent this long is forgotten (its trust history restarts at 50). */
+/** A device silent this long is forgotten (its trust history restarts at 0). */
 export const INACTIVE_DEVICE_TTL_MS = 90 * 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60_000;
 
@@ -195,7 +195,10 @@ export class DeviceLedger extends DurableObject<Env> {
       if (has(token) || this.legacySeen(sql, "seen_vaus", "vau_id", item.vauId)) return { kind: "duplicate", decision };
       state.seen += token;
 
-      const trust = trustScore({ vauCount: state.vauCount, lastSeen: state.lastSeen, attestations: 0 }, now);
+      const trust = trustScore(
+        { vauCount: state.vauCount, lastSeen: state.lastSeen, firstSeen: state.firstSeen, attestations: 0 },
+        now,
+      );
       state.vauCount += 1;
       state.lastSeen = now;
       const wanted = earnedFor(trust, baseReward);

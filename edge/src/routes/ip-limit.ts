@@ -1,4 +1,5 @@
-// Per-IP limit, checked before any authentication work so floods are cheap to refuse.
+// Per-IP limit, checked before any authentication work so floods are cheap to refuse. IPv6
+// clients are bucketed by /64 (ipBucket), so one subscriber's prefix is one budget.
 //
 // The RateLimiter object of the IP is the authority: every permit is counted there. All of an
 // IP's traffic goes through that one object, and a round trip per request made it the most
@@ -85,13 +86,43 @@ export class PermitPools {
 
 const pools = new PermitPools();
 
+/**
+ * The rate-limit bucket of a client address (issue 21): an IPv4 address stands for itself, an IPv6
+ * address for its /64, because one subscriber routinely holds a whole /64 (RFC 6177) and could
+ * otherwise rotate through 2^64 buckets. Anything that is not an IPv6 literal is returned as is.
+ */
+export function ipBucket(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  let url: URL;
+  try {
+    url = new URL(`http://[${ip}]/`); // the URL parser canonicalises IPv6 (RFC 5952 form)
+  } catch {
+    return ip;
+  }
+  const host = url.hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (mapped) {
+    const hi = parseInt(mapped[1]!, 16);
+    const lo = parseInt(mapped[2]!, 16);
+    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  const [head = "", tail = ""] = host.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = host.includes("::") ? (tail === "" ? [] : tail.split(":")) : [];
+  const groups = host.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(":")}::/64`;
+}
+
 export async function enforceIpLimit(
   request: Request,
   env: Env,
   name: "single" | "batch",
   perMinute: number,
 ): Promise<LimitDecision> {
-  const ip = clientIp(request);
+  const ip = ipBucket(clientIp(request));
   const decision = await pools.acquire(`${name} ${ip}`, perMinute, (wanted) =>
     env.RATE_LIMITER.getByName(`ip:${ip}`).take(name, perMinute, MINUTE_MS, wanted),
   );

@@ -57,7 +57,7 @@ import java.util.stream.Collectors;
  * @param siwsStatement statement of the sign-in message
  * @param siwsChainId chain id of the sign-in message
  * @param nonceTtl lifetime of a nonce
- * @param maxPendingNonces pending nonces a wallet may hold at once
+ * @param maxPendingNonces pending nonces one client (IPv4 address or IPv6 /64) may hold for a wallet at once
  * @param verifyScanLimit pending messages tried, newest first, when verify names neither message nor nonce
  * @param corsOrigins browser origins allowed by CORS
  * @param trustedProxies CIDRs whose forwarding headers are believed

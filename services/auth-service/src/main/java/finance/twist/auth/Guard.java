@@ -19,8 +19,10 @@ import java.util.List;
 
 /**
  * What every auth route does before its own work: strict, small JSON bodies, wallet address checks,
- * and the Redis rate limits (per client IP and, when the body names one, per wallet; both counted in
- * one round trip).
+ * and the Redis rate limits (per client IP, IPv6 by /64, and, when the body names one, per wallet;
+ * both counted in one round trip). Per-wallet buckets are never shared between clients in a way
+ * that lets one lock another out: nonces count per (wallet, client), verification counts only
+ * failed signatures (issue 21).
  */
 public final class Guard {
 
@@ -70,7 +72,7 @@ public final class Guard {
      */
     public void rateLimit(ServerRequest req, ServerResponse res, String endpoint, String wallet) {
         List<Limit> limits = new ArrayList<>(2);
-        limits.add(new Limit(redis.key("rl", endpoint, "ip", clientIp.of(req)), ipPerMinute, MINUTE));
+        limits.add(new Limit(redis.key("rl", endpoint, "ip", clientIp.bucketOf(req)), ipPerMinute, MINUTE));
         if (wallet != null) {
             limits.add(new Limit(redis.key("rl", endpoint, "wallet", wallet), walletPerMinute, MINUTE));
         }
@@ -80,6 +82,29 @@ public final class Guard {
             throw new ProblemException(Problem.tooManyRequests(decision.retryAfterSeconds()));
         }
         res.header(HeaderNames.create("RateLimit-Remaining"), Long.toString(decision.remaining()));
+    }
+
+    /**
+     * The client's rate-limit bucket: its IPv4 address or its IPv6 /64 ({@link ClientIp#bucket}).
+     */
+    public String clientBucket(ServerRequest req) {
+        return clientIp.bucketOf(req);
+    }
+
+    /**
+     * Counts a verification that failed <em>after</em> the signature check against the wallet's
+     * failure bucket (issue 21): a correct signature never reaches this, so junk verify calls for a
+     * victim's wallet cannot lock the victim out; they only turn the attacker's own 401s into 429s.
+     *
+     * @throws ProblemException 429 with Retry-After when the wallet's failure bucket is exhausted
+     */
+    public void countFailure(ServerRequest req, String endpoint, String wallet) {
+        Decision decision = limiter.acquire(
+                List.of(new Limit(redis.key("rl", endpoint + "-failed", "wallet", wallet), walletPerMinute, MINUTE)));
+        if (!decision.allowed()) {
+            AuthMetrics.rateLimited(endpoint);
+            throw new ProblemException(Problem.tooManyRequests(decision.retryAfterSeconds()));
+        }
     }
 
     /**

@@ -54,7 +54,10 @@ public final class NonceHttpService implements HttpService {
         NonceRequest body = guard.body(req, NonceRequest.class);
         String wallet = body.walletAddress();
         Guard.walletKey(wallet);
-        guard.rateLimit(req, res, "nonce", wallet);
+        // the wallet bucket is per (wallet, client): requests for a victim's wallet from elsewhere
+        // cannot use up the victim's own budget (issue 21)
+        String client = guard.clientBucket(req);
+        guard.rateLimit(req, res, "nonce", wallet + "@" + client);
 
         Instant issuedAt = clock.instant();
         SiwsMessage message = new SiwsMessage(
@@ -67,12 +70,12 @@ public final class NonceHttpService implements HttpService {
                 issuedAt,
                 issuedAt.plus(settings.nonceTtl()));
         String text = message.text();
-        if (!nonces.store(wallet, message.nonce(), text, message.expiresAt(), settings.maxPendingNonces())) {
+        if (!nonces.store(wallet, client, message.nonce(), text, message.expiresAt(), settings.maxPendingNonces())) {
             throw new ProblemException(Problem.of(
                             429,
                             "too-many-pending-nonces",
                             "Too many pending sign-ins",
-                            "This wallet has too many unused nonces; sign one of them or wait until they expire.")
+                            "This wallet has too many unused nonces from this client; sign one of them or wait until they expire.")
                     .with("retryAfterSeconds", settings.nonceTtl().toSeconds()));
         }
         Map<String, Object> response = new LinkedHashMap<>();

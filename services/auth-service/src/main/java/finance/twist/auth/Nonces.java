@@ -25,13 +25,20 @@ public final class Nonces {
             "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    // KEYS: index, nonceKey; ARGV: nowMs, expiresAtMs, ttlMs, maxPending, nonce, message
+    // KEYS: index, nonceKey, clientIndex; ARGV: nowMs, expiresAtMs, ttlMs, maxPending, nonce, message
+    // The cap counts the pending nonces of this (wallet, client) only (issue 21): nonces requested
+    // for a victim's wallet from other addresses never use up the victim's slots. The wallet's own
+    // index (for message-less verifies) has no cap of its own; per-client rate limits and the TTL
+    // bound it.
     private static final LuaScript ISSUE = new LuaScript("""
             redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-            if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+            redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[1])
+            if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[4]) then return 0 end
             redis.call('SET', KEYS[2], ARGV[6], 'PX', ARGV[3])
             redis.call('ZADD', KEYS[1], ARGV[2], ARGV[5])
+            redis.call('ZADD', KEYS[3], ARGV[2], ARGV[5])
             redis.call('PEXPIRE', KEYS[1], ARGV[3])
+            redis.call('PEXPIRE', KEYS[3], ARGV[3])
             return 1
             """);
 
@@ -109,16 +116,18 @@ public final class Nonces {
     }
 
     /**
-     * Stores a nonce and its message for {@code wallet} until {@code expiresAt}.
+     * Stores a nonce and its message for {@code wallet}, requested by {@code client} (its rate-limit
+     * bucket), until {@code expiresAt}.
      *
-     * @return false when the wallet already has the maximum number of pending nonces
+     * @return false when this client already holds the maximum number of pending nonces for the wallet
      */
-    public boolean store(String wallet, String nonce, String message, Instant expiresAt, int maxPending) {
+    public boolean store(
+            String wallet, String client, String nonce, String message, Instant expiresAt, int maxPending) {
         long now = clock.millis();
         long ttl = Math.max(1, expiresAt.toEpochMilli() - now);
         Object stored = ISSUE.eval(
                 redis,
-                List.of(index(wallet), key(wallet, nonce)),
+                List.of(index(wallet), key(wallet, nonce), redis.key("nonces", wallet, "client", client)),
                 List.of(
                         Long.toString(now),
                         Long.toString(expiresAt.toEpochMilli()),

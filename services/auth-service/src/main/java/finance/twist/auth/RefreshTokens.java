@@ -16,8 +16,10 @@ import java.util.List;
  * ({@code refresh:<hash>} → wallet, family, used flag), so a Redis dump holds no usable token. Every
  * login starts a family ({@code family:<id>}); each refresh marks the presented token used and issues
  * the next one in the same family, in one Lua script. Presenting a used token again means it was
- * copied: the whole family is revoked, so the thief's and the owner's tokens both stop working.
- * Logout deletes the family.
+ * copied: the whole family is revoked, so the thief's and the owner's tokens both stop working —
+ * except within {@link #GRACE} of its rotation while the successor is unused, when it is a client
+ * retrying a refresh whose answer was lost and gets the same successor again (the successor is
+ * kept in Redis for that window only). Logout deletes the family.
  */
 public final class RefreshTokens {
 
@@ -32,13 +34,20 @@ public final class RefreshTokens {
             return 1
             """);
 
-    // KEYS: presentedKey, newKey; ARGV: familyKeyPrefix, ttlMs
+    // KEYS: presentedKey, newKey, graceKey; ARGV: familyKeyPrefix, ttlMs, graceMs, newToken
+    // A used token presented again within the grace window, while its successor is still unused,
+    // is a client retrying a refresh whose answer it lost: it gets the same successor instead of
+    // revoking the family (issue 21). graceKey holds that successor for graceMs only.
     private static final LuaScript ROTATE = new LuaScript("""
             local t = redis.call('HMGET', KEYS[1], 'w', 'f', 'u')
             if not t[1] then return {'unknown'} end
             local family = ARGV[1] .. t[2]
             if redis.call('EXISTS', family) == 0 then return {'revoked', t[1], t[2]} end
             if t[3] == '1' then
+              local g = redis.call('HMGET', KEYS[3], 't', 'k')
+              if g[1] and redis.call('HGET', g[2], 'u') == '0' then
+                return {'retried', t[1], t[2], g[1]}
+              end
               redis.call('DEL', family)
               return {'reused', t[1], t[2]}
             end
@@ -46,13 +55,24 @@ public final class RefreshTokens {
             redis.call('HSET', KEYS[2], 'w', t[1], 'f', t[2], 'u', '0')
             redis.call('PEXPIRE', KEYS[2], ARGV[2])
             redis.call('PEXPIRE', family, ARGV[2])
+            redis.call('HSET', KEYS[3], 't', ARGV[4], 'k', KEYS[2])
+            redis.call('PEXPIRE', KEYS[3], ARGV[3])
             return {'rotated', t[1], t[2]}
             """);
+
+    /**
+     * How long a used refresh token may be presented again and get the same successor (a client
+     * retrying after a lost response), as long as that successor has not been used. Outside it, or
+     * once the successor was used, presenting a used token revokes the family.
+     */
+    public static final Duration GRACE = Duration.ofSeconds(10);
 
     /** What a refresh attempt found. */
     public enum Outcome {
         /** A new token was issued. */
         ROTATED,
+        /** A retry within {@link #GRACE} of a rotation: the same successor again. */
+        RETRIED,
         /** No such token (never issued, or expired). */
         UNKNOWN,
         /** The family was revoked earlier (logout or reuse). */
@@ -110,13 +130,14 @@ public final class RefreshTokens {
         String next = random(32);
         List<?> reply = (List<?>) ROTATE.eval(
                 redis,
-                List.of(tokenKey(presented), tokenKey(next)),
-                List.of(redis.key("family", ""), Long.toString(ttl.toMillis())));
+                List.of(tokenKey(presented), tokenKey(next), redis.key("refresh-next", sha256(presented))),
+                List.of(redis.key("family", ""), Long.toString(ttl.toMillis()), Long.toString(GRACE.toMillis()), next));
         String status = String.valueOf(reply.get(0));
         String wallet = reply.size() > 1 ? String.valueOf(reply.get(1)) : null;
         String family = reply.size() > 2 ? String.valueOf(reply.get(2)) : null;
         return switch (status) {
             case "rotated" -> new Rotation(Outcome.ROTATED, wallet, family, next);
+            case "retried" -> new Rotation(Outcome.RETRIED, wallet, family, String.valueOf(reply.get(3)));
             case "revoked" -> new Rotation(Outcome.REVOKED, wallet, family, null);
             case "reused" -> new Rotation(Outcome.REUSED, wallet, family, null);
             default -> new Rotation(Outcome.UNKNOWN, null, null, null);
@@ -134,6 +155,11 @@ public final class RefreshTokens {
         }
         revokeFamily(owner.get(1));
         return owner.get(0);
+    }
+
+    /** Whether the session (refresh family) {@code family} is still live: not logged out, not revoked, not expired. */
+    public boolean isLive(String family) {
+        return family != null && redis.client().exists(redis.key("family", family));
     }
 
     /** Revokes a whole family (logout). */

@@ -66,11 +66,14 @@ public final class VerifyHttpService implements HttpService {
         if (body.nonce() != null && !Nonces.isWellFormed(body.nonce())) {
             throw ProblemException.badRequest("Field 'nonce' is not a nonce this service issued.");
         }
-        guard.rateLimit(req, res, "verify", wallet);
+        // per client only up front; the wallet's bucket counts failed signatures alone, so junk
+        // calls naming a victim's wallet cannot lock the victim out (issue 21)
+        guard.rateLimit(req, res, "verify", null);
 
         Optional<Nonces.Pending> match = findSigned(wallet, publicKey, signature, body);
         if (match.isEmpty()) {
             AuthMetrics.login("rejected");
+            guard.countFailure(req, "verify", wallet);
             throw ProblemException.unauthorized(
                     "The signature does not match a pending sign-in message for this wallet "
                             + "(wrong key or message, or the nonce expired or was used).");

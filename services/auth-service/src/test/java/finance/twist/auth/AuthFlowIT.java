@@ -323,11 +323,21 @@ class AuthFlowIT {
                 .process(next.get("accessToken").asText(), null);
         assertThat(claims.getSubject()).isEqualTo(wallet.address());
 
-        // the old token again: theft detected, the family dies
+        // a client retrying the refresh whose answer it lost (within the grace window, the successor
+        // still unused) gets the same successor instead of losing its session (issue 21)
+        HttpResponse<String> retried = api.refresh(first);
+        assertThat(retried.statusCode()).isEqualTo(200);
+        assertThat(AuthApi.json(retried).get("refreshToken").asText()).isEqualTo(second);
+
+        // the successor is used; now the old token again is theft: the family dies
+        HttpResponse<String> rotatedAgain = api.refresh(second);
+        assertThat(rotatedAgain.statusCode()).isEqualTo(200);
+        String third = AuthApi.json(rotatedAgain).get("refreshToken").asText();
         HttpResponse<String> reuse = api.refresh(first);
         assertThat(reuse.statusCode()).isEqualTo(401);
         assertThat(AuthApi.json(reuse).get("detail").asText()).contains("revoked");
-        // ...including the legitimately rotated token
+        // ...including the legitimately rotated tokens
+        assertThat(api.refresh(third).statusCode()).isEqualTo(401);
         assertThat(api.refresh(second).statusCode()).isEqualTo(401);
 
         // another session of the same wallet is unaffected
@@ -413,8 +423,12 @@ class AuthFlowIT {
         String message = api.nonceOk(wallet).get("message").asText();
         api.verify(wallet.address(), TestWallet.create().signBase58(message), message);
         JsonNode login = AuthApi.json(api.verify(wallet.address(), wallet.signBase58(message), message));
-        api.refresh(login.get("refreshToken").asText());
-        api.refresh(login.get("refreshToken").asText());
+        String second = AuthApi.json(api.refresh(login.get("refreshToken").asText()))
+                .get("refreshToken")
+                .asText();
+        api.refresh(login.get("refreshToken").asText()); // a retry: the same successor
+        api.refresh(second);
+        api.refresh(login.get("refreshToken").asText()); // reuse after the successor was used
 
         String metrics = HttpProbe.get("http://127.0.0.1:" + server.managementPort() + "/metrics")
                 .body();
@@ -423,7 +437,8 @@ class AuthFlowIT {
                 .containsPattern("twist_auth_logins_total\\{[^}]*outcome=\"success\"[^}]*\\} [1-9]")
                 .containsPattern("twist_auth_logins_total\\{[^}]*outcome=\"rejected\"[^}]*\\} [1-9]")
                 .containsPattern("twist_auth_refresh_total\\{[^}]*outcome=\"reused\"[^}]*\\} [1-9]")
-                .containsPattern("twist_auth_refresh_total\\{[^}]*outcome=\"rotated\"[^}]*\\} [1-9]");
+                .containsPattern("twist_auth_refresh_total\\{[^}]*outcome=\"rotated\"[^}]*\\} [1-9]")
+                .containsPattern("twist_auth_refresh_total\\{[^}]*outcome=\"retried\"[^}]*\\} [1-9]");
     }
 
     @Test

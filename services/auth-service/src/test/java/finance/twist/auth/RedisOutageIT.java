@@ -46,4 +46,44 @@ class RedisOutageIT {
             redis.stop();
         }
     }
+
+    /**
+     * Issue 21: while Redis is down a sign-in answers 503 problem+json with Retry-After (not a 500),
+     * and right after Redis restarts the first sign-in succeeds: no pooled connection to the old
+     * server is handed out.
+     */
+    @Test
+    void redisDownIs503AndTheFirstSignInAfterARestartSucceeds() throws Exception {
+        int port = EmbeddedServers.freePort();
+        RedisServer redis = EmbeddedServers.startRedis(null, port, null);
+        Config config = TestConfigs.serviceConfig(Map.of("redis.url", "redis://127.0.0.1:" + port));
+        TwistServer server = TwistServer.start(
+                config, AuthServiceDefinition.create(config, java.util.Map.of("TWIST_MODE", "development")));
+        AuthApi api = new AuthApi("http://127.0.0.1:" + server.port());
+        try {
+            // warm the pool: several connections are idle in it when Redis goes away
+            for (int i = 0; i < 8; i++) {
+                api.login(TestWallet.create());
+            }
+
+            redis.stop();
+            TestWallet wallet = TestWallet.create();
+            for (int i = 0; i < 3; i++) {
+                var down = api.nonce(wallet.address());
+                AuthFlowIT.assertProblem(down, 503, "unavailable");
+                assertThat(down.headers().firstValue("Retry-After")).isPresent();
+                assertThat(down.body()).doesNotContain("Exception").doesNotContain("redis.clients");
+            }
+
+            redis = EmbeddedServers.startRedis(null, port, null);
+            // the very first sign-ins after the restart, on a pool full of connections to the old server
+            for (int i = 0; i < 8; i++) {
+                assertThat(api.login(TestWallet.create()).get("accessToken").asText())
+                        .isNotBlank();
+            }
+        } finally {
+            server.stop();
+            redis.stop();
+        }
+    }
 }

@@ -4,6 +4,7 @@ import finance.twist.api.auth.AccessPolicy;
 import finance.twist.api.auth.AccessPolicy.Access;
 import finance.twist.api.auth.AccessTokenSettings;
 import finance.twist.api.auth.AccessTokenVerifier;
+import finance.twist.api.auth.AdminSessions;
 import finance.twist.api.auth.AuthFilter;
 import finance.twist.api.auth.JwksSource;
 import finance.twist.api.auth.UserDirectory;
@@ -34,6 +35,7 @@ import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
 import finance.twist.api.payouts.PayoutService;
+import finance.twist.api.rewards.EmissionBudget;
 import finance.twist.api.rewards.VauRewardService;
 import finance.twist.api.staking.ChainClient;
 import finance.twist.api.staking.SimulatedChainClient;
@@ -98,7 +100,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         AccessTokenSettings auth = AccessTokenSettings.from(config.get("auth"));
         AccessTokenVerifier verifier =
                 new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
-        this.authFilter = new AuthFilter(accessPolicy(), verifier, new UserDirectory(sql), clock);
+        this.authFilter = new AuthFilter(
+                accessPolicy(), verifier, new UserDirectory(sql), AdminSessions.from(config.get("auth"), clock), clock);
         Optional<DevOutbox> outbox = mode.equals("development") ? Optional.of(new DevOutbox()) : Optional.empty();
         EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
         InfluencerService influencerService = new InfluencerService(
@@ -110,7 +113,9 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.staking = new StakingHttpService(sql, stakingService, reads);
         this.admin = new AdminHttpService(sql, stakingService, outbox);
         this.vauRewards = new VauRewardsHttpService(
-                config.get("edge.service.key").asString().asOptional(), new VauRewardService(sql), clock);
+                config.get("edge.service.key").asString().asOptional(),
+                new VauRewardService(sql, EmissionBudget.from(config.get("rewards"), clock)),
+                clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
         LinkService linkService = new LinkService(sql, linkSettings, clock);
         ConversionSettings conversionSettings =

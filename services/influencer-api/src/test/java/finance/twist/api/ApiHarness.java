@@ -81,6 +81,28 @@ final class ApiHarness implements AutoCloseable {
                 exchange.getResponseBody().write(document);
                 exchange.close();
             });
+            // Stand-in for auth-service's GET /auth/session (its contract:
+            // services/auth-service/src/main/resources/openapi.yaml): every session is live and the
+            // roles are the token's. CrossServiceIT runs the real endpoint (logout ends admin access).
+            jwks.createContext("/auth/session", exchange -> {
+                String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+                byte[] answer;
+                int status;
+                try {
+                    var claims = SignedJWT.parse(authorization.substring(7)).getJWTClaimsSet();
+                    List<String> roles = claims.getStringListClaim("roles");
+                    answer = finance.twist.common.json.Json.write(Map.of(
+                            "active", true, "wallet", claims.getSubject(), "roles", roles == null ? List.of() : roles));
+                    status = 200;
+                } catch (Exception e) {
+                    answer = "{\"status\":401}".getBytes(StandardCharsets.UTF_8);
+                    status = 401;
+                }
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+                exchange.sendResponseHeaders(status, answer.length);
+                exchange.getResponseBody().write(answer);
+                exchange.close();
+            });
             jwks.start();
         } catch (Exception e) {
             throw new IllegalStateException(e);
@@ -335,6 +357,16 @@ final class ApiHarness implements AutoCloseable {
                     throw new AssertionError(rs.getLong(1) + " pools whose totals differ from their positions");
                 }
             }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Runs one statement directly on the database (tests that set up a state no API reaches). */
+    void execute(String sql) {
+        try (var c = db.connect();
+                var st = c.createStatement()) {
+            st.execute(sql);
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }

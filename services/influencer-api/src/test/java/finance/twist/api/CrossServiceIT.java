@@ -21,6 +21,7 @@ import java.security.Signature;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -58,6 +59,8 @@ class CrossServiceIT {
         Map<String, String> apiValues = new HashMap<>(TestConfigs.infrastructure(db, redis));
         apiValues.put("twist.mode", "development");
         apiValues.put("auth.jwks.url", authBase + "/.well-known/jwks.json");
+        // admin routes re-ask auth-service after 1 s here (30 s by default)
+        apiValues.put("auth.session.cache", "PT1S");
         Config apiConfig = TestConfigs.serviceConfig(apiValues);
         apiServer = TwistServer.start(apiConfig, InfluencerApiDefinition.create(apiConfig));
         apiBase = "http://127.0.0.1:" + apiServer.port();
@@ -113,6 +116,45 @@ class CrossServiceIT {
         // a user token from auth-service is not an admin token
         assertThat(post("/admin/ledger/credit", stakerToken, "{}", "x").statusCode())
                 .isEqualTo(403);
+    }
+
+    @Test
+    void logoutEndsAdminAccessWithinTheSessionCacheTime() throws Exception {
+        String adminToken = login(admin);
+        String credit = "{\"wallet\":\"" + new Wallet().address + "\",\"amount\":\"1\",\"reason\":\"logout test\"}";
+        assertThat(post(
+                                "/admin/ledger/credit",
+                                adminToken,
+                                credit,
+                                UUID.randomUUID().toString())
+                        .statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> logout =
+                ApiHarness.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(authBase + "/auth/logout"))
+                        .header("Authorization", "Bearer " + adminToken)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .build());
+        assertThat(logout.statusCode()).isEqualTo(204);
+
+        // the token itself is valid for another 15 minutes; admin routes stop taking it once the
+        // cached session answer expires (1 s here, 30 s by default: within the 60 s of issue 21)
+        long started = System.nanoTime();
+        int status;
+        do {
+            Thread.sleep(250);
+            status = post(
+                            "/admin/ledger/credit",
+                            adminToken,
+                            credit,
+                            UUID.randomUUID().toString())
+                    .statusCode();
+        } while (status == 200
+                && System.nanoTime() - started
+                        < java.time.Duration.ofSeconds(10).toNanos());
+        assertThat(status).isEqualTo(401);
+        // routes for any signed-in user keep working until the token expires
+        assertThat(get("/me", adminToken).statusCode()).isEqualTo(200);
     }
 
     private String login(Wallet wallet) throws Exception {

@@ -94,6 +94,37 @@ public final class ClientIp {
         return peer.getHostAddress();
     }
 
+    /**
+     * The rate-limit bucket of {@code req}'s client: {@link #of} for IPv4, the /64 network for IPv6.
+     */
+    public String bucketOf(ServerRequest req) {
+        return bucket(of(req));
+    }
+
+    /**
+     * The rate-limit bucket of a client address (issue 21): an IPv4 address stands for itself, an
+     * IPv6 address for its /64 ({@code 2001:db8:1:2::/64}), because one customer routinely holds a
+     * whole /64 (RFC 6177 / RFC 7421: a /64 is the smallest subnet handed to a site) and could
+     * otherwise rotate through 2^64 buckets. An IPv4-mapped IPv6 address is its IPv4 address
+     * (Java already decodes those). Text that is not an address is returned as is.
+     */
+    public static String bucket(String address) {
+        InetAddress parsed = address == null ? null : literal(address);
+        if (parsed == null) {
+            return address;
+        }
+        byte[] bytes = parsed.getAddress();
+        if (bytes.length == 4) {
+            return parsed.getHostAddress();
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i += 2) {
+            out.append(Integer.toHexString(((bytes[i] & 0xFF) << 8) | (bytes[i + 1] & 0xFF)))
+                    .append(':');
+        }
+        return out.append(":/64").toString();
+    }
+
     /** Whether {@code address} lies in one of the trusted ranges. */
     public boolean isTrusted(InetAddress address) {
         for (Cidr cidr : trusted) {

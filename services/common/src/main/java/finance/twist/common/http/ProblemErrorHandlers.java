@@ -5,11 +5,14 @@ import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.lang.System.Logger.Level;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisException;
 
 /**
  * Turns every exception a route throws into a problem+json response. Client mistakes keep their
- * 4xx; anything unexpected is logged with its stack trace and answered with a bare 500 carrying
- * only the request id (Helidon's default would echo the exception message).
+ * 4xx; Redis being unreachable is a 503 with Retry-After; anything unexpected is logged with its
+ * stack trace and answered with a bare 500 carrying only the request id (Helidon's default would
+ * echo the exception message).
  */
 public final class ProblemErrorHandlers {
 
@@ -42,8 +45,35 @@ public final class ProblemErrorHandlers {
     }
 
     private static void unexpected(ServerRequest req, ServerResponse res, Throwable e) {
+        if (redisUnavailable(e)) {
+            // An outage, not a bug (issue 21): 503 with Retry-After, one line in the log, no stack trace.
+            LOG.log(
+                    Level.WARNING,
+                    "redis unavailable, requestId=" + RequestId.of(req) + ", reason="
+                            + e.getClass().getSimpleName());
+            send(
+                    req,
+                    res,
+                    Problem.serviceUnavailable("A backing service is unavailable; retry shortly.")
+                            .with("retryAfterSeconds", 2));
+            return;
+        }
         LOG.log(Level.ERROR, "request failed, requestId=" + RequestId.of(req), e);
         send(req, res, Problem.internal());
+    }
+
+    /** Redis could not be reached (connection refused, reset, timed out, or no pooled connection). */
+    private static boolean redisUnavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof JedisConnectionException) {
+                return true;
+            }
+            if (t instanceof JedisException
+                    && String.valueOf(t.getMessage()).startsWith("Could not get a resource from the pool")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void send(ServerRequest req, ServerResponse res, Problem problem) {

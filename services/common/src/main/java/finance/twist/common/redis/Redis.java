@@ -62,6 +62,10 @@ public record Redis(UnifiedJedis client, String prefix) implements AutoCloseable
         pool.setMinIdle(Math.min(4, size));
         pool.setMaxWait(Duration.ofMillis(timeoutMillis));
         pool.setTestWhileIdle(true);
+        // Validate (PING) every connection as it is borrowed: after a Redis restart the pool is full
+        // of connections to the old server, and without this the first request on each of them
+        // fails ("Unexpected end of stream"). One extra round trip per borrow (issue 21).
+        pool.setTestOnBorrow(true);
         RedisClient jedis = RedisClient.builder()
                 .hostAndPort(new HostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379))
                 .clientConfig(client.build())

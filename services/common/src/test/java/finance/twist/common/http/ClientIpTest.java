@@ -60,6 +60,17 @@ class ClientIpTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void ipv6ClientsShareOneBucketPerSlash64AndIpv4ClientsOnePerAddress() {
+        // issue 21: one /64 must not give an attacker 2^64 rate-limit buckets
+        assertThat(ClientIp.bucket("2001:db8:1:2::1")).isEqualTo("2001:db8:1:2::/64");
+        assertThat(ClientIp.bucket("2001:db8:1:2:ffff:ffff:ffff:ffff")).isEqualTo("2001:db8:1:2::/64");
+        assertThat(ClientIp.bucket("2001:db8:1:3::1")).isEqualTo("2001:db8:1:3::/64");
+        assertThat(ClientIp.bucket("::ffff:198.51.100.7")).isEqualTo("198.51.100.7");
+        assertThat(ClientIp.bucket("198.51.100.7")).isEqualTo("198.51.100.7");
+        assertThat(ClientIp.bucket("unknown")).isEqualTo("unknown");
+    }
+
     private static InetAddress ip(String text) {
         return ClientIp.literal(text);
     }

@@ -16,6 +16,8 @@ import java.util.Optional;
 /**
  * The single guard in front of every route: looks the request up in the {@link AccessPolicy},
  * verifies the bearer token where one is required, and registers the {@link Caller} for handlers.
+ * Admin routes also ask auth-service whether the session is live and the wallet still an admin
+ * ({@link AdminSessions}).
  * Every failure is a problem+json 401 (no or bad token) or 403 (not an admin) with no detail about
  * which check failed.
  */
@@ -28,11 +30,18 @@ public final class AuthFilter implements Filter {
     private final AccessTokenVerifier verifier;
     private final UserDirectory users;
     private final VerifiedTokenCache cache;
+    private final AdminSessions sessions;
 
-    public AuthFilter(AccessPolicy policy, AccessTokenVerifier verifier, UserDirectory users, Clock clock) {
+    public AuthFilter(
+            AccessPolicy policy,
+            AccessTokenVerifier verifier,
+            UserDirectory users,
+            AdminSessions sessions,
+            Clock clock) {
         this.policy = policy;
         this.verifier = verifier;
         this.users = users;
+        this.sessions = sessions;
         this.cache = new VerifiedTokenCache(clock);
     }
 
@@ -64,6 +73,24 @@ public final class AuthFilter implements Filter {
         if (access == AccessPolicy.Access.ADMIN && !token.roles().contains("admin")) {
             reject(req, res, Problem.forbidden("This operation requires the admin role."));
             return;
+        }
+        if (access == AccessPolicy.Access.ADMIN) {
+            // the session must still be live and the wallet still an admin (issue 21)
+            AdminSessions.Status status;
+            try {
+                status = sessions.check(raw);
+            } catch (ProblemException e) {
+                reject(req, res, e.problem());
+                return;
+            }
+            if (!status.live()) {
+                reject(req, res, Problem.unauthorized("The session of this access token has ended."));
+                return;
+            }
+            if (!status.roles().contains("admin")) {
+                reject(req, res, Problem.forbidden("This operation requires the admin role."));
+                return;
+            }
         }
         Caller caller;
         try {

@@ -72,18 +72,18 @@ public final class Sql {
                     rollbackQuietly(c);
                     throw e;
                 } finally {
-                    c.setAutoCommit(true);
+                    restoreAutoCommit(c);
                 }
             } catch (SQLException e) {
                 if (isRetryable(e) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
-                throw new DataAccessException(e);
+                throw unavailableOr(new DataAccessException(e));
             } catch (DataAccessException e) {
                 if (isRetryable(e.sqlException()) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
-                throw e;
+                throw unavailableOr(e);
             }
         }
     }
@@ -109,13 +109,63 @@ public final class Sql {
         }
     }
 
+    /**
+     * Back to auto-commit before the connection returns to the pool. On a connection the outage
+     * already broke this fails too; that failure must not hide the one that explains the outage
+     * (the pool discards the broken connection either way).
+     */
+    private static void restoreAutoCommit(Connection c) throws SQLException {
+        try {
+            c.setAutoCommit(true);
+        } catch (SQLException e) {
+            if (c.isClosed()
+                    || (e.getSQLState() != null && e.getSQLState().startsWith("08"))
+                    || String.valueOf(e.getMessage()).startsWith("Connection is closed")) {
+                return;
+            }
+            throw e;
+        }
+    }
+
     /** Runs a read without an explicit transaction. */
     public <T> T read(Work<T> work) {
         try (Connection c = connection()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw new DataAccessException(e);
+            throw unavailableOr(new DataAccessException(e));
+        } catch (DataAccessException e) {
+            throw unavailableOr(e);
         }
+    }
+
+    /**
+     * An outage or a timeout is not the client's fault and not a bug: 503 with Retry-After (issue
+     * 21) instead of a 500. SQLSTATE class 08 (connection lost or refused, "Connection is closed"),
+     * 53 (too many connections, out of resources), 57P01-57P03 (server shutting down or starting),
+     * 57014 (statement_timeout or a cancel), 55P03 (lock_timeout) and 25P03
+     * (idle_in_transaction_session_timeout); anything else stays as it is.
+     */
+    static RuntimeException unavailableOr(DataAccessException e) {
+        String state = e.sqlState();
+        if (state == null && String.valueOf(e.getMessage()).startsWith("Connection is closed")) {
+            state = "08003"; // HikariCP's closed-connection proxy, whatever SQLSTATE it carries
+        }
+        if (state == null) {
+            return e;
+        }
+        boolean outage = state.startsWith("08")
+                || state.startsWith("53")
+                || state.equals("57P01")
+                || state.equals("57P02")
+                || state.equals("57P03");
+        boolean timeout = state.equals("57014") || state.equals("55P03") || state.equals("25P03");
+        if (!outage && !timeout) {
+            return e;
+        }
+        LOG.warn("db.unavailable", "sqlState", state, "reason", outage ? "outage" : "timeout");
+        return new ProblemException(Problem.serviceUnavailable(
+                        outage ? "The database is unavailable; retry shortly." : "The database is busy; retry shortly.")
+                .with("retryAfterSeconds", outage ? 5 : 1));
     }
 
     /**

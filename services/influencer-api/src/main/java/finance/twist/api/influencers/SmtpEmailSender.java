@@ -17,7 +17,9 @@ import javax.net.ssl.SSLSocketFactory;
  * Minimal SMTP client on JDK sockets: EHLO, STARTTLS when the server offers it (required when a
  * username is set, so credentials never travel in clear), AUTH PLAIN, one message per connection.
  * Configured by {@code smtp.host}, {@code smtp.port} (587), {@code smtp.username}, {@code smtp.password}
- * and {@code smtp.from} (SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM).
+ * and {@code smtp.from} (SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM);
+ * {@code smtp.tls.required} (SMTP_TLS_REQUIRED, default false, true in production values) refuses
+ * to send any mail over a connection without STARTTLS.
  */
 public final class SmtpEmailSender implements EmailSender {
 
@@ -28,13 +30,29 @@ public final class SmtpEmailSender implements EmailSender {
     private final Optional<String> username;
     private final Optional<String> password;
     private final String from;
+    private final boolean requireTls;
 
     public SmtpEmailSender(String host, int port, Optional<String> username, Optional<String> password, String from) {
+        this(host, port, username, password, from, false);
+    }
+
+    /**
+     * @param requireTls refuse to send anything (not only credentials) unless the server offers
+     *     STARTTLS: verification links are bearer secrets (issue 21; on in production values)
+     */
+    public SmtpEmailSender(
+            String host,
+            int port,
+            Optional<String> username,
+            Optional<String> password,
+            String from,
+            boolean requireTls) {
         this.host = host;
         this.port = port;
         this.username = username;
         this.password = password;
         this.from = from;
+        this.requireTls = requireTls;
     }
 
     /** Built from {@code smtp.*}; empty when {@code smtp.host} is not set. */
@@ -48,7 +66,8 @@ public final class SmtpEmailSender implements EmailSender {
                         smtp.get("port").asInt().orElse(587),
                         smtp.get("username").asString().asOptional().filter(s -> !s.isBlank()),
                         smtp.get("password").asString().asOptional().filter(s -> !s.isBlank()),
-                        smtp.get("from").asString().orElse("no-reply@twist.finance")));
+                        smtp.get("from").asString().orElse("no-reply@twist.finance"),
+                        smtp.get("tls.required").asBoolean().orElse(false)));
     }
 
     @Override
@@ -76,6 +95,8 @@ public final class SmtpEmailSender implements EmailSender {
                 session.command("EHLO twist-influencer-api", 250);
             } else if (username.isPresent()) {
                 throw new EmailException("SMTP server does not offer STARTTLS; refusing to send credentials", null);
+            } else if (requireTls) {
+                throw new EmailException("SMTP server does not offer STARTTLS and smtp.tls.required is set", null);
             }
             if (username.isPresent()) {
                 String token = Base64.getEncoder()

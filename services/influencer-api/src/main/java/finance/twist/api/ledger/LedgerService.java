@@ -104,7 +104,19 @@ public final class LedgerService {
         }
         for (Locked account : accounts) {
             long delta = deltas.get(account.id());
-            if (!"system".equals(account.kind())) {
+            if ("system".equals(account.kind())) {
+                // System accounts may go negative (they are sources), but never past the range of
+                // a balance: refused with a clear problem instead of a database overflow (issue 21).
+                if (delta < 0
+                        ? account.balance() < Long.MIN_VALUE - delta
+                        : account.balance() > Long.MAX_VALUE - delta) {
+                    throw new ProblemException(Problem.conflict(
+                            "system-account-overflow",
+                            "System account overflow",
+                            "The posting would take a system ledger account past the range of a balance;"
+                                    + " nothing was posted."));
+                }
+            } else {
                 if (delta < 0 && account.balance() + delta < 0) {
                     throw insufficient(account.kind());
                 }

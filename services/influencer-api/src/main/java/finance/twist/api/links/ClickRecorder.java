@@ -21,8 +21,8 @@ import java.util.regex.Pattern;
 /**
  * Records followed redirects. The client IP and user agent are stored only as SHA-256 of the
  * configured pepper and the value. Every click is recorded; {@code counted} is false when the
- * per-link, per-IP rate limit in Redis is exceeded, or when Redis cannot be asked (fail safe for
- * metrics, never for the visitor: the redirect happens regardless). Clicks flagged as bots draw
+ * per-link, per-IP rate limit in Redis is exceeded. When Redis cannot be asked the click counts
+ * (attribution must not depend on Redis being up; the redirect happens regardless). Clicks flagged as bots draw
  * on a budget of their own, so a crawler or a script hammering a link from a buyer's address
  * (a shared NAT, an office) never spends that address's human clicks.
  */
@@ -118,8 +118,11 @@ public final class ClickRecorder {
                             Duration.ofMinutes(1))))
                     .allowed();
         } catch (RuntimeException e) {
+            // Redis is down: no limit can be applied, so the click counts. Recording it uncounted
+            // would take every buyer of the outage out of link-code attribution (issue 21); the
+            // flood protection the limit gives pauses for the outage instead.
             LOG.warn("links.click_limit_unavailable", "reason", e.getClass().getSimpleName());
-            return false;
+            return true;
         }
     }
 

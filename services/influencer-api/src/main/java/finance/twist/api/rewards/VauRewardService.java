@@ -16,7 +16,8 @@ import java.util.UUID;
 /**
  * Credits edge rewards: in one database transaction, every item whose {@code vauId} was never
  * credited moves its amount from {@code system:vau_rewards} to the wallet's available balance (one
- * balanced ledger transaction for the batch); already-credited ids change nothing.
+ * balanced ledger transaction for the batch); already-credited ids change nothing. A batch that
+ * would take the day past the {@link EmissionBudget} is refused whole (429), atomically.
  */
 public final class VauRewardService {
 
@@ -29,9 +30,11 @@ public final class VauRewardService {
     public record Outcome(int credited, int duplicates) {}
 
     private final Sql sql;
+    private final EmissionBudget budget;
 
-    public VauRewardService(Sql sql) {
+    public VauRewardService(Sql sql, EmissionBudget budget) {
         this.sql = sql;
+        this.budget = budget;
     }
 
     public Outcome credit(List<VauReward> batch) {
@@ -72,6 +75,9 @@ public final class VauRewardService {
                 total = Math.addExact(total, credit.getValue());
             }
             legs.add(new LedgerService.Leg(source, -total));
+            // the day's emission budget, in this transaction: over it, the whole batch rolls back
+            // with a 429 (issue 21)
+            budget.spend(c, total);
             UUID txId = LedgerService.post(
                     c, new LedgerService.Posting("vau_reward", null, null, fresh.size() + " edge VAU rewards", legs));
             Sql.update(

@@ -51,6 +51,22 @@ class SmtpEmailSenderTest {
         }
     }
 
+    @Test
+    void refusesToSendAnyMailWithoutStartTlsWhenTlsIsRequired() throws Exception {
+        // issue 21: without credentials the mail (a verification link, a bearer secret) would
+        // otherwise travel in clear to a server that does not offer STARTTLS
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<List<String>> seen = CompletableFuture.supplyAsync(() -> serve(server, false));
+            SmtpEmailSender sender = new SmtpEmailSender(
+                    "127.0.0.1", server.getLocalPort(), Optional.empty(), Optional.empty(), "a@b.test", true);
+            assertThatThrownBy(() -> sender.send(new EmailMessage("x@example.com", "s", "t", Instant.now())))
+                    .isInstanceOf(EmailSender.EmailException.class)
+                    .hasMessageContaining("STARTTLS");
+            assertThat(seen.get(5, java.util.concurrent.TimeUnit.SECONDS))
+                    .noneMatch(line -> line.startsWith("MAIL FROM"));
+        }
+    }
+
     private static List<String> serve(ServerSocket server, boolean stopAfterEhlo) {
         List<String> lines = new ArrayList<>();
         try (Socket socket = server.accept();
