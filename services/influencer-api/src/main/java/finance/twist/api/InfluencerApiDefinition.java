@@ -13,6 +13,7 @@ import finance.twist.api.conversions.MerchantSignature;
 import finance.twist.api.conversions.ProductSecretKeyring;
 import finance.twist.api.conversions.ProductSecretResealer;
 import finance.twist.api.conversions.ProductService;
+import finance.twist.api.db.Idempotency;
 import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
 import finance.twist.api.http.ConversionsAdminHttpService;
@@ -30,6 +31,8 @@ import finance.twist.api.influencers.EmailSender;
 import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.influencers.RegistrationLimits;
 import finance.twist.api.influencers.SmtpEmailSender;
+import finance.twist.api.ledger.AccountReads;
+import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
@@ -94,7 +97,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         if (!mode.equals("production") && !mode.equals("development")) {
             throw new IllegalArgumentException("twist.mode must be production or development, not " + mode);
         }
-        Sql sql = new Sql(db);
+        Sql sql = new Sql(db, MoneyMetrics.TRANSACTIONS);
         AuthSettings auth = AuthSettings.from(config.get("auth"));
         AccessTokenVerifier verifier =
                 new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
@@ -105,10 +108,11 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 sql, email, config.get("app.url").asString().orElse("http://localhost:3000"), clock);
         StakingService stakingService = new StakingService(chain);
         StakingReads reads = new StakingReads(sql);
-        this.me = new MeHttpService(sql, influencerService, reads);
+        Idempotency idempotency = new Idempotency(sql);
+        this.me = new MeHttpService(new AccountReads(sql), influencerService, reads);
         this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
-        this.staking = new StakingHttpService(sql, stakingService, reads);
-        this.admin = new AdminHttpService(sql, stakingService, outbox);
+        this.staking = new StakingHttpService(idempotency, stakingService, reads);
+        this.admin = new AdminHttpService(idempotency, stakingService, outbox);
         this.vauRewards = new VauRewardsHttpService(
                 config.get("edge.service.key").asString().asOptional(), new VauRewardService(sql), clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
@@ -127,8 +131,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 conversionSettings);
         this.links = new LinksHttpService(linkService);
         this.redirect = new RedirectHttpService(
-                sql, new ClickRecorder(redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
-        this.payouts = new PayoutsHttpService(sql, new PayoutService(sql, chain));
+                new ClickRecorder(sql, redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
+        this.payouts = new PayoutsHttpService(idempotency, new PayoutService(sql, chain));
     }
 
     public static InfluencerApiDefinition create(Config config) {

@@ -2,7 +2,7 @@ package finance.twist.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.Caller;
-import finance.twist.api.db.Sql;
+import finance.twist.api.db.Idempotency;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.staking.StakingReads;
@@ -43,12 +43,12 @@ import java.util.UUID;
  */
 public final class StakingHttpService implements HttpService {
 
-    private final Sql sql;
+    private final Idempotency idempotency;
     private final StakingService staking;
     private final StakingReads reads;
 
-    public StakingHttpService(Sql sql, StakingService staking, StakingReads reads) {
-        this.sql = sql;
+    public StakingHttpService(Idempotency idempotency, StakingService staking, StakingReads reads) {
+        this.idempotency = idempotency;
         this.staking = staking;
         this.reads = reads;
     }
@@ -93,7 +93,7 @@ public final class StakingHttpService implements HttpService {
         AmountRequest body = Json.parse(raw, AmountRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
         long amount = Amounts.positive("amount", body.amount());
-        Idempotency.Outcome outcome = Idempotency.once(sql, req, caller.userId(), key.orElse(null), raw, c -> {
+        Idempotency.Outcome outcome = idempotency.once(Http.idempotent(req, caller.userId(), key, raw), c -> {
             Map<String, Object> result = stake
                     ? staking.stake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null))
                     : staking.unstake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null));
@@ -109,12 +109,8 @@ public final class StakingHttpService implements HttpService {
         byte[] raw = Requests.rawJson(req);
         ClaimRequest body = Json.parse(raw, ClaimRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
-        Idempotency.Outcome outcome = Idempotency.once(
-                sql,
-                req,
-                caller.userId(),
-                key.orElse(null),
-                raw,
+        Idempotency.Outcome outcome = idempotency.once(
+                Http.idempotent(req, caller.userId(), key, raw),
                 c -> new Idempotency.Outcome(
                         200,
                         Http.json(staking.claim(c, caller.userId(), caller.wallet(), influencerId, key.orElse(null))),
