@@ -47,6 +47,7 @@ import finance.twist.common.db.Postgres;
 import finance.twist.common.db.PostgresReadinessCheck;
 import finance.twist.common.health.ReadinessCheck;
 import finance.twist.common.http.ClientIp;
+import finance.twist.common.http.OpenApiService;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.redis.Redis;
 import finance.twist.common.redis.RedisReadinessCheck;
@@ -164,6 +165,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 .rule(Method.POST, "/influencers/verify-email", Access.PUBLIC)
                 .rule(Method.GET, "/staking/search", Access.PUBLIC)
                 .rule(Method.GET, "/staking/influencer/{influencerId}", Access.PUBLIC)
+                .rule(Method.GET, "/openapi", Access.PUBLIC)
                 .rule(null, "/admin/**", Access.ADMIN)
                 .rule(Method.POST, "/internal/vau-rewards", Access.SERVICE)
                 .rule(Method.POST, "/conversions", Access.SERVICE)
@@ -194,7 +196,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                         payouts,
                         products,
                         conversions,
-                        conversionsAdmin);
+                        conversionsAdmin,
+                        new OpenApiService("influencer-api"));
     }
 
     @Override

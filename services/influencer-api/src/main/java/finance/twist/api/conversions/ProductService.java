@@ -39,7 +39,7 @@ public final class ProductService {
 
     private static final StructuredLog LOG = StructuredLog.of(ProductService.class);
 
-    static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+    public static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     private final Sql sql;
     private final Optional<ProductSecretKeyring> keyring;

@@ -13,6 +13,7 @@ import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
+import finance.twist.common.json.FreeText;
 import finance.twist.common.json.Json;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -123,7 +124,7 @@ public final class StakingHttpService implements HttpService {
         String query = req.query()
                 .first("query")
                 .asOptional()
-                .map(String::strip)
+                .map(q -> FreeText.require("query", q).strip())
                 .filter(q -> !q.isEmpty())
                 .orElse(null);
         if (query != null && query.length() > 100) {
@@ -178,17 +179,20 @@ public final class StakingHttpService implements HttpService {
                                 "No active staking pool for this influencer."))));
     }
 
+    /** Plain decimal notation only, at most 9 decimals: no exponent, so no unbounded scale. */
+    private static final java.util.regex.Pattern APY =
+            java.util.regex.Pattern.compile("(0|[1-9][0-9]{0,6})(\\.[0-9]{1,9})?");
+
     private static BigDecimal apy(String value) {
-        try {
+        if (value.length() <= 20 && APY.matcher(value).matches()) {
             BigDecimal parsed = new BigDecimal(value);
-            if (parsed.signum() >= 0 && parsed.compareTo(BigDecimal.valueOf(1_000_000)) <= 0 && value.length() <= 20) {
+            if (parsed.compareTo(BigDecimal.valueOf(1_000_000)) <= 0) {
                 return parsed;
             }
-        } catch (NumberFormatException e) {
-            // fall through
         }
-        throw new ProblemException(
-                Problem.badRequest("'minApy' must be a non-negative number.").with("field", "minApy"));
+        throw new ProblemException(Problem.badRequest(
+                        "'minApy' must be a non-negative decimal number up to 1000000 with at most 9 decimals.")
+                .with("field", "minApy"));
     }
 
     private static String required(String influencerId) {

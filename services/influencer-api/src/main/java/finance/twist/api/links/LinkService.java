@@ -154,11 +154,16 @@ public final class LinkService {
         Timestamp expiresAt = null;
         if (update.expiresAt() != null) {
             try {
-                expiresAt =
-                        Timestamp.from(OffsetDateTime.parse(update.expiresAt()).toInstant());
+                OffsetDateTime parsed = OffsetDateTime.parse(update.expiresAt());
+                int year = parsed.getYear();
+                if (year < 1970 || year > 9999) {
+                    throw new IllegalArgumentException("out of range");
+                }
+                expiresAt = Timestamp.from(parsed.toInstant());
             } catch (RuntimeException e) {
-                throw new ProblemException(Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset.")
-                        .with("field", "expiresAt"));
+                throw new ProblemException(
+                        Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.")
+                                .with("field", "expiresAt"));
             }
         }
         Timestamp expires = expiresAt;
@@ -233,7 +238,11 @@ public final class LinkService {
     /** Counted, non-bot clicks per UTC day from {@code from} to {@code to} inclusive (at most 366 days). */
     public Map<String, Object> analytics(UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
         if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > 365) {
-            throw ProblemException.badRequest("'from' must not be after 'to', and the range at most 366 days.");
+            throw new ProblemException(Problem.of(
+                    400,
+                    "invalid-date-range",
+                    "Invalid date range",
+                    "'from' must not be after 'to', and the range at most 366 days."));
         }
         return sql.read(c -> {
             visible(c, userId, admin, linkId, false);
