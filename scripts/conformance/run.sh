@@ -32,6 +32,7 @@ set -a
 # shellcheck disable=SC1090 # written just above
 source "$env_file"
 if [ -f "$data/edge-dev.env" ]; then
+    export EDGE_SERVICE_KEY
     EDGE_SERVICE_KEY=$(sed -n 's/^EDGE_SERVICE_KEY=//p' "$data/edge-dev.env")
 fi
 set +a
