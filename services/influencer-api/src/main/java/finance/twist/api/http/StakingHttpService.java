@@ -95,7 +95,7 @@ public final class StakingHttpService implements HttpService {
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
         long amount = Amounts.positive("amount", body.amount());
         Idempotency.Outcome outcome = idempotency.once(Http.idempotent(req, caller.userId(), key, raw), c -> {
-            Map<String, Object> result = stake
+            StakingService.Moved result = stake
                     ? staking.stake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null))
                     : staking.unstake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null));
             return new Idempotency.Outcome(200, Http.json(result), false);
