@@ -141,6 +141,52 @@ public final class LinkService {
      */
     public record Analytics(String linkId, String from, String to, List<Day> days) {}
 
+    /** RFC 3339 date-time: any offset up to ±23:59, {@code t}/{@code z} in either case, a leap second. */
+    private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
+            "(\\d{4}-\\d{2}-\\d{2})[Tt](\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?(?:[Zz]|([+-])(\\d{2}):(\\d{2}))");
+
+    /**
+     * The instant of an ISO-8601 / RFC 3339 date-time with offset whose local year is 1970 to 9999.
+     * Java's {@code OffsetDateTime} takes offsets up to ±18:00 only; RFC 3339 allows ±23:59, so
+     * those (and {@code 23:59:60}) are computed here.
+     */
+    static Instant instant(String text) {
+        java.util.regex.Matcher m = RFC_3339.matcher(text);
+        Instant instant;
+        int year;
+        if (m.matches()) {
+            LocalDate date = LocalDate.parse(m.group(1));
+            int hour = Integer.parseInt(m.group(2));
+            int minute = Integer.parseInt(m.group(3));
+            int second = Integer.parseInt(m.group(4));
+            if (hour > 23 || minute > 59 || second > 60) {
+                throw new IllegalArgumentException("not a time");
+            }
+            int nanos =
+                    m.group(5) == null ? 0 : Integer.parseInt((m.group(5).substring(1) + "00000000").substring(0, 9));
+            long offset = m.group(6) == null
+                    ? 0
+                    : (m.group(6).equals("-") ? -1 : 1)
+                            * (Integer.parseInt(m.group(7)) * 3600L + Integer.parseInt(m.group(8)) * 60L);
+            if (m.group(7) != null && (Integer.parseInt(m.group(7)) > 23 || Integer.parseInt(m.group(8)) > 59)) {
+                throw new IllegalArgumentException("not an offset");
+            }
+            year = date.getYear();
+            instant = date.atTime(hour, minute, Math.min(second, 59))
+                    .toInstant(ZoneOffset.UTC)
+                    .plusSeconds((second == 60 ? 1 : 0) - offset)
+                    .plusNanos(nanos);
+        } else {
+            OffsetDateTime parsed = OffsetDateTime.parse(text);
+            year = parsed.getYear();
+            instant = parsed.toInstant();
+        }
+        if (year < 1970 || year > 9999) {
+            throw new IllegalArgumentException("out of range");
+        }
+        return instant;
+    }
+
     /** A link row with its owner's user. */
     private record Row(Link body, UUID userId, UUID influencerId) {}
 
@@ -229,12 +275,7 @@ public final class LinkService {
         Timestamp expiresAt = null;
         if (update.expiresAt() != null) {
             try {
-                OffsetDateTime parsed = OffsetDateTime.parse(update.expiresAt());
-                int year = parsed.getYear();
-                if (year < 1970 || year > 9999) {
-                    throw new IllegalArgumentException("out of range");
-                }
-                expiresAt = Timestamp.from(parsed.toInstant());
+                expiresAt = Timestamp.from(instant(update.expiresAt()));
             } catch (RuntimeException e) {
                 throw new ProblemException(
                         Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.")
