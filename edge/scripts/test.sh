@@ -22,6 +22,9 @@ npx tsc --noEmit -p tsconfig.node.json
 echo "== edge: wrangler types drift"
 bash scripts/check-types.sh
 
+echo "== edge: docs/edge-protocol.md generated from the worker's code (scripts/protocol-doc.mjs)"
+node scripts/protocol-doc.mjs --check
+
 echo "== edge: build (single bundled module)"
 npm run --silent build >/dev/null
 test -s dist/index.js

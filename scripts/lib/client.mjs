@@ -1,11 +1,12 @@
 // What a TWIST client needs to talk to the local stack, shared by the end-to-end scripts:
 // base58, raw Ed25519 keys, Sign-In-With-Solana, and HTTP calls that fail loudly on an unexpected
-// status. Talks to 127.0.0.1 only.
+// status. Talks to 127.0.0.1 only (TWIST_AUTH_URL / TWIST_API_URL / TWIST_EDGE_URL name another
+// local stack, e.g. one started with TWIST_LOCAL_PORT_OFFSET).
 import crypto from "node:crypto";
 
-export const AUTH = "http://127.0.0.1:3001";
-export const API = "http://127.0.0.1:3003";
-export const EDGE = "http://127.0.0.1:8787";
+export const AUTH = process.env.TWIST_AUTH_URL || "http://127.0.0.1:3001";
+export const API = process.env.TWIST_API_URL || "http://127.0.0.1:3003";
+export const EDGE = process.env.TWIST_EDGE_URL || "http://127.0.0.1:8787";
 
 const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 export function base58(bytes) {

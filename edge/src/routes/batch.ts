@@ -22,7 +22,7 @@ import { rateLimitHeaders } from "../durable/sliding-window";
  */
 export const MAX_BATCH_SIZE = 20;
 const MAX_BODY_BYTES = 1024 * 1024;
-const ENVELOPE_FIELDS = new Set(["vaus", "batchId", "submittedAt"]);
+export const ENVELOPE_FIELDS = new Set(["vaus", "batchId", "submittedAt"]);
 
 type RejectedItem = { index: number; status: "rejected"; httpStatus: number; error: { code: string; message: string } };
 type Outcome = { index: number; admitted: Admitted } | { index: number; rejected: RejectedItem };

@@ -3,6 +3,7 @@ package finance.twist.auth;
 import finance.twist.common.health.ReadinessCheck;
 import finance.twist.common.http.ClientIp;
 import finance.twist.common.http.CorsFilter;
+import finance.twist.common.http.OpenApiService;
 import finance.twist.common.redis.Redis;
 import finance.twist.common.redis.RedisReadinessCheck;
 import finance.twist.common.server.ServiceDefinition;
@@ -66,7 +67,7 @@ public final class AuthServiceDefinition implements ServiceDefinition {
                 .register(new VerifyHttpService(settings, nonces, sessions, guard))
                 .register(new SessionHttpService(sessions, refreshTokens, accessTokens, guard))
                 .register(new JwksHttpService(keys))
-                .register(new OpenApiHttpService());
+                .register(new OpenApiService("auth-service"));
     }
 
     @Override

@@ -4,12 +4,12 @@ import finance.twist.common.crypto.Base58;
 import finance.twist.common.http.ClientIp;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import finance.twist.common.http.Requests;
 import finance.twist.common.json.Json;
 import finance.twist.common.ratelimit.RedisRateLimiter;
 import finance.twist.common.ratelimit.RedisRateLimiter.Decision;
 import finance.twist.common.ratelimit.RedisRateLimiter.Limit;
 import finance.twist.common.redis.Redis;
-import io.helidon.common.media.type.MediaTypes;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -47,8 +47,7 @@ public final class Guard {
 
     /** Parses the JSON body strictly (415 wrong type, 413 too big, 400 malformed or unknown fields). */
     public <T> T body(ServerRequest req, Class<T> type) {
-        var contentType = req.headers().contentType();
-        if (contentType.isPresent() && !contentType.get().test(MediaTypes.APPLICATION_JSON)) {
+        if (!Requests.isJson(req)) {
             throw new ProblemException(Problem.unsupportedMediaType("Send the body as application/json."));
         }
         if (req.headers().contentLength().orElse(0) > MAX_BODY_BYTES) {

@@ -14,6 +14,7 @@ import finance.twist.api.conversions.MerchantSignature;
 import finance.twist.api.conversions.ProductSecretKeyring;
 import finance.twist.api.conversions.ProductSecretResealer;
 import finance.twist.api.conversions.ProductService;
+import finance.twist.api.db.Idempotency;
 import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
 import finance.twist.api.http.ConversionsAdminHttpService;
@@ -31,6 +32,8 @@ import finance.twist.api.influencers.EmailSender;
 import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.influencers.RegistrationLimits;
 import finance.twist.api.influencers.SmtpEmailSender;
+import finance.twist.api.ledger.AccountReads;
+import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
@@ -46,6 +49,7 @@ import finance.twist.common.db.Postgres;
 import finance.twist.common.db.PostgresReadinessCheck;
 import finance.twist.common.health.ReadinessCheck;
 import finance.twist.common.http.ClientIp;
+import finance.twist.common.http.OpenApiService;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.redis.Redis;
 import finance.twist.common.redis.RedisReadinessCheck;
@@ -96,7 +100,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         if (!mode.equals("production") && !mode.equals("development")) {
             throw new IllegalArgumentException("twist.mode must be production or development, not " + mode);
         }
-        Sql sql = new Sql(db);
+        Sql sql = new Sql(db, MoneyMetrics.TRANSACTIONS);
         AccessTokenSettings auth = AccessTokenSettings.from(config.get("auth"));
         AccessTokenVerifier verifier =
                 new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
@@ -108,10 +112,11 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 sql, email, config.get("app.url").asString().orElse("http://localhost:3000"), clock);
         StakingService stakingService = new StakingService(chain);
         StakingReads reads = new StakingReads(sql);
-        this.me = new MeHttpService(sql, influencerService, reads);
+        Idempotency idempotency = new Idempotency(sql);
+        this.me = new MeHttpService(new AccountReads(sql), influencerService, reads);
         this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
-        this.staking = new StakingHttpService(sql, stakingService, reads);
-        this.admin = new AdminHttpService(sql, stakingService, outbox);
+        this.staking = new StakingHttpService(idempotency, stakingService, reads);
+        this.admin = new AdminHttpService(idempotency, stakingService, outbox);
         this.vauRewards = new VauRewardsHttpService(
                 config.get("edge.service.key").asString().asOptional(),
                 new VauRewardService(sql, EmissionBudget.from(config.get("rewards"), clock)),
@@ -132,8 +137,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 conversionSettings);
         this.links = new LinksHttpService(linkService);
         this.redirect = new RedirectHttpService(
-                sql, new ClickRecorder(redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
-        this.payouts = new PayoutsHttpService(sql, new PayoutService(sql, chain));
+                new ClickRecorder(sql, redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
+        this.payouts = new PayoutsHttpService(idempotency, new PayoutService(sql, chain));
     }
 
     public static InfluencerApiDefinition create(Config config) {
@@ -165,6 +170,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 .rule(Method.POST, "/influencers/verify-email", Access.PUBLIC)
                 .rule(Method.GET, "/staking/search", Access.PUBLIC)
                 .rule(Method.GET, "/staking/influencer/{influencerId}", Access.PUBLIC)
+                .rule(Method.GET, "/openapi", Access.PUBLIC)
                 .rule(null, "/admin/**", Access.ADMIN)
                 .rule(Method.POST, "/internal/vau-rewards", Access.SERVICE)
                 .rule(Method.POST, "/conversions", Access.SERVICE)
@@ -195,7 +201,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                         payouts,
                         products,
                         conversions,
-                        conversionsAdmin);
+                        conversionsAdmin,
+                        new OpenApiService("influencer-api"));
     }
 
     @Override

@@ -89,8 +89,18 @@ public final class LocalStack {
             System.err.println("migrations failed (exit " + migrate + "); stopping");
             System.exit(1);
         }
-        services.add(start(root, env, auth));
-        services.add(start(root, env, api));
+        // TWIST_LOCAL_PORT_OFFSET moves both services' ports (public and management) by that much,
+        // for a second stack beside a running one (conformance runs while bin/e2e holds 3001/3003)
+        int offset = intEnv("TWIST_LOCAL_PORT_OFFSET", 0);
+        Map<String, String> authEnv = new HashMap<>(env);
+        authEnv.put("SERVER_PORT", String.valueOf(3001 + offset));
+        authEnv.put("MANAGEMENT_PORT", String.valueOf(9001 + offset));
+        Map<String, String> apiEnv = new HashMap<>(env);
+        apiEnv.put("SERVER_PORT", String.valueOf(3003 + offset));
+        apiEnv.put("MANAGEMENT_PORT", String.valueOf(9003 + offset));
+        apiEnv.put("AUTH_JWKS_URL", "http://127.0.0.1:" + (3001 + offset) + "/.well-known/jwks.json");
+        services.add(start(root, authEnv, auth));
+        services.add(start(root, apiEnv, api));
         boolean edge = "1".equals(System.getenv().getOrDefault("TWIST_RUN_EDGE", "0"));
         if (edge) {
             // wrangler dev with local Durable Objects, Queues and R2, pointed at the services above
@@ -107,13 +117,17 @@ public final class LocalStack {
 
         System.out.printf(
                 "%nTWIST backend is starting (data in %s):%n"
-                        + "  auth-service    http://127.0.0.1:3001  (/health /ready; /metrics on :9001)%n"
-                        + "  influencer-api  http://127.0.0.1:3003  (/health /ready; /metrics on :9003)%n"
+                        + "  auth-service    http://127.0.0.1:%d  (/health /ready; /metrics on :%d)%n"
+                        + "  influencer-api  http://127.0.0.1:%d  (/health /ready; /metrics on :%d)%n"
                         + "  PostgreSQL      127.0.0.1:%d database %s, user postgres%n"
                         + "  Redis           127.0.0.1:%d%n"
                         + "%s"
                         + "Press Ctrl-C to stop everything.%n%n",
                 data,
+                3001 + offset,
+                9001 + offset,
+                3003 + offset,
+                9003 + offset,
                 pgPort,
                 DATABASE,
                 redisPort,

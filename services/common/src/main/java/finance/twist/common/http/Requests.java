@@ -19,14 +19,29 @@ public final class Requests {
      * (415 for another content type, 400 when empty, 413 when too large).
      */
     public static byte[] rawJson(ServerRequest req) {
-        var contentType = req.headers().contentType();
-        if (contentType.isPresent() && !contentType.get().test(MediaTypes.APPLICATION_JSON)) {
+        if (!isJson(req)) {
             throw new ProblemException(Problem.unsupportedMediaType("Send the body as application/json."));
         }
         if (!req.content().hasEntity()) {
             throw ProblemException.badRequest("A JSON request body is required.");
         }
         return Json.readLimited(req.content().inputStream(), Json.MAX_BODY_BYTES);
+    }
+
+    /**
+     * Absent, or a well-formed {@code application/json} (parameters allowed). A malformed value
+     * ({@code application/json;}, {@code json}, empty) is not JSON: 415, never a parsing failure.
+     */
+    public static boolean isJson(ServerRequest req) {
+        if (!req.headers().contains(io.helidon.http.HeaderNames.CONTENT_TYPE)) {
+            return true;
+        }
+        try {
+            var contentType = req.headers().contentType();
+            return contentType.isEmpty() || contentType.get().test(MediaTypes.APPLICATION_JSON);
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** A required, non-blank header, or 400 naming it. */

@@ -38,6 +38,7 @@ public final class Routes {
 
     public Routes route(Method method, String path, Handler handler) {
         rules.route(method, path, RouteTemplate.named(method.text() + " " + path, handler));
+        AllowedMethods.record(method, path);
         return this;
     }
 }

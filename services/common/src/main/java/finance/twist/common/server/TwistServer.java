@@ -3,11 +3,14 @@ package finance.twist.common.server;
 import finance.twist.common.health.HealthService;
 import finance.twist.common.health.Readiness;
 import finance.twist.common.http.AccessLogFilter;
+import finance.twist.common.http.AllowedMethods;
+import finance.twist.common.http.ProblemDirectHandler;
 import finance.twist.common.http.ProblemErrorHandlers;
 import finance.twist.common.http.RequestIdFilter;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.metrics.HttpMetrics;
 import io.helidon.config.Config;
+import io.helidon.http.DirectHandler;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -40,11 +43,18 @@ public final class TwistServer {
     private final Readiness readiness;
     private final ServiceDefinition service;
     private final Duration drainDelay;
+    private final AllowedMethods routes;
 
-    private TwistServer(WebServer server, Readiness readiness, ServiceDefinition service, Duration drainDelay) {
+    private TwistServer(
+            WebServer server,
+            Readiness readiness,
+            ServiceDefinition service,
+            AllowedMethods routes,
+            Duration drainDelay) {
         this.server = server;
         this.readiness = readiness;
         this.service = service;
+        this.routes = routes;
         this.drainDelay = drainDelay;
     }
 
@@ -54,16 +64,23 @@ public final class TwistServer {
      * @param routing builder to fill
      * @param service the service's routes
      * @param readiness readiness evaluated by {@code /ready}
+     * @return the table of the routes registered (complete once the routing is built)
      */
-    public static void routing(HttpRouting.Builder routing, ServiceDefinition service, Readiness readiness) {
-        routing.addFilter(new RequestIdFilter())
+    public static AllowedMethods routing(HttpRouting.Builder routing, ServiceDefinition service, Readiness readiness) {
+        // every route registered between collecting() and collected() is in the 405 table
+        AllowedMethods allowed = new AllowedMethods();
+        routing.register(allowed.collecting())
+                .addFilter(new RequestIdFilter())
                 .addFilter(new AccessLogFilter(new HttpMetrics()))
+                .addFilter(allowed)
                 .register(new HealthService(readiness));
         // problem+json errors that keep X-Request-ID and CORS headers (Helidon resets headers first)
         ProblemErrorHandlers.register(routing);
         // A path no route claims ends in Helidon's NotFoundException, which the handlers above
-        // answer as problem+json.
-        service.routing(routing);
+        // answer as problem+json; a path some route claims, asked with another method, is a 405.
+        allowed.collect(() -> service.routing(routing));
+        routing.register(allowed.collected());
+        return allowed;
     }
 
     /**
@@ -93,11 +110,20 @@ public final class TwistServer {
                 .asInt()
                 .orElseThrow(() -> new IllegalStateException(
                         "management.port (MANAGEMENT_PORT) is required: the listener that serves /metrics"));
+        AllowedMethods[] routes = new AllowedMethods[1];
         WebServer server = WebServer.builder()
                 .config(serverConfig)
                 // We stop the server ourselves, after readiness dropped (see stop()).
                 .shutdownHook(false)
                 .featuresDiscoverServices(false)
+                // errors Helidon answers before routing (bad request line or header, 413, 414,
+                // 431) are problem+json too
+                .directHandlers(handlers -> {
+                    ProblemDirectHandler problems = new ProblemDirectHandler();
+                    for (DirectHandler.EventType type : DirectHandler.EventType.values()) {
+                        handlers.addHandler(type, problems);
+                    }
+                })
                 .putSocket(MANAGEMENT, socket -> socket.host(managementHost).port(managementPort))
                 .addFeature(ObserveFeature.builder()
                         .endpoint("/")
@@ -105,7 +131,7 @@ public final class TwistServer {
                         .sockets(List.of(MANAGEMENT))
                         .addObserver(MetricsObserver.builder().build())
                         .build())
-                .routing(routing -> routing(routing, service, readiness))
+                .routing(routing -> routes[0] = routing(routing, service, readiness))
                 .routing(MANAGEMENT, routing -> managementRouting(routing, readiness))
                 .build()
                 .start();
@@ -117,6 +143,7 @@ public final class TwistServer {
                 server,
                 readiness,
                 service,
+                routes[0],
                 serverConfig.get("drain-delay").as(Duration.class).orElse(Duration.ofSeconds(5)));
         Runtime.getRuntime()
                 .addShutdownHook(Thread.ofPlatform().name("twist-shutdown").unstarted(twist::stop));
@@ -142,6 +169,11 @@ public final class TwistServer {
             LOG.error("server.start_failed", e, "reason", e.getMessage());
             System.exit(1);
         }
+    }
+
+    /** Every route of the public listener as {@code METHOD /template} (what the OpenAPI document must list). */
+    public java.util.SortedSet<String> routes() {
+        return routes.routes();
     }
 
     public int port() {

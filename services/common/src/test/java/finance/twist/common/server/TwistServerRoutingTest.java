@@ -67,6 +67,9 @@ class TwistServerRoutingTest {
                         .get("/teapot", (req, res) -> {
                             throw ProblemException.forbidden("No tea for you.");
                         })
+                        .get("/things/mine", (req, res) -> Responses.ok(res, Map.of("mine", true)))
+                        .get("/things/{id}", (req, res) -> Responses.ok(res, Map.of("id", "x")))
+                        .put("/things/{id}", (req, res) -> Responses.ok(res, Map.of("id", "x")))
                         .get("/boom", (req, res) -> {
                             throw new IllegalStateException("secret internal detail");
                         });
@@ -112,6 +115,31 @@ class TwistServerRoutingTest {
         assertThat(response.status()).isEqualTo(Status.NOT_FOUND_404);
         assertThat(response.headers().contentType().orElseThrow().text()).isEqualTo("application/problem+json");
         assertThat(response.entity()).contains("\"status\":404").contains("\"requestId\":");
+    }
+
+    @Test
+    void undeclaredMethodOfAKnownPathIs405WithAllow() {
+        ClientResponseTyped<String> response = client.delete("/greet").request(String.class);
+        assertThat(response.status()).isEqualTo(Status.METHOD_NOT_ALLOWED_405);
+        assertThat(response.headers().first(HeaderNames.ALLOW)).contains("POST");
+        assertThat(response.headers().contentType().orElseThrow().text()).isEqualTo("application/problem+json");
+        assertThat(response.entity()).contains("\"status\":405").contains("\"allow\":[\"POST\"]");
+        // /health is registered by the shared runtime (through an HttpService) and is in the table
+        assertThat(client.put("/health").request(String.class).headers().first(HeaderNames.ALLOW))
+                .contains("GET");
+        assertThat(client.head("/teapot").request(String.class).headers().first(HeaderNames.ALLOW))
+                .contains("GET");
+    }
+
+    @Test
+    void aConcretePathShadowsTheTemplateItMatches() {
+        // as in OpenAPI: /things/mine declares GET only, though /things/{id} also has PUT
+        ClientResponseTyped<String> mine = client.put("/things/mine").request(String.class);
+        assertThat(mine.status()).isEqualTo(Status.METHOD_NOT_ALLOWED_405);
+        assertThat(mine.headers().first(HeaderNames.ALLOW)).contains("GET");
+        assertThat(client.put("/things/42").request(String.class).status()).isEqualTo(Status.OK_200);
+        assertThat(client.delete("/things/42").request(String.class).headers().first(HeaderNames.ALLOW))
+                .contains("GET, PUT");
     }
 
     @Test

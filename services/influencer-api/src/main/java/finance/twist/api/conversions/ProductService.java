@@ -8,16 +8,12 @@ import finance.twist.common.logging.StructuredLog;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -39,7 +35,7 @@ public final class ProductService {
 
     private static final StructuredLog LOG = StructuredLog.of(ProductService.class);
 
-    static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+    public static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
     private final Sql sql;
     private final Optional<ProductSecretKeyring> keyring;
@@ -68,7 +64,79 @@ public final class ProductService {
      */
     public record SigningKey(String keyId, String productId, int commissionBps, byte[] secret) {}
 
-    public Map<String, Object> create(CreateRequest request) {
+    /**
+     * A signing key of a product, without its secret.
+     *
+     * @param keyId public key id ({@code mk_} + 24 hex)
+     * @param createdAt when it was issued
+     * @param expiresAt when it stops verifying, or null
+     */
+    public record Key(String keyId, String createdAt, String expiresAt) {}
+
+    /**
+     * A product as an admin sees it (never a secret).
+     *
+     * @param id the product id links carry as {@code productId}
+     * @param name display name
+     * @param commissionBps basis points of the order amount
+     * @param isActive whether conversions and new links are accepted
+     * @param createdAt when it was created
+     * @param updatedAt when it last changed
+     * @param keys its signing keys, newest first
+     */
+    public record Product(
+            String id,
+            String name,
+            int commissionBps,
+            boolean isActive,
+            String createdAt,
+            String updatedAt,
+            List<Key> keys) {}
+
+    /**
+     * A new product with its first key; the only time its secret is shown.
+     *
+     * @param id see {@link Product}
+     * @param name see {@link Product}
+     * @param commissionBps see {@link Product}
+     * @param isActive see {@link Product}
+     * @param createdAt see {@link Product}
+     * @param updatedAt see {@link Product}
+     * @param keys see {@link Product}
+     * @param keyId the new key's id
+     * @param secret the new key's secret (64 hex)
+     */
+    public record Created(
+            String id,
+            String name,
+            int commissionBps,
+            boolean isActive,
+            String createdAt,
+            String updatedAt,
+            List<Key> keys,
+            String keyId,
+            String secret) {}
+
+    /**
+     * A rotated key; older keys stay valid until {@code previousKeysValidUntil}.
+     *
+     * @param productId the product
+     * @param keyId the new key's id
+     * @param secret the new key's secret (64 hex), shown once
+     * @param previousKeysValidUntil when the older keys expire
+     */
+    public record Rotated(String productId, String keyId, String secret, String previousKeysValidUntil) {}
+
+    /**
+     * All products.
+     *
+     * @param items every product, oldest first
+     */
+    public record Products(List<Product> items) {}
+
+    private record NewKey(String keyId, String secret) {}
+
+    public Created create(CreateRequest request) {
         String id = request.id() == null ? "prod-" + hex(6) : productId(request.id());
         String name = name(request.name(), true);
         int bps = commissionBps(request.commissionBps(), true);
@@ -85,27 +153,36 @@ public final class ProductService {
                         Problem.conflict("product-exists", "Product exists", "A product with this id already exists.")
                                 .with("field", "id"));
             }
-            Map<String, Object> body = product(c, id);
-            body.putAll(newKey(c, sealer, id));
-            return body;
+            Product product = product(c, id);
+            NewKey key = newKey(c, sealer, id);
+            return new Created(
+                    product.id(),
+                    product.name(),
+                    product.commissionBps(),
+                    product.isActive(),
+                    product.createdAt(),
+                    product.updatedAt(),
+                    product.keys(),
+                    key.keyId(),
+                    key.secret());
         });
     }
 
-    public Map<String, Object> list() {
+    public Products list() {
         return sql.read(c -> {
-            List<Map<String, Object>> items = new ArrayList<>();
+            List<Product> items = new ArrayList<>();
             for (String id : Sql.query(c, "SELECT id FROM products ORDER BY created_at, id", rs -> rs.getString(1))) {
                 items.add(product(c, id));
             }
-            return Map.of("items", items);
+            return new Products(items);
         });
     }
 
-    public Map<String, Object> get(String id) {
+    public Product get(String id) {
         return sql.read(c -> product(c, existing(c, id)));
     }
 
-    public Map<String, Object> update(String id, UpdateRequest update) {
+    public Product update(String id, UpdateRequest update) {
         String name = name(update.name(), false);
         Integer bps = update.commissionBps() == null ? null : commissionBps(update.commissionBps(), false);
         return sql.inTransaction(c -> {
@@ -123,7 +200,7 @@ public final class ProductService {
     }
 
     /** A new key for the product; its current keys expire after the grace period. */
-    public Map<String, Object> rotate(String id) {
+    public Rotated rotate(String id) {
         ProductSecretKeyring sealer = sealer();
         return sql.inTransaction(c -> {
             Sql.queryOne(c, "SELECT id FROM products WHERE id = ? FOR UPDATE", rs -> rs.getString(1), id)
@@ -135,11 +212,9 @@ public final class ProductService {
                     graceEnd,
                     id,
                     graceEnd);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("productId", id);
-            body.putAll(newKey(c, sealer, id));
-            body.put("previousKeysValidUntil", graceEnd.toInstant().toString());
-            return body;
+            NewKey key = newKey(c, sealer, id);
+            return new Rotated(
+                    id, key.keyId(), key.secret(), graceEnd.toInstant().toString());
         });
     }
 
@@ -182,7 +257,7 @@ public final class ProductService {
                 .orElse(false);
     }
 
-    private Map<String, Object> newKey(Connection c, ProductSecretKeyring sealer, String productId) {
+    private NewKey newKey(Connection c, ProductSecretKeyring sealer, String productId) {
         String keyId = "mk_" + hex(12);
         String secret = hex(32);
         try {
@@ -195,46 +270,35 @@ public final class ProductService {
         } catch (DataAccessException e) {
             throw new IllegalStateException("key id collision", e);
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("keyId", keyId);
-        body.put("secret", secret);
-        return body;
+        return new NewKey(keyId, secret);
     }
 
-    private static Map<String, Object> product(Connection c, String id) {
-        Map<String, Object> body = Sql.queryOne(c, "SELECT * FROM products WHERE id = ?", ProductService::row, id)
-                .orElseThrow(ProductService::notFound);
-        body.put(
-                "keys",
-                Sql.query(
+    private static Product product(Connection c, String id) {
+        List<Key> keys = Sql.query(
+                c,
+                "SELECT key_id, created_at, expires_at FROM product_keys WHERE product_id = ?"
+                        + " ORDER BY created_at DESC, key_id",
+                rs -> {
+                    Timestamp expires = rs.getTimestamp("expires_at");
+                    return new Key(
+                            rs.getString("key_id"),
+                            rs.getTimestamp("created_at").toInstant().toString(),
+                            expires == null ? null : expires.toInstant().toString());
+                },
+                id);
+        return Sql.queryOne(
                         c,
-                        "SELECT key_id, created_at, expires_at FROM product_keys WHERE product_id = ?"
-                                + " ORDER BY created_at DESC, key_id",
-                        rs -> {
-                            Map<String, Object> key = new LinkedHashMap<>();
-                            key.put("keyId", rs.getString("key_id"));
-                            key.put(
-                                    "createdAt",
-                                    rs.getTimestamp("created_at").toInstant().toString());
-                            Timestamp expires = rs.getTimestamp("expires_at");
-                            key.put(
-                                    "expiresAt",
-                                    expires == null ? null : expires.toInstant().toString());
-                            return key;
-                        },
-                        id));
-        return body;
-    }
-
-    private static Map<String, Object> row(ResultSet rs) throws SQLException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", rs.getString("id"));
-        body.put("name", rs.getString("name"));
-        body.put("commissionBps", rs.getInt("commission_bps"));
-        body.put("isActive", rs.getBoolean("is_active"));
-        body.put("createdAt", rs.getTimestamp("created_at").toInstant().toString());
-        body.put("updatedAt", rs.getTimestamp("updated_at").toInstant().toString());
-        return body;
+                        "SELECT * FROM products WHERE id = ?",
+                        rs -> new Product(
+                                rs.getString("id"),
+                                rs.getString("name"),
+                                rs.getInt("commission_bps"),
+                                rs.getBoolean("is_active"),
+                                rs.getTimestamp("created_at").toInstant().toString(),
+                                rs.getTimestamp("updated_at").toInstant().toString(),
+                                keys),
+                        id)
+                .orElseThrow(ProductService::notFound);
     }
 
     private static String existing(Connection c, String id) {

@@ -1,6 +1,5 @@
 package finance.twist.api.db;
 
-import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import finance.twist.common.logging.StructuredLog;
@@ -35,9 +34,31 @@ public final class Sql {
     private static final StructuredLog LOG = StructuredLog.of(Sql.class);
 
     private final DbClient db;
+    private final TransactionListener listener;
 
     public Sql(DbClient db) {
+        this(db, TransactionListener.NONE);
+    }
+
+    /** With a listener told of every commit and rollback (the ledger counts its postings on commit). */
+    public Sql(DbClient db, TransactionListener listener) {
         this.db = db;
+        this.listener = listener;
+    }
+
+    /** Told when a transaction of {@link #inTransaction} commits or rolls back, on its thread. */
+    public interface TransactionListener {
+        TransactionListener NONE = new TransactionListener() {
+            @Override
+            public void committed() {}
+
+            @Override
+            public void rolledBack() {}
+        };
+
+        void committed();
+
+        void rolledBack();
     }
 
     /** Work on one connection inside one transaction. */
@@ -65,10 +86,10 @@ public final class Sql {
                 try {
                     T result = work.run(c);
                     c.commit();
-                    MoneyMetrics.committed();
+                    listener.committed();
                     return result;
                 } catch (SQLException | RuntimeException e) {
-                    MoneyMetrics.rolledBack();
+                    listener.rolledBack();
                     rollbackQuietly(c);
                     throw e;
                 } finally {

@@ -3,11 +3,10 @@ package finance.twist.api.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.AccessTokenVerifier;
 import finance.twist.api.auth.Caller;
-import finance.twist.api.auth.UserDirectory;
-import finance.twist.api.db.Sql;
+import finance.twist.api.db.Idempotency;
 import finance.twist.api.influencers.DevOutbox;
 import finance.twist.api.ledger.Amounts;
-import finance.twist.api.ledger.LedgerService;
+import finance.twist.api.ledger.Deposits;
 import finance.twist.api.staking.StakingService;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
@@ -19,7 +18,6 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,12 +37,12 @@ import java.util.UUID;
  */
 public final class AdminHttpService implements HttpService {
 
-    private final Sql sql;
+    private final Idempotency idempotency;
     private final StakingService staking;
     private final Optional<DevOutbox> outbox;
 
-    public AdminHttpService(Sql sql, StakingService staking, Optional<DevOutbox> outbox) {
-        this.sql = sql;
+    public AdminHttpService(Idempotency idempotency, StakingService staking, Optional<DevOutbox> outbox) {
+        this.idempotency = idempotency;
         this.staking = staking;
         this.outbox = outbox;
     }
@@ -89,28 +87,10 @@ public final class AdminHttpService implements HttpService {
             throw new ProblemException(
                     Problem.badRequest("'reason' must be 1-200 characters.").with("field", "reason"));
         }
-        Idempotency.Outcome outcome = Idempotency.once(sql, req, admin.userId(), key, raw, c -> {
-            UUID userId = UserDirectory.ensure(c, body.wallet());
-            long mint = LedgerService.systemAccount(c, LedgerService.MINT);
-            long available = LedgerService.userAvailable(c, userId);
-            UUID txId = LedgerService.post(
-                    c,
-                    LedgerService.Posting.transfer(
-                            "deposit",
-                            "http:" + admin.userId() + ":" + key,
-                            admin.userId(),
-                            body.reason(),
-                            mint,
-                            available,
-                            amount));
-            Map<String, Object> response = new LinkedHashMap<>();
-            response.put("transactionId", txId.toString());
-            response.put("wallet", body.wallet());
-            response.put("amount", Amounts.format(amount));
-            response.put("available", Amounts.format(LedgerService.balance(c, available)));
-            response.put("settlement", "simulated");
-            return new Idempotency.Outcome(200, Http.json(response), false);
-        });
+        Deposits.Credit credit = new Deposits.Credit(admin.userId(), key, body.wallet(), amount, body.reason());
+        Idempotency.Outcome outcome = idempotency.once(
+                Http.idempotent(req, admin.userId(), Optional.of(key), raw),
+                c -> new Idempotency.Outcome(200, Http.json(Deposits.credit(c, credit)), false));
         Http.send(res, outcome);
     }
 
@@ -121,12 +101,8 @@ public final class AdminHttpService implements HttpService {
         byte[] raw = Requests.rawJson(req);
         FundRequest body = Json.parse(raw, FundRequest.class);
         long amount = Amounts.positive("amount", body.amount());
-        Idempotency.Outcome outcome = Idempotency.once(
-                sql,
-                req,
-                admin.userId(),
-                key.orElse(null),
-                raw,
+        Idempotency.Outcome outcome = idempotency.once(
+                Http.idempotent(req, admin.userId(), key, raw),
                 c -> new Idempotency.Outcome(
                         200,
                         Http.json(staking.fund(c, admin.userId(), influencerId, amount, key.orElse(null))),

@@ -5,6 +5,7 @@ import finance.twist.api.conversions.ConversionService;
 import finance.twist.api.conversions.ConversionSettings;
 import finance.twist.api.conversions.MerchantSignature;
 import finance.twist.api.conversions.ProductService;
+import finance.twist.api.db.Idempotency;
 import finance.twist.common.http.AccessLogFilter;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Routes;

@@ -1,5 +1,6 @@
 package finance.twist.api.http;
 
+import finance.twist.api.db.Idempotency;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Responses;
@@ -23,6 +24,16 @@ final class Http {
         Optional<String> key = req.headers().first(HeaderNames.create(IDEMPOTENCY_KEY));
         key.ifPresent(Idempotency::validateKey);
         return key;
+    }
+
+    /** What {@link Idempotency} needs of this request: caller, key, method, path and raw body. */
+    static Idempotency.Request idempotent(ServerRequest req, UUID userId, Optional<String> key, byte[] rawBody) {
+        return new Idempotency.Request(
+                userId,
+                key.orElse(null),
+                req.prologue().method().text(),
+                req.path().path(),
+                rawBody);
     }
 
     static void send(ServerResponse res, Idempotency.Outcome outcome) {

@@ -102,13 +102,19 @@ public final class LinksHttpService implements HttpService {
         return Http.uuid("link", req.path().pathParameters().get("id"), true);
     }
 
+    /** A day from 1970 to 9999 (PostgreSQL's and the document's range; no year -4714 series). */
     private static Optional<LocalDate> date(ServerRequest req, String name) {
         Optional<String> value = req.query().first(name).asOptional();
         try {
-            return value.map(LocalDate::parse);
+            Optional<LocalDate> date = value.map(LocalDate::parse);
+            if (date.isPresent() && (date.get().getYear() < 1970 || date.get().getYear() > 9999)) {
+                throw new DateTimeParseException("out of range", value.get(), 0);
+            }
+            return date;
         } catch (DateTimeParseException e) {
-            throw new ProblemException(Problem.badRequest("'" + name + "' must be a date (YYYY-MM-DD).")
-                    .with("field", name));
+            throw new ProblemException(
+                    Problem.badRequest("'" + name + "' must be a date (YYYY-MM-DD) from 1970 to 9999.")
+                            .with("field", name));
         }
     }
 }

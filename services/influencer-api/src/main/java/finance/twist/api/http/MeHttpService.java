@@ -1,8 +1,8 @@
 package finance.twist.api.http;
 
 import finance.twist.api.auth.Caller;
-import finance.twist.api.db.Sql;
 import finance.twist.api.influencers.InfluencerService;
+import finance.twist.api.ledger.AccountReads;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.staking.StakingReads;
 import finance.twist.common.http.Responses;
@@ -11,9 +11,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -32,12 +30,12 @@ import java.util.UUID;
  */
 public final class MeHttpService implements HttpService {
 
-    private final Sql sql;
+    private final AccountReads accounts;
     private final InfluencerService influencers;
     private final StakingReads staking;
 
-    public MeHttpService(Sql sql, InfluencerService influencers, StakingReads staking) {
-        this.sql = sql;
+    public MeHttpService(AccountReads accounts, InfluencerService influencers, StakingReads staking) {
+        this.accounts = accounts;
         this.influencers = influencers;
         this.staking = staking;
     }
@@ -65,17 +63,10 @@ public final class MeHttpService implements HttpService {
 
     private void balance(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        long[] sums = sql.read(c -> Sql.queryOne(
-                        c,
-                        "SELECT COALESCE(SUM(balance) FILTER (WHERE kind = 'user_available'), 0),"
-                                + " COALESCE(SUM(balance) FILTER (WHERE kind = 'stake_position'), 0)"
-                                + " FROM ledger_accounts WHERE user_id = ?",
-                        rs -> new long[] {rs.getLong(1), rs.getLong(2)},
-                        caller.userId())
-                .orElse(new long[] {0, 0}));
+        AccountReads.Balances sums = accounts.balances(caller.userId());
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("available", Amounts.format(sums[0]));
-        body.put("staked", Amounts.format(sums[1]));
+        body.put("available", Amounts.format(sums.available()));
+        body.put("staked", Amounts.format(sums.staked()));
         body.put("claimable", Amounts.format(staking.claimableTotal(caller.userId())));
         body.put("settlement", "simulated");
         Responses.ok(res, body);
@@ -85,33 +76,8 @@ public final class MeHttpService implements HttpService {
         Caller caller = Caller.of(req);
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 1_000_000);
-        List<Map<String, Object>> items = sql.read(c -> Sql.query(
-                c,
-                "SELECT t.id, t.kind, e.amount, e.created_at, a.kind AS account_kind, p.influencer_id"
-                        + " FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id"
-                        + " JOIN ledger_transactions t ON t.id = e.transaction_id"
-                        + " LEFT JOIN staking_pools p ON p.id = a.pool_id"
-                        + " WHERE a.user_id = ? ORDER BY e.id DESC LIMIT ? OFFSET ?",
-                rs -> {
-                    Map<String, Object> item = new LinkedHashMap<>();
-                    item.put("transactionId", rs.getObject("id", UUID.class).toString());
-                    item.put("kind", rs.getString("kind"));
-                    item.put("account", "stake_position".equals(rs.getString("account_kind")) ? "stake" : "available");
-                    UUID influencer = rs.getObject("influencer_id", UUID.class);
-                    item.put("influencerId", influencer == null ? null : influencer.toString());
-                    item.put("amount", Long.toString(rs.getLong("amount")));
-                    item.put(
-                            "createdAt",
-                            rs.getObject("created_at", OffsetDateTime.class)
-                                    .toInstant()
-                                    .toString());
-                    return item;
-                },
-                caller.userId(),
-                limit,
-                offset));
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("items", items);
+        body.put("items", accounts.history(caller.userId(), limit, offset));
         body.put("limit", limit);
         body.put("offset", offset);
         Responses.ok(res, body);

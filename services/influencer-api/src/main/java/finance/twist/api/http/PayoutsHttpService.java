@@ -2,7 +2,7 @@ package finance.twist.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.Caller;
-import finance.twist.api.db.Sql;
+import finance.twist.api.db.Idempotency;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.payouts.PayoutService;
@@ -41,11 +41,11 @@ import java.util.UUID;
  */
 public final class PayoutsHttpService implements HttpService {
 
-    private final Sql sql;
+    private final Idempotency idempotency;
     private final PayoutService payouts;
 
-    public PayoutsHttpService(Sql sql, PayoutService payouts) {
-        this.sql = sql;
+    public PayoutsHttpService(Idempotency idempotency, PayoutService payouts) {
+        this.idempotency = idempotency;
         this.payouts = payouts;
     }
 
@@ -86,12 +86,8 @@ public final class PayoutsHttpService implements HttpService {
         byte[] raw = Requests.rawJson(req);
         PayoutRequest body = Json.parse(raw, PayoutRequest.class);
         long amount = Amounts.positive("amount", body.amount());
-        Idempotency.Outcome outcome = Idempotency.once(
-                sql,
-                req,
-                caller.userId(),
-                key,
-                raw,
+        Idempotency.Outcome outcome = idempotency.once(
+                Http.idempotent(req, caller.userId(), Optional.of(key), raw),
                 c -> new Idempotency.Outcome(201, Http.json(payouts.request(c, caller.userId(), amount)), false));
         Http.send(res, outcome);
         MoneyMetrics.payout("request", outcome.replayed());

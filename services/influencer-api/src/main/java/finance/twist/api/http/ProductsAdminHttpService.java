@@ -1,6 +1,8 @@
 package finance.twist.api.http;
 
 import finance.twist.api.conversions.ProductService;
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
@@ -63,7 +65,12 @@ public final class ProductsAdminHttpService implements HttpService {
         Responses.ok(res, products.rotate(id(req)));
     }
 
+    /** A product id; anything else names no product (404), and never reaches SQL. */
     private static String id(ServerRequest req) {
-        return req.path().pathParameters().get("id");
+        String id = req.path().pathParameters().get("id");
+        if (id == null || !ProductService.PRODUCT_ID.matcher(id).matches()) {
+            throw new ProblemException(Problem.of(404, "product-not-found", "Product not found", "No such product."));
+        }
+        return id;
     }
 }

@@ -1,6 +1,5 @@
 package finance.twist.api.http;
 
-import finance.twist.api.db.Sql;
 import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.common.http.ClientIp;
@@ -32,13 +31,11 @@ public final class RedirectHttpService implements HttpService {
 
     private static final Pattern CODE = Pattern.compile("[A-Za-z0-9_-]{8}");
 
-    private final Sql sql;
     private final ClickRecorder clicks;
     private final ClientIp clientIp;
     private final Clock clock;
 
-    public RedirectHttpService(Sql sql, ClickRecorder clicks, ClientIp clientIp, Clock clock) {
-        this.sql = sql;
+    public RedirectHttpService(ClickRecorder clicks, ClientIp clientIp, Clock clock) {
         this.clicks = clicks;
         this.clientIp = clientIp;
         this.clock = clock;
@@ -56,7 +53,6 @@ public final class RedirectHttpService implements HttpService {
         }
         Instant now = clock.instant();
         ClickRecorder.Followed followed = clicks.follow(
-                        sql,
                         code,
                         new ClickRecorder.Visit(
                                 clientIp.of(req),

@@ -2,7 +2,7 @@ package finance.twist.api.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.Caller;
-import finance.twist.api.db.Sql;
+import finance.twist.api.db.Idempotency;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.staking.StakingReads;
@@ -13,6 +13,7 @@ import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
+import finance.twist.common.json.FreeText;
 import finance.twist.common.json.Json;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -43,12 +44,12 @@ import java.util.UUID;
  */
 public final class StakingHttpService implements HttpService {
 
-    private final Sql sql;
+    private final Idempotency idempotency;
     private final StakingService staking;
     private final StakingReads reads;
 
-    public StakingHttpService(Sql sql, StakingService staking, StakingReads reads) {
-        this.sql = sql;
+    public StakingHttpService(Idempotency idempotency, StakingService staking, StakingReads reads) {
+        this.idempotency = idempotency;
         this.staking = staking;
         this.reads = reads;
     }
@@ -93,8 +94,8 @@ public final class StakingHttpService implements HttpService {
         AmountRequest body = Json.parse(raw, AmountRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
         long amount = Amounts.positive("amount", body.amount());
-        Idempotency.Outcome outcome = Idempotency.once(sql, req, caller.userId(), key.orElse(null), raw, c -> {
-            Map<String, Object> result = stake
+        Idempotency.Outcome outcome = idempotency.once(Http.idempotent(req, caller.userId(), key, raw), c -> {
+            StakingService.Moved result = stake
                     ? staking.stake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null))
                     : staking.unstake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null));
             return new Idempotency.Outcome(200, Http.json(result), false);
@@ -109,12 +110,8 @@ public final class StakingHttpService implements HttpService {
         byte[] raw = Requests.rawJson(req);
         ClaimRequest body = Json.parse(raw, ClaimRequest.class);
         UUID influencerId = Http.uuid("influencerId", required(body.influencerId()), false);
-        Idempotency.Outcome outcome = Idempotency.once(
-                sql,
-                req,
-                caller.userId(),
-                key.orElse(null),
-                raw,
+        Idempotency.Outcome outcome = idempotency.once(
+                Http.idempotent(req, caller.userId(), key, raw),
                 c -> new Idempotency.Outcome(
                         200,
                         Http.json(staking.claim(c, caller.userId(), caller.wallet(), influencerId, key.orElse(null))),
@@ -127,7 +124,7 @@ public final class StakingHttpService implements HttpService {
         String query = req.query()
                 .first("query")
                 .asOptional()
-                .map(String::strip)
+                .map(q -> FreeText.require("query", q).strip())
                 .filter(q -> !q.isEmpty())
                 .orElse(null);
         if (query != null && query.length() > 100) {
@@ -182,17 +179,20 @@ public final class StakingHttpService implements HttpService {
                                 "No active staking pool for this influencer."))));
     }
 
+    /** Plain decimal notation only, at most 9 decimals: no exponent, so no unbounded scale. */
+    private static final java.util.regex.Pattern APY =
+            java.util.regex.Pattern.compile("(0|[1-9][0-9]{0,6})(\\.[0-9]{1,9})?");
+
     private static BigDecimal apy(String value) {
-        try {
+        if (value.length() <= 20 && APY.matcher(value).matches()) {
             BigDecimal parsed = new BigDecimal(value);
-            if (parsed.signum() >= 0 && parsed.compareTo(BigDecimal.valueOf(1_000_000)) <= 0 && value.length() <= 20) {
+            if (parsed.compareTo(BigDecimal.valueOf(1_000_000)) <= 0) {
                 return parsed;
             }
-        } catch (NumberFormatException e) {
-            // fall through
         }
-        throw new ProblemException(
-                Problem.badRequest("'minApy' must be a non-negative number.").with("field", "minApy"));
+        throw new ProblemException(Problem.badRequest(
+                        "'minApy' must be a non-negative decimal number up to 1000000 with at most 9 decimals.")
+                .with("field", "minApy"));
     }
 
     private static String required(String influencerId) {

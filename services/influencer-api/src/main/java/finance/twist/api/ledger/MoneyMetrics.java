@@ -1,5 +1,6 @@
 package finance.twist.api.ledger;
 
+import finance.twist.api.db.Sql;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
 import java.util.ArrayList;
@@ -15,6 +16,19 @@ public final class MoneyMetrics {
     private static final ThreadLocal<List<String>> PENDING = ThreadLocal.withInitial(ArrayList::new);
 
     private MoneyMetrics() {}
+
+    /** Counts the ledger transactions of each committed database transaction; wired into {@code Sql}. */
+    public static final Sql.TransactionListener TRANSACTIONS = new Sql.TransactionListener() {
+        @Override
+        public void committed() {
+            MoneyMetrics.committed();
+        }
+
+        @Override
+        public void rolledBack() {
+            MoneyMetrics.rolledBack();
+        }
+    };
 
     /** Notes a posting; it is counted only if its database transaction commits ({@link #committed}). */
     public static void posted(String kind) {

@@ -33,11 +33,13 @@ public final class ClickRecorder {
             "bot|crawl|spider|slurp|curl|wget|python-requests|httpclient|headless|facebookexternalhit|preview");
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
 
+    private final Sql sql;
     private final Redis redis;
     private final RedisRateLimiter limiter;
     private final LinkSettings settings;
 
-    public ClickRecorder(Redis redis, LinkSettings settings) {
+    public ClickRecorder(Sql sql, Redis redis, LinkSettings settings) {
+        this.sql = sql;
         this.redis = redis;
         this.limiter = new RedisRateLimiter(redis);
         this.settings = settings;
@@ -57,7 +59,7 @@ public final class ClickRecorder {
      * route), after the per-link, per-IP limit decided whether the click counts. The limit is keyed
      * by the code, which names exactly one link for good.
      */
-    public Optional<Followed> follow(Sql sql, String code, Visit visit, Instant now) {
+    public Optional<Followed> follow(String code, Visit visit, Instant now) {
         byte[] ipHash = hash(visit.ip() == null ? "" : visit.ip());
         String ua = visit.userAgent();
         boolean bot = isBot(ua);

@@ -23,9 +23,7 @@ import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -61,10 +59,138 @@ public final class LinkService {
     /** Update body; absent members stay as they are. */
     public record UpdateRequest(String promoCode, String destinationUrl, String expiresAt, Boolean isActive) {}
 
-    /** A link row with its owner's user. */
-    private record Row(Map<String, Object> body, UUID userId, UUID influencerId) {}
+    /**
+     * A referral link as its owner sees it.
+     *
+     * @param id the link
+     * @param influencerId its influencer
+     * @param productId the merchant product it promotes
+     * @param code the 8-character code of {@code /r/<code>}
+     * @param url the public redirect URL
+     * @param promoCode the influencer's promo code, or null
+     * @param destinationUrl where the redirect goes
+     * @param expiresAt when it stops redirecting, or null
+     * @param isActive whether it redirects
+     * @param createdAt when it was made
+     * @param updatedAt when it last changed
+     */
+    public record Link(
+            String id,
+            String influencerId,
+            String productId,
+            String code,
+            String url,
+            String promoCode,
+            String destinationUrl,
+            String expiresAt,
+            boolean isActive,
+            String createdAt,
+            String updatedAt) {}
 
-    public Map<String, Object> generate(UUID userId, GenerateRequest request) {
+    /**
+     * One page of the caller's links.
+     *
+     * @param items the links, newest first
+     * @param total how many the caller has
+     * @param limit page size
+     * @param offset page start
+     */
+    public record LinkPage(List<Link> items, long total, int limit, int offset) {}
+
+    /**
+     * Click and conversion totals of a link.
+     *
+     * @param linkId the link
+     * @param clicks counted, non-bot clicks
+     * @param uniqueVisitors distinct hashed IPs among them
+     * @param botClicks clicks from bots
+     * @param rateLimitedClicks clicks over the per-IP limit (recorded, not counted)
+     * @param conversions attributed conversions
+     * @param earned the influencer's share, base units
+     * @param commission the whole commission, base units
+     * @param conversionRate conversions per 100 counted clicks
+     */
+    public record Metrics(
+            String linkId,
+            long clicks,
+            long uniqueVisitors,
+            long botClicks,
+            long rateLimitedClicks,
+            long conversions,
+            String earned,
+            String commission,
+            double conversionRate) {}
+
+    /**
+     * One UTC day of a link's analytics.
+     *
+     * @param date the day
+     * @param clicks counted, non-bot clicks
+     * @param conversions attributed conversions
+     * @param earned the influencer's share, base units
+     */
+    public record Day(String date, long clicks, long conversions, String earned) {}
+
+    /**
+     * A link's analytics from {@code from} to {@code to}.
+     *
+     * @param linkId the link
+     * @param from first day
+     * @param to last day
+     * @param days one entry per day
+     */
+    public record Analytics(String linkId, String from, String to, List<Day> days) {}
+
+    /** RFC 3339 date-time: any offset up to ±23:59, {@code t}/{@code z} in either case, a leap second. */
+    private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
+            "(\\d{4}-\\d{2}-\\d{2})[Tt](\\d{2}):(\\d{2}):(\\d{2})(\\.\\d+)?(?:[Zz]|([+-])(\\d{2}):(\\d{2}))");
+
+    /**
+     * The instant of an ISO-8601 / RFC 3339 date-time with offset whose local year is 1970 to 9999.
+     * Java's {@code OffsetDateTime} takes offsets up to ±18:00 only; RFC 3339 allows ±23:59, so
+     * those (and {@code 23:59:60}) are computed here.
+     */
+    static Instant instant(String text) {
+        java.util.regex.Matcher m = RFC_3339.matcher(text);
+        Instant instant;
+        int year;
+        if (m.matches()) {
+            LocalDate date = LocalDate.parse(m.group(1));
+            int hour = Integer.parseInt(m.group(2));
+            int minute = Integer.parseInt(m.group(3));
+            int second = Integer.parseInt(m.group(4));
+            if (hour > 23 || minute > 59 || second > 60) {
+                throw new IllegalArgumentException("not a time");
+            }
+            int nanos =
+                    m.group(5) == null ? 0 : Integer.parseInt((m.group(5).substring(1) + "00000000").substring(0, 9));
+            long offset = m.group(6) == null
+                    ? 0
+                    : (m.group(6).equals("-") ? -1 : 1)
+                            * (Integer.parseInt(m.group(7)) * 3600L + Integer.parseInt(m.group(8)) * 60L);
+            if (m.group(7) != null && (Integer.parseInt(m.group(7)) > 23 || Integer.parseInt(m.group(8)) > 59)) {
+                throw new IllegalArgumentException("not an offset");
+            }
+            year = date.getYear();
+            instant = date.atTime(hour, minute, Math.min(second, 59))
+                    .toInstant(ZoneOffset.UTC)
+                    .plusSeconds((second == 60 ? 1 : 0) - offset)
+                    .plusNanos(nanos);
+        } else {
+            OffsetDateTime parsed = OffsetDateTime.parse(text);
+            year = parsed.getYear();
+            instant = parsed.toInstant();
+        }
+        if (year < 1970 || year > 9999) {
+            throw new IllegalArgumentException("out of range");
+        }
+        return instant;
+    }
+
+    /** A link row with its owner's user. */
+    private record Row(Link body, UUID userId, UUID influencerId) {}
+
+    public Link generate(UUID userId, GenerateRequest request) {
         String productId = productId(request.productId());
         String promoCode = promoCode(request.promoCode());
         String destination = request.destinationUrl() == null
@@ -98,7 +224,7 @@ public final class LinkService {
             }
             enforceLimit(c, influencer, 1);
             for (int attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
-                Optional<Map<String, Object>> created = Sql.queryOne(
+                Optional<Link> created = Sql.queryOne(
                         c,
                         "INSERT INTO links (influencer_id, product_id, code, promo_code, destination_url, expires_at)"
                                 + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING RETURNING *",
@@ -117,9 +243,9 @@ public final class LinkService {
         });
     }
 
-    public Map<String, Object> mine(UUID userId, int limit, int offset) {
+    public LinkPage mine(UUID userId, int limit, int offset) {
         return sql.read(c -> {
-            List<Map<String, Object>> items = Sql.query(
+            List<Link> items = Sql.query(
                     c,
                     "SELECT l.* FROM links l JOIN influencers i ON i.id = l.influencer_id WHERE i.user_id = ?"
                             + " ORDER BY l.created_at DESC, l.id LIMIT ? OFFSET ?",
@@ -134,31 +260,26 @@ public final class LinkService {
                             rs -> rs.getLong(1),
                             userId)
                     .orElse(0L);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("items", items);
-            body.put("total", total);
-            body.put("limit", limit);
-            body.put("offset", offset);
-            return body;
+            return new LinkPage(items, total, limit, offset);
         });
     }
 
     /** The link when the caller owns it or is an admin; otherwise 404 (existence is not revealed). */
-    public Map<String, Object> get(UUID userId, boolean admin, UUID linkId) {
+    public Link get(UUID userId, boolean admin, UUID linkId) {
         return sql.read(c -> visible(c, userId, admin, linkId, false).body());
     }
 
-    public Map<String, Object> update(UUID userId, boolean admin, UUID linkId, UpdateRequest update) {
+    public Link update(UUID userId, boolean admin, UUID linkId, UpdateRequest update) {
         String promoCode = update.promoCode() == null ? null : promoCode(update.promoCode());
         String destination = update.destinationUrl() == null ? null : destination(update.destinationUrl());
         Timestamp expiresAt = null;
         if (update.expiresAt() != null) {
             try {
-                expiresAt =
-                        Timestamp.from(OffsetDateTime.parse(update.expiresAt()).toInstant());
+                expiresAt = Timestamp.from(instant(update.expiresAt()));
             } catch (RuntimeException e) {
-                throw new ProblemException(Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset.")
-                        .with("field", "expiresAt"));
+                throw new ProblemException(
+                        Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.")
+                                .with("field", "expiresAt"));
             }
         }
         Timestamp expires = expiresAt;
@@ -184,7 +305,7 @@ public final class LinkService {
     }
 
     /** Deactivates the link; the redirect answers 410 from the next request on. */
-    public Map<String, Object> deactivate(UUID userId, boolean admin, UUID linkId) {
+    public Link deactivate(UUID userId, boolean admin, UUID linkId) {
         return sql.inTransaction(c -> {
             visible(c, userId, admin, linkId, true);
             Sql.update(c, "UPDATE links SET is_active = false, updated_at = now() WHERE id = ?", linkId);
@@ -193,7 +314,7 @@ public final class LinkService {
         });
     }
 
-    public Map<String, Object> metrics(UUID userId, boolean admin, UUID linkId) {
+    public Metrics metrics(UUID userId, boolean admin, UUID linkId) {
         return sql.read(c -> {
             visible(c, userId, admin, linkId, false);
             record Converted(long count, long earned, long commission) {}
@@ -212,18 +333,17 @@ public final class LinkService {
                                     + " count(*) FILTER (WHERE NOT counted AND NOT is_bot) AS uncounted"
                                     + " FROM link_clicks WHERE link_id = ?",
                             rs -> {
-                                Map<String, Object> body = new LinkedHashMap<>();
-                                body.put("linkId", linkId.toString());
-                                body.put("clicks", rs.getLong("clicks"));
-                                body.put("uniqueVisitors", rs.getLong("visitors"));
-                                body.put("botClicks", rs.getLong("bots"));
-                                body.put("rateLimitedClicks", rs.getLong("uncounted"));
                                 long clicks = rs.getLong("clicks");
-                                body.put("conversions", converted.count());
-                                body.put("earned", Amounts.format(converted.earned()));
-                                body.put("commission", Amounts.format(converted.commission()));
-                                body.put("conversionRate", conversionRate(converted.count(), clicks));
-                                return body;
+                                return new Metrics(
+                                        linkId.toString(),
+                                        clicks,
+                                        rs.getLong("visitors"),
+                                        rs.getLong("bots"),
+                                        rs.getLong("uncounted"),
+                                        converted.count(),
+                                        Amounts.format(converted.earned()),
+                                        Amounts.format(converted.commission()),
+                                        conversionRate(converted.count(), clicks));
                             },
                             linkId)
                     .orElseThrow();
@@ -231,13 +351,17 @@ public final class LinkService {
     }
 
     /** Counted, non-bot clicks per UTC day from {@code from} to {@code to} inclusive (at most 366 days). */
-    public Map<String, Object> analytics(UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
+    public Analytics analytics(UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
         if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > 365) {
-            throw ProblemException.badRequest("'from' must not be after 'to', and the range at most 366 days.");
+            throw new ProblemException(Problem.of(
+                    400,
+                    "invalid-date-range",
+                    "Invalid date range",
+                    "'from' must not be after 'to', and the range at most 366 days."));
         }
         return sql.read(c -> {
             visible(c, userId, admin, linkId, false);
-            List<Map<String, Object>> days = Sql.query(
+            List<Day> days = Sql.query(
                     c,
                     "SELECT d::date AS day, (SELECT count(*) FROM link_clicks k WHERE k.link_id = ?"
                             + " AND k.counted AND NOT k.is_bot AND k.clicked_at >= d AND k.clicked_at < d + interval '1 day')"
@@ -246,24 +370,16 @@ public final class LinkService {
                             + " CROSS JOIN LATERAL (SELECT count(*) AS conversions, COALESCE(SUM(influencer_share), 0)"
                             + " AS earned FROM conversions cv WHERE cv.link_id = ? AND cv.created_at >= d"
                             + " AND cv.created_at < d + interval '1 day') v ORDER BY d",
-                    rs -> {
-                        Map<String, Object> day = new LinkedHashMap<>();
-                        day.put("date", rs.getObject("day", LocalDate.class).toString());
-                        day.put("clicks", rs.getLong("clicks"));
-                        day.put("conversions", rs.getLong("conversions"));
-                        day.put("earned", Amounts.format(rs.getLong("earned")));
-                        return day;
-                    },
+                    rs -> new Day(
+                            rs.getObject("day", LocalDate.class).toString(),
+                            rs.getLong("clicks"),
+                            rs.getLong("conversions"),
+                            Amounts.format(rs.getLong("earned"))),
                     linkId,
                     OffsetDateTime.of(from.atStartOfDay(), ZoneOffset.UTC),
                     OffsetDateTime.of(to.atStartOfDay(), ZoneOffset.UTC),
                     linkId);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("linkId", linkId.toString());
-            body.put("from", from.toString());
-            body.put("to", to.toString());
-            body.put("days", days);
-            return body;
+            return new Analytics(linkId.toString(), from.toString(), to.toString(), days);
         });
     }
 
@@ -326,22 +442,21 @@ public final class LinkService {
         return row.get();
     }
 
-    private Map<String, Object> link(ResultSet rs) throws SQLException {
+    private Link link(ResultSet rs) throws SQLException {
         String code = rs.getString("code");
         Timestamp expires = rs.getTimestamp("expires_at");
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", rs.getObject("id", UUID.class).toString());
-        body.put("influencerId", rs.getObject("influencer_id", UUID.class).toString());
-        body.put("productId", rs.getString("product_id"));
-        body.put("code", code);
-        body.put("url", settings.publicBase() + "/r/" + code);
-        body.put("promoCode", rs.getString("promo_code"));
-        body.put("destinationUrl", rs.getString("destination_url"));
-        body.put("expiresAt", expires == null ? null : expires.toInstant().toString());
-        body.put("isActive", rs.getBoolean("is_active"));
-        body.put("createdAt", rs.getTimestamp("created_at").toInstant().toString());
-        body.put("updatedAt", rs.getTimestamp("updated_at").toInstant().toString());
-        return body;
+        return new Link(
+                rs.getObject("id", UUID.class).toString(),
+                rs.getObject("influencer_id", UUID.class).toString(),
+                rs.getString("product_id"),
+                code,
+                settings.publicBase() + "/r/" + code,
+                rs.getString("promo_code"),
+                rs.getString("destination_url"),
+                expires == null ? null : expires.toInstant().toString(),
+                rs.getBoolean("is_active"),
+                rs.getTimestamp("created_at").toInstant().toString(),
+                rs.getTimestamp("updated_at").toInstant().toString());
     }
 
     /** Percentage of counted human clicks that converted, two decimals (0 without clicks). */

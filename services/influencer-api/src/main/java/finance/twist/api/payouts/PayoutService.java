@@ -14,9 +14,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -51,6 +49,74 @@ public final class PayoutService {
         this.chain = chain;
     }
 
+    /**
+     * A payout as stored (base units as decimal strings; absent facts are null).
+     *
+     * @param id the payout
+     * @param influencerId whose earnings
+     * @param status {@code pending}, {@code completed} or {@code rejected}
+     * @param amount gross amount
+     * @param platformFee 10 % of it
+     * @param processingFee the fixed fee
+     * @param netAmount what reaches the wallet
+     * @param currency always {@code TWIST}
+     * @param reserveTransactionId the ledger reservation
+     * @param settlementTransactionId the ledger settlement, once approved
+     * @param releaseTransactionId the ledger release, once rejected
+     * @param chainTransactionId the chain reference, once approved
+     * @param settlement {@code simulated} or {@code chain}
+     * @param rejectReason why it was rejected
+     * @param requestedAt when it was requested
+     * @param decidedAt when it was approved or rejected
+     */
+    public record Payout(
+            String id,
+            String influencerId,
+            String status,
+            String amount,
+            String platformFee,
+            String processingFee,
+            String netAmount,
+            String currency,
+            String reserveTransactionId,
+            String settlementTransactionId,
+            String releaseTransactionId,
+            String chainTransactionId,
+            String settlement,
+            String rejectReason,
+            String requestedAt,
+            String decidedAt) {}
+
+    /**
+     * An influencer's payout balances.
+     *
+     * @param influencerId whose
+     * @param available earnings that can be paid out
+     * @param pending reserved by a pending payout
+     * @param completed paid out so far (gross)
+     * @param minimum the smallest payout
+     * @param currency always {@code TWIST}
+     * @param settlement always {@code simulated} today
+     */
+    public record Balance(
+            String influencerId,
+            String available,
+            String pending,
+            String completed,
+            String minimum,
+            String currency,
+            String settlement) {}
+
+    /**
+     * One page of payouts.
+     *
+     * @param items the payouts, newest first
+     * @param total how many match
+     * @param limit page size
+     * @param offset page start
+     */
+    public record History(List<Payout> items, long total, int limit, int offset) {}
+
     /** Filters of the payout history. */
     public record HistoryQuery(Optional<UUID> influencerId, Optional<String> status, int limit, int offset) {}
 
@@ -60,7 +126,7 @@ public final class PayoutService {
      * The caller's payout balances, read from the ledger: {@code available} is the earnings account
      * (pending and completed payouts have already left it), {@code pending} the reserved account.
      */
-    public Map<String, Object> balance(UUID userId) {
+    public Balance balance(UUID userId) {
         return sql.read(c -> {
             UUID influencerId = influencerOf(c, userId, false);
             long available = LedgerService.balance(c, LedgerService.influencerEarnings(c, influencerId));
@@ -72,15 +138,14 @@ public final class PayoutService {
                             rs -> rs.getLong(1),
                             influencerId)
                     .orElse(0L);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("influencerId", influencerId.toString());
-            body.put("available", Amounts.format(available));
-            body.put("pending", Amounts.format(pending));
-            body.put("completed", Amounts.format(completed));
-            body.put("minimum", Amounts.format(PayoutFees.MINIMUM));
-            body.put("currency", "TWIST");
-            body.put("settlement", SimulatedChainClient.MODE);
-            return body;
+            return new Balance(
+                    influencerId.toString(),
+                    Amounts.format(available),
+                    Amounts.format(pending),
+                    Amounts.format(completed),
+                    Amounts.format(PayoutFees.MINIMUM),
+                    "TWIST",
+                    SimulatedChainClient.MODE);
         });
     }
 
@@ -88,7 +153,7 @@ public final class PayoutService {
      * Requests a payout of {@code gross} from the caller's earnings, inside the caller's transaction
      * {@code c} (the HTTP layer wraps it in an Idempotency-Key record).
      */
-    public Map<String, Object> request(Connection c, UUID userId, long gross) {
+    public Payout request(Connection c, UUID userId, long gross) {
         UUID influencerId = influencerOf(c, userId, true);
         if (gross < PayoutFees.MINIMUM) {
             throw new ProblemException(Problem.of(
@@ -147,7 +212,7 @@ public final class PayoutService {
      * <p>The chain call happens before the commit. With the simulated client that is exact; a real
      * client would need an outbox and confirmation instead (docs/known-incomplete.md).
      */
-    public Map<String, Object> approve(UUID payoutId, UUID adminUserId) {
+    public Payout approve(UUID payoutId, UUID adminUserId) {
         return sql.inTransaction(c -> {
             Locked payout = lockPending(c, payoutId);
             UUID settleTx = LedgerService.post(
@@ -187,7 +252,7 @@ public final class PayoutService {
     }
 
     /** Rejects a pending payout: the reserved gross amount returns to the influencer's earnings. */
-    public Map<String, Object> reject(UUID payoutId, UUID adminUserId, String reason) {
+    public Payout reject(UUID payoutId, UUID adminUserId, String reason) {
         return sql.inTransaction(c -> {
             Locked payout = lockPending(c, payoutId);
             UUID releaseTx = LedgerService.post(
@@ -214,7 +279,7 @@ public final class PayoutService {
      * Records the decision on the payout locked by {@link #lockPending} ({@code assignments} sets the
      * new status and its facts) and returns the payout as it now is.
      */
-    private static Map<String, Object> decide(Connection c, UUID payoutId, String assignments, Object... values) {
+    private static Payout decide(Connection c, UUID payoutId, String assignments, Object... values) {
         Object[] params = Arrays.copyOf(values, values.length + 1);
         params[values.length] = payoutId;
         int updated = Sql.update(
@@ -232,7 +297,7 @@ public final class PayoutService {
      * not an influencer, or when they name another influencer); an admin sees all, or one
      * influencer's with {@code influencerId}.
      */
-    public Map<String, Object> history(UUID userId, boolean admin, HistoryQuery query) {
+    public History history(UUID userId, boolean admin, HistoryQuery query) {
         return sql.read(c -> {
             Optional<UUID> influencerId = query.influencerId();
             if (!admin) {
@@ -256,17 +321,12 @@ public final class PayoutService {
                     .orElse(0L);
             params.add(query.limit());
             params.add(query.offset());
-            List<Map<String, Object>> items = Sql.query(
+            List<Payout> items = Sql.query(
                     c,
                     "SELECT * FROM payouts" + where + " ORDER BY requested_at DESC, id LIMIT ? OFFSET ?",
                     PayoutService::payout,
                     params.toArray());
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("items", items);
-            body.put("total", total);
-            body.put("limit", query.limit());
-            body.put("offset", query.offset());
-            return body;
+            return new History(items, total, query.limit(), query.offset());
         });
     }
 
@@ -311,31 +371,30 @@ public final class PayoutService {
         return payout;
     }
 
-    private static Optional<Map<String, Object>> read(Connection c, UUID payoutId) {
+    private static Optional<Payout> read(Connection c, UUID payoutId) {
         return Sql.queryOne(c, "SELECT * FROM payouts WHERE id = ?", PayoutService::payout, payoutId);
     }
 
-    private static Map<String, Object> payout(ResultSet rs) throws SQLException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", rs.getObject("id", UUID.class).toString());
-        body.put("influencerId", rs.getObject("influencer_id", UUID.class).toString());
-        body.put("status", rs.getString("status"));
-        body.put("amount", Amounts.format(rs.getLong("gross_amount")));
-        body.put("platformFee", Amounts.format(rs.getLong("platform_fee")));
-        body.put("processingFee", Amounts.format(rs.getLong("processing_fee")));
-        body.put("netAmount", Amounts.format(rs.getLong("net_amount")));
-        body.put("currency", "TWIST");
-        body.put("reserveTransactionId", uuidText(rs, "reserve_tx_id"));
-        body.put("settlementTransactionId", uuidText(rs, "settle_tx_id"));
-        body.put("releaseTransactionId", uuidText(rs, "release_tx_id"));
-        body.put("chainTransactionId", rs.getString("chain_tx_id"));
-        // every settlement is simulated today; a row settled by a real chain client says "chain"
-        body.put("settlement", Boolean.FALSE.equals(rs.getObject("chain_simulated")) ? "chain" : "simulated");
-        body.put("rejectReason", rs.getString("reject_reason"));
-        body.put("requestedAt", rs.getTimestamp("requested_at").toInstant().toString());
+    private static Payout payout(ResultSet rs) throws SQLException {
         Timestamp decided = rs.getTimestamp("decided_at");
-        body.put("decidedAt", decided == null ? null : decided.toInstant().toString());
-        return body;
+        return new Payout(
+                rs.getObject("id", UUID.class).toString(),
+                rs.getObject("influencer_id", UUID.class).toString(),
+                rs.getString("status"),
+                Amounts.format(rs.getLong("gross_amount")),
+                Amounts.format(rs.getLong("platform_fee")),
+                Amounts.format(rs.getLong("processing_fee")),
+                Amounts.format(rs.getLong("net_amount")),
+                "TWIST",
+                uuidText(rs, "reserve_tx_id"),
+                uuidText(rs, "settle_tx_id"),
+                uuidText(rs, "release_tx_id"),
+                rs.getString("chain_tx_id"),
+                // every settlement is simulated today; a row settled by a real chain client says "chain"
+                Boolean.FALSE.equals(rs.getObject("chain_simulated")) ? "chain" : "simulated",
+                rs.getString("reject_reason"),
+                rs.getTimestamp("requested_at").toInstant().toString(),
+                decided == null ? null : decided.toInstant().toString());
     }
 
     private static String uuidText(ResultSet rs, String column) throws SQLException {

@@ -9,8 +9,6 @@ import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -69,8 +67,63 @@ public final class StakingService {
                 .orElseThrow(StakingService::poolNotFound);
     }
 
-    public Map<String, Object> stake(
-            Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
+    /**
+     * A stake or unstake as it happened (base units as decimal strings).
+     *
+     * @param transactionId the ledger transaction
+     * @param influencerId the pool's influencer
+     * @param amount what moved
+     * @param settlement {@code simulated} or {@code chain}
+     * @param position the caller's stake in the pool after it
+     * @param totalStaked the pool's total after it
+     * @param stakerCount the pool's stakers after it
+     * @param tier the pool's tier after it
+     */
+    public record Moved(
+            String transactionId,
+            String influencerId,
+            String amount,
+            String settlement,
+            String position,
+            String totalStaked,
+            int stakerCount,
+            String tier) {}
+
+    /**
+     * A claim as it happened.
+     *
+     * @param transactionId the ledger transaction
+     * @param influencerId the pool's influencer
+     * @param amount what moved (the claimed rewards)
+     * @param settlement {@code simulated} or {@code chain}
+     * @param claimedAmount the same amount, named for what it is
+     * @param totalClaimed everything the caller has claimed from the pool
+     */
+    public record Claimed(
+            String transactionId,
+            String influencerId,
+            String amount,
+            String settlement,
+            String claimedAmount,
+            String totalClaimed) {}
+
+    /**
+     * An admin funding of a pool's reward pot.
+     *
+     * @param transactionId the ledger transaction
+     * @param influencerId the pool's influencer
+     * @param amount what moved
+     * @param settlement always {@code simulated}
+     * @param totalRewardsDistributed the pool's rewards so far
+     */
+    public record Funded(
+            String transactionId,
+            String influencerId,
+            String amount,
+            String settlement,
+            String totalRewardsDistributed) {}
+
+    public Moved stake(Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
         Pool pool = lockPool(c, influencerId);
         if (!pool.active()) {
             throw poolNotFound();
@@ -97,16 +150,18 @@ public final class StakingService {
         savePosition(c, position.id(), pool.acc(), accrued, position.totalClaimed());
         event(c, pool.id(), userId, "stake", amount, txId);
         ChainClient.Settlement settlement = chain.settle("stake", wallet, amount, txId);
-        Map<String, Object> body = movement(txId, influencerId, amount, settlement);
-        body.put("position", Amounts.format(staked + amount));
-        body.put("totalStaked", Amounts.format(totalStaked));
-        body.put("stakerCount", stakers);
-        body.put("tier", tier.name());
-        return body;
+        return new Moved(
+                txId.toString(),
+                influencerId.toString(),
+                Amounts.format(amount),
+                settlement.mode(),
+                Amounts.format(staked + amount),
+                Amounts.format(totalStaked),
+                stakers,
+                tier.name());
     }
 
-    public Map<String, Object> unstake(
-            Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
+    public Moved unstake(Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
         Pool pool = lockPool(c, influencerId);
         Position position = lockPosition(c, userId, pool.id(), false).orElseThrow(StakingService::noPosition);
         long staked = LedgerService.balance(c, position.accountId());
@@ -125,15 +180,18 @@ public final class StakingService {
         savePosition(c, position.id(), pool.acc(), accrued, position.totalClaimed());
         event(c, pool.id(), userId, "unstake", amount, txId);
         ChainClient.Settlement settlement = chain.settle("unstake", wallet, amount, txId);
-        Map<String, Object> body = movement(txId, influencerId, amount, settlement);
-        body.put("position", Amounts.format(staked - amount));
-        body.put("totalStaked", Amounts.format(totalStaked));
-        body.put("stakerCount", stakers);
-        body.put("tier", tier.name());
-        return body;
+        return new Moved(
+                txId.toString(),
+                influencerId.toString(),
+                Amounts.format(amount),
+                settlement.mode(),
+                Amounts.format(staked - amount),
+                Amounts.format(totalStaked),
+                stakers,
+                tier.name());
     }
 
-    public Map<String, Object> claim(Connection c, UUID userId, String wallet, UUID influencerId, String key) {
+    public Claimed claim(Connection c, UUID userId, String wallet, UUID influencerId, String key) {
         Pool pool = lockPool(c, influencerId);
         Position position = lockPosition(c, userId, pool.id(), false).orElseThrow(StakingService::nothingToClaim);
         long staked = LedgerService.balance(c, position.accountId());
@@ -150,17 +208,20 @@ public final class StakingService {
         savePosition(c, position.id(), pool.acc(), 0, totalClaimed);
         event(c, pool.id(), userId, "claim", claimable, txId);
         ChainClient.Settlement settlement = chain.settle("claim", wallet, claimable, txId);
-        Map<String, Object> body = movement(txId, influencerId, claimable, settlement);
-        body.put("claimedAmount", Amounts.format(claimable));
-        body.put("totalClaimed", Amounts.format(totalClaimed));
-        return body;
+        return new Claimed(
+                txId.toString(),
+                influencerId.toString(),
+                Amounts.format(claimable),
+                settlement.mode(),
+                Amounts.format(claimable),
+                Amounts.format(totalClaimed));
     }
 
     /**
      * Admin funding: moves {@code amount} from the mint to the pool's reward pot and accrues it to
      * the stakers. 409 {@code no-stakers} when nobody stakes (there is nobody to accrue to).
      */
-    public Map<String, Object> fund(Connection c, UUID actorUserId, UUID influencerId, long amount, String key) {
+    public Funded fund(Connection c, UUID actorUserId, UUID influencerId, long amount, String key) {
         Pool pool = lockPool(c, influencerId);
         long mint = LedgerService.systemAccount(c, LedgerService.MINT);
         UUID txId = LedgerService.post(
@@ -174,10 +235,12 @@ public final class StakingService {
                         pool.rewardsAccountId(),
                         amount));
         accrue(c, pool, amount, txId);
-        Map<String, Object> body =
-                movement(txId, influencerId, amount, new ChainClient.Settlement(SimulatedChainClient.MODE, null));
-        body.put("totalRewardsDistributed", Amounts.format(totalRewards(c, pool.id())));
-        return body;
+        return new Funded(
+                txId.toString(),
+                influencerId.toString(),
+                Amounts.format(amount),
+                SimulatedChainClient.MODE,
+                Amounts.format(totalRewards(c, pool.id())));
     }
 
     /**
@@ -270,16 +333,6 @@ public final class StakingService {
                         rs -> rs.getLong(1),
                         poolId)
                 .orElse(0L);
-    }
-
-    private static Map<String, Object> movement(
-            UUID txId, UUID influencerId, long amount, ChainClient.Settlement settlement) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("transactionId", txId.toString());
-        body.put("influencerId", influencerId.toString());
-        body.put("amount", Amounts.format(amount));
-        body.put("settlement", settlement.mode());
-        return body;
     }
 
     private static String ledgerKey(UUID userId, String key) {

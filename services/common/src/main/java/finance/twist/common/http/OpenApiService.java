@@ -1,6 +1,5 @@
-package finance.twist.auth;
+package finance.twist.common.http;
 
-import finance.twist.common.http.Routes;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -11,21 +10,25 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 
 /**
- * The OpenAPI 3.1 description of this service, served as written ({@code openapi.yaml} on the
- * classpath).
+ * The OpenAPI 3.1 description of a service, served as written ({@code openapi/<service>.yaml}
+ * on the service's classpath). Each service's conformance run (Schemathesis, scripts/conformance) tests
+ * the running service against it.
  *
  * <pre>
- * curl -s localhost:3001/openapi
+ * curl -s localhost:3001/openapi     # auth-service
+ * curl -s localhost:3003/openapi     # influencer-api
  * </pre>
  */
-public final class OpenApiHttpService implements HttpService {
+public final class OpenApiService implements HttpService {
 
     private final byte[] document;
 
-    public OpenApiHttpService() {
-        try (InputStream in = OpenApiHttpService.class.getResourceAsStream("/openapi.yaml")) {
+    /** @param service the service's name: its document is {@code openapi/<service>.yaml} on the classpath */
+    public OpenApiService(String service) {
+        String resource = "/openapi/" + service + ".yaml";
+        try (InputStream in = OpenApiService.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("openapi.yaml is missing from the classpath");
+                throw new IllegalStateException(resource + " is missing from the classpath");
             }
             this.document = in.readAllBytes();
         } catch (IOException e) {

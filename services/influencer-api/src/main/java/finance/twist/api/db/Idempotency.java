@@ -1,9 +1,7 @@
-package finance.twist.api.http;
+package finance.twist.api.db;
 
-import finance.twist.api.db.Sql;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
-import io.helidon.webserver.http.ServerRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,14 +17,32 @@ import java.util.regex.Pattern;
  * with a key runs and its response is saved; a retry with the same key and the same request (method,
  * path and body bytes) gets the saved response without a second effect; the same key with another
  * request is 422. Concurrent duplicates wait on the key's row and then see the saved response. A
- * request that fails rolls back its key, so it can be retried.
+ * request that fails rolls back its key, so it can be retried. With {@link Sql#inTransaction}'s
+ * retry of serialization failures and deadlocks this is the one piece every money route (stake,
+ * unstake, claim, credit, pool funding, payout request) runs through, the same way; it knows
+ * nothing of HTTP beyond the status and body it saves.
  */
 public final class Idempotency {
 
     /** Allowed keys: 1-200 visible ASCII characters. */
     static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,200}");
 
-    private Idempotency() {}
+    private final Sql sql;
+
+    public Idempotency(Sql sql) {
+        this.sql = sql;
+    }
+
+    /**
+     * What identifies a request for replay.
+     *
+     * @param userId the caller the key belongs to
+     * @param key the Idempotency-Key, or null to run without one
+     * @param method request method
+     * @param path request path
+     * @param body raw request body bytes
+     */
+    public record Request(UUID userId, String key, String method, String path, byte[] body) {}
 
     /**
      * A response to send.
@@ -41,15 +57,9 @@ public final class Idempotency {
      * Runs {@code operation} in one transaction, once per (user, key) for this request's method, path
      * and raw body; without a key it simply runs. What every money-moving route does.
      */
-    public static Outcome once(
-            Sql sql,
-            ServerRequest req,
-            UUID userId,
-            String key,
-            byte[] rawBody,
-            Function<Connection, Outcome> operation) {
-        byte[] hash = requestHash(req.prologue().method().text(), req.path().path(), rawBody);
-        return sql.inTransaction(c -> run(c, userId, key, hash, () -> operation.apply(c)));
+    public Outcome once(Request request, Function<Connection, Outcome> operation) {
+        byte[] hash = requestHash(request.method(), request.path(), request.body());
+        return sql.inTransaction(c -> run(c, request.userId(), request.key(), hash, () -> operation.apply(c)));
     }
 
     static byte[] requestHash(String method, String path, byte[] body) {

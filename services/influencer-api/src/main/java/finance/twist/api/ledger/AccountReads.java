@@ -1,0 +1,73 @@
+package finance.twist.api.ledger;
+
+import finance.twist.api.db.Sql;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/** Reads of a user's own ledger accounts: balances and the history of entries. */
+public final class AccountReads {
+
+    private final Sql sql;
+
+    public AccountReads(Sql sql) {
+        this.sql = sql;
+    }
+
+    /**
+     * Sums of a user's accounts, base units.
+     *
+     * @param available the available balance
+     * @param staked the sum of stake positions
+     */
+    public record Balances(long available, long staked) {}
+
+    /**
+     * One ledger entry on one of the user's accounts.
+     *
+     * @param transactionId the ledger transaction
+     * @param kind the transaction's kind ({@code deposit}, {@code stake}, ...)
+     * @param account {@code available} or {@code stake}
+     * @param influencerId the pool's influencer for stake entries, else null
+     * @param amount signed base units as a string
+     * @param createdAt ISO-8601 instant
+     */
+    public record HistoryItem(
+            String transactionId, String kind, String account, String influencerId, String amount, String createdAt) {}
+
+    public Balances balances(UUID userId) {
+        return sql.read(c -> Sql.queryOne(
+                        c,
+                        "SELECT COALESCE(SUM(balance) FILTER (WHERE kind = 'user_available'), 0),"
+                                + " COALESCE(SUM(balance) FILTER (WHERE kind = 'stake_position'), 0)"
+                                + " FROM ledger_accounts WHERE user_id = ?",
+                        rs -> new Balances(rs.getLong(1), rs.getLong(2)),
+                        userId)
+                .orElse(new Balances(0, 0)));
+    }
+
+    public List<HistoryItem> history(UUID userId, int limit, int offset) {
+        return sql.read(c -> Sql.query(
+                c,
+                "SELECT t.id, t.kind, e.amount, e.created_at, a.kind AS account_kind, p.influencer_id"
+                        + " FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id"
+                        + " JOIN ledger_transactions t ON t.id = e.transaction_id"
+                        + " LEFT JOIN staking_pools p ON p.id = a.pool_id"
+                        + " WHERE a.user_id = ? ORDER BY e.id DESC LIMIT ? OFFSET ?",
+                rs -> {
+                    UUID influencer = rs.getObject("influencer_id", UUID.class);
+                    return new HistoryItem(
+                            rs.getObject("id", UUID.class).toString(),
+                            rs.getString("kind"),
+                            "stake_position".equals(rs.getString("account_kind")) ? "stake" : "available",
+                            influencer == null ? null : influencer.toString(),
+                            Long.toString(rs.getLong("amount")),
+                            rs.getObject("created_at", OffsetDateTime.class)
+                                    .toInstant()
+                                    .toString());
+                },
+                userId,
+                limit,
+                offset));
+    }
+}
