@@ -34,7 +34,7 @@ const TITLES: Record<number, string> = {
  * An error as RFC 9457 problem details (https://www.rfc-editor.org/rfc/rfc9457), like both
  * services' errors, that still carries the edge's original members (`success`, `error.code`,
  * `error.message`) as extension members, so clients that read those keep working
- * (docs/decisions/XXXX-edge-errors-as-problem-json.md). `type` is derived from the code
+ * (docs/decisions/0013-edge-errors-as-problem-json.md). `type` is derived from the code
  * (RATE_LIMITED -> .../problems/rate-limited).
  */
 export function errorResponse(err: ApiError, requestId: string): Response {
