@@ -16,13 +16,23 @@
 # Prints the directories.
 #
 #   bash observability/scripts/build-alerting.sh [--server]
+#   bash observability/scripts/build-alerting.sh --check   # exit 1 when Alertmanager or the
+#                                                          # server is missing; builds nothing
+# (bin/test starts `--server` in the background on a new machine; a lock makes a second caller wait.)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=versions.env
 source "$repo/versions.env"
 cache="${TWIST_CACHE:-$HOME/.cache/twist}"
 log() { echo "build-alerting: $(date -u +%H:%M:%S) $*" >&2; }
+if [[ "${1:-}" == --check ]]; then
+  [[ -f "$cache/alertmanager/$ALERTMANAGER_VERSION/.done" && -f "$cache/prometheus/$PROMETHEUS_MODULE_VERSION/.done" ]]
+  exit
+fi
 command -v go >/dev/null || { log "go is required"; exit 1; }
+mkdir -p "$cache"
+exec 9>"$cache/.build-alerting.lock"
+flock 9
 # the same flags as promtool's `go install` (tools_go_build in bin/lib/tools.sh), so the build cache is shared
 export GOFLAGS="-mod=mod -buildvcs=false"
 
