@@ -70,7 +70,7 @@ const example = {
   timestamp: 1764780000000,
   payload: '{"action":"page_view","duration":30000}',
 };
-const escape = (s) => s.replaceAll("|", "\\|");
+const escapePipes = (s) => s.replaceAll("|", "\\|");
 const lines = [];
 const w = (s = "") => lines.push(s);
 w("# Edge request protocol (generated)");
@@ -94,8 +94,12 @@ w("| Header | Value |");
 w("|---|---|");
 w("| `Authorization` | `Bearer <access token>` from auth-service (ES256); its `sub` is the wallet |");
 w("| `X-Client-Id` | the application's client id |");
-w(`| \`X-Timestamp\` | milliseconds since the epoch, within ±${m.REQUEST_MAX_SKEW_MS / 60000} minutes of the edge's clock |`);
-w("| `X-HMAC-Signature` | lowercase hex HMAC-SHA256 with the client key over the string below; each signature is accepted once |");
+w(
+  `| \`X-Timestamp\` | milliseconds since the epoch, within ±${m.REQUEST_MAX_SKEW_MS / 60000} minutes of the edge's clock |`,
+);
+w(
+  "| `X-HMAC-Signature` | lowercase hex HMAC-SHA256 with the client key over the string below; each signature is accepted once |",
+);
 w();
 w("Signed string (fields joined by LF, the body exactly as sent):");
 w();
@@ -115,12 +119,16 @@ w("| Member | JSON type | Rule | What it is |");
 w("|---|---|---|---|");
 for (const [name, spec] of Object.entries(m.VAU_FIELDS)) {
   const rule = spec.pattern ? `${spec.rule} (\`${spec.pattern.source}\`)` : spec.rule;
-  w(`| \`${name}\` | ${spec.type} | ${escape(rule)} | ${escape(spec.description)} |`);
+  w(`| \`${name}\` | ${spec.type} | ${escapePipes(rule)} | ${escapePipes(spec.description)} |`);
 }
 w();
-w(`A VAU older than ${m.VAU_MAX_AGE_MS / 1000} s or more than ${m.VAU_MAX_FUTURE_MS / 1000} s ahead of the edge's clock is refused.`);
+w(
+  `A VAU older than ${m.VAU_MAX_AGE_MS / 1000} s or more than ${m.VAU_MAX_FUTURE_MS / 1000} s ahead of the edge's clock is refused.`,
+);
 w();
-w(`The device signs (Ed25519, hex in \`signature\`) these fields joined by LF, after the domain tag \`${m.VAU_SIGNING_DOMAIN}\`:`);
+w(
+  `The device signs (Ed25519, hex in \`signature\`) these fields joined by LF, after the domain tag \`${m.VAU_SIGNING_DOMAIN}\`:`,
+);
 w();
 w("```");
 w(m.vauSigningMessage(example));
@@ -134,7 +142,13 @@ w("```json");
 w(
   JSON.stringify({
     success: true,
-    data: m.admittedView({ vauId: "<sha256 hex of the signing message>", earned: 5000000000n, trustScore: 50, capped: false, timestamp: example.timestamp }),
+    data: m.admittedView({
+      vauId: "<sha256 hex of the signing message>",
+      earned: 5000000000n,
+      trustScore: 50,
+      capped: false,
+      timestamp: example.timestamp,
+    }),
     requestId: "<request id>",
   }),
 );
@@ -142,7 +156,9 @@ w("```");
 w();
 w("## Batch (`POST /api/v1/vau/batch`)");
 w();
-w(`A JSON object with only the members ${[...m.ENVELOPE_FIELDS].map((f) => "`" + f + "`").join(", ")}: \`vaus\` an array of 1 to ${m.MAX_BATCH_SIZE} VAUs (as above), \`batchId\` an optional string of at most 128 characters, \`submittedAt\` an optional number. Each item gets its own result; one bad VAU does not reject the others.`);
+w(
+  `A JSON object with only the members ${[...m.ENVELOPE_FIELDS].map((f) => "`" + f + "`").join(", ")}: \`vaus\` an array of 1 to ${m.MAX_BATCH_SIZE} VAUs (as above), \`batchId\` an optional string of at most 128 characters, \`submittedAt\` an optional number. Each item gets its own result; one bad VAU does not reject the others.`,
+);
 w();
 w("## Errors");
 w();
@@ -151,7 +167,7 @@ w();
 w("| Status | Code | Message | Raised in |");
 w("|---|---|---|---|");
 for (const [code, e] of [...errors.entries()].sort((a, b) => a[1].status - b[1].status || a[0].localeCompare(b[0]))) {
-  w(`| ${e.status} | \`${code}\` | ${escape(e.message.replaceAll("${", "{"))} | \`edge/${e.file}\` |`);
+  w(`| ${e.status} | \`${code}\` | ${escapePipes(e.message.replaceAll("${", "{"))} | \`edge/${e.file}\` |`);
 }
 w();
 const text = lines.join("\n");
