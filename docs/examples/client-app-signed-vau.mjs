@@ -2,7 +2,7 @@
 // Client app (extension, mobile, SDK): a device key signs a Verified Attention Unit and the app
 // submits it to the edge for the signed-in wallet. Protocol: docs/edge-protocol.md.
 //
-//   TWIST_EDGE_URL=https://api.twist.io ACCESS_TOKEN=<the wallet's access token> WALLET=<its address> \
+//   TWIST_EDGE_URL=https://api.twist.finance ACCESS_TOKEN=<the wallet's access token> WALLET=<its address> \
 //   CLIENT_ID=<your client id> CLIENT_KEY=<its HMAC key> node docs/examples/client-app-signed-vau.mjs
 //
 // The client key identifies the app build; it ships inside clients, so treat it as public: the

@@ -3,7 +3,7 @@
 // commission. Server to server only: the product secret must never reach a browser.
 // Contract: docs/contracts/conversions.md.
 //
-//   TWIST_API_URL=https://api.twist.io MERCHANT_KEY_ID=mk_… MERCHANT_SECRET=<64 hex> \
+//   TWIST_API_URL=https://api.twist.finance MERCHANT_KEY_ID=mk_… MERCHANT_SECRET=<64 hex> \
 //   CLICK_ID=<the click query parameter your landing page received> \
 //   node docs/examples/merchant-server-conversion.mjs
 //

@@ -2,7 +2,7 @@
 // Web app: sign a user in with their Solana wallet, then stake into an influencer's pool.
 // (A browser app asks the wallet extension to sign the message; here a Node key pair stands in.)
 //
-//   TWIST_AUTH_URL=https://auth.twist.io TWIST_API_URL=https://api.twist.io \
+//   TWIST_AUTH_URL=https://auth.twist.finance TWIST_API_URL=https://api.twist.finance \
 //   INFLUENCER_ID=<pool's influencer id> AMOUNT=5000000000 \
 //   WALLET_PRIVATE_KEY=<base64 PKCS#8 Ed25519 key> node docs/examples/web-app-sign-in-and-stake.mjs
 //
