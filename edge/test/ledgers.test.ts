@@ -325,6 +325,20 @@ describe("ledger rollback and cleanup", () => {
   it("submitMany: one call for a device's VAUs, each decided as if submitted alone, in order", async () => {
     const stub = env.DEVICE_LEDGER.getByName("submit-many-test");
     const now = Date.now();
+    // three days old, 150 VAUs, last seen two days ago: trust 50 (age 30 + activity 15 + recency 5)
+    await runInDurableObject(stub, async (_i, state) => {
+      state.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), first_seen INTEGER NOT NULL,
+          last_seen INTEGER, vau_count INTEGER NOT NULL, window_start INTEGER, window_prev INTEGER,
+          window_curr INTEGER, day TEXT NOT NULL, day_amount TEXT NOT NULL, seen TEXT NOT NULL)`,
+      );
+      state.storage.sql.exec(
+        "INSERT INTO state VALUES (1, ?, ?, 150, NULL, NULL, NULL, ?, '0', '')",
+        now - 3 * DAY - 60_000,
+        now - 2 * DAY,
+        utcDay(now),
+      );
+    });
     const out = await stub.submitMany({
       items: [
         { vauId: "1".repeat(64), timestamp: now },
@@ -333,7 +347,7 @@ describe("ledger rollback and cleanup", () => {
         { vauId: "3".repeat(64), timestamp: now },
       ],
       baseReward: "10000000000",
-      dailyCap: "11000000000",
+      dailyCap: "10500000000",
       ratePerMinute: 100,
       replay: { signature: "f".repeat(64), expiresAt: now + 360_000 },
     });
@@ -342,15 +356,16 @@ describe("ledger rollback and cleanup", () => {
       out.results.map((r) => [r.kind, "earned" in r ? r.earned : null, "trustScore" in r ? r.trustScore : null]),
     ).toEqual([
       ["accepted", "5000000000", 50],
-      ["accepted", "6000000000", 60],
+      // seen just now: recency +10 instead of +5
+      ["accepted", "5500000000", 55],
       ["duplicate", null, null],
-      ["accepted", "0", 60],
+      ["accepted", "0", 55],
     ]);
     // One row: rows written do not grow with the VAU count.
     const rows = await runInDurableObject(stub, async (_i, state) =>
       state.storage.sql.exec("SELECT vau_count, day_amount FROM state").toArray(),
     );
-    expect(rows).toEqual([{ vau_count: 3, day_amount: "11000000000" }]);
+    expect(rows).toEqual([{ vau_count: 153, day_amount: "10500000000" }]);
     // A later call sees them: duplicates are refused across calls too.
     const again = await stub.submitMany({
       items: [{ vauId: "2".repeat(64), timestamp: now }],
@@ -433,13 +448,14 @@ describe("ledger rollback and cleanup", () => {
       sql.exec("CREATE TABLE day_totals (day TEXT PRIMARY KEY, amount TEXT NOT NULL)");
       sql.exec("INSERT INTO stats VALUES (1, ?, ?, 40)", now - DAY, now - 1000);
       sql.exec("INSERT INTO seen_vaus VALUES (?, ?)", "d".repeat(64), now + DEDUPE_RETENTION_MS);
-      sql.exec("INSERT INTO day_totals VALUES (?, '195000000000')", utcDay(now));
+      sql.exec("INSERT INTO day_totals VALUES (?, '198000000000')", utcDay(now));
     });
     const limits = { baseReward: "10000000000", dailyCap: "200000000000", ratePerMinute: 100 };
     expect((await stub.submit({ vauId: "d".repeat(64), ...limits })).kind).toBe("duplicate");
     const next = await stub.submit({ vauId: "e".repeat(64), ...limits });
-    // Trust 50 + 10 (seen today) + 4 (40 VAUs); the earlier total leaves 5 TWIST of the cap.
-    expect(next).toMatchObject({ kind: "accepted", trustScore: 64, earned: "5000000000", capped: true });
+    // Trust 10 (a day old) + 4 (40 VAUs) + 10 (seen today) = 24 (src/vau/reward.ts); the earlier
+    // total leaves 2 TWIST of the cap.
+    expect(next).toMatchObject({ kind: "accepted", trustScore: 24, earned: "2000000000", capped: true });
   });
 
   it("wallet alarm sends the outbox, forgets past days and wipes an idle wallet", async () => {
