@@ -90,6 +90,7 @@ PROBLEMS = "https://twist.finance/problems/"
 # slug -> why a schema-valid request may get it
 STATE_OR_CROSS_FIELD = {
     "unknown-product": "no active product has this id (state)",
+    "emission-budget-exhausted": "the day's reward budget is used up, by this run's own fuzzed deliveries too (state)",
     "destination-not-allowed": "the host is not a configured destination (configuration)",
     "invalid-verification-token": "the token is unknown, used or expired (state)",
     "idempotency-key-reused": "the key was used before with another request (state)",
