@@ -129,7 +129,8 @@ import (
 func main() { coremain.Run() }'
 
 # rclone with the S3 and local backends and the commands the backup CronJob, the restore Job and
-# the rehearsal's S3 server run (charts/twist-data/templates/backup.yaml, scripts/rehearsal/backup.sh);
+# the rehearsal's S3 server run (charts/twist-data/templates/backup.yaml, including the `serve http`
+# that shows the backup's outcome to Prometheus, and scripts/rehearsal/backup.sh);
 # upstream's main imports every backend (about 70) and command.
 one_binary rclone github.com/rclone/rclone "$RCLONE_VERSION" '// rclone for the backup rehearsal.
 package main
@@ -144,6 +145,7 @@ import (
 	_ "github.com/rclone/rclone/cmd/lsf"
 	_ "github.com/rclone/rclone/cmd/lsl"
 	_ "github.com/rclone/rclone/cmd/serve"
+	_ "github.com/rclone/rclone/cmd/serve/http"
 	_ "github.com/rclone/rclone/cmd/serve/s3"
 	_ "github.com/rclone/rclone/cmd/version"
 )
