@@ -332,8 +332,10 @@ serializeImagePulls: false
 maxPods: 60
 # a shared development machine: evict only when it is really out of memory or disk
 evictionHard: {memory.available: 200Mi, nodefs.available: 2%, imagefs.available: 2%, nodefs.inodesFree: 2%}
-imageGCHighThresholdPercent: 95
-imageGCLowThresholdPercent: 90
+# no image garbage collection (100 disables it): the images are imported, not pulled, and a GC
+# on a nearly full disk deleted the imported pause image mid-rehearsal (sandboxes then failed)
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
 YAML
   # the kubelet exits at once while the CRI still answers "server is not initialized yet": retry
   local try
