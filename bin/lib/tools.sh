@@ -123,6 +123,27 @@ tools_postgresql() {
   "$dest/bin/pg_dump" --version >&2
 }
 
+# tools_apt WHAT=PACKAGE...: the Debian packages the machine-level parts need (container runtime,
+# CNI plugins, sshd, debootstrap, bubblewrap), installed when WHAT is missing. WHAT is a command
+# name, or an absolute path for files that are not commands (/usr/lib/cni/bridge). Needs root
+# (CI runs as root); apt-get update only when the first attempt fails (a fresh machine's lists).
+tools_apt() {
+  local spec what missing=()
+  for spec in "$@"; do
+    what="${spec%%=*}"
+    if [[ "$what" == /* ]]; then [[ -e "$what" ]] && continue; else command -v "$what" >/dev/null && continue; fi
+    [[ " ${missing[*]} " == *" ${spec#*=} "* ]] || missing+=("${spec#*=}")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    tools_log "missing: apt-get install ${missing[*]} (as root)"
+    return 1
+  fi
+  tools_log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 \
+    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; }
+}
+
 # tools_install NAME...: every tool of the project by name.
 tools_install() {
   local tool

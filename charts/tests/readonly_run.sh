@@ -16,13 +16,9 @@ repo="$1"
 if ! source "$repo/bin/lib/jdk.sh" || ! use_jdk21 2>/dev/null || ! command -v mvn >/dev/null; then
   echo "SKIP read-only run: no JDK 21+ or Maven"; exit 0
 fi
-if ! command -v bwrap >/dev/null; then
-  if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
-    apt-get install -y -q bubblewrap >/dev/null 2>&1 \
-      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q bubblewrap >/dev/null 2>&1; } || true
-  fi
-  command -v bwrap >/dev/null || { echo "SKIP read-only run: bubblewrap (bwrap) not installed"; exit 0; }
-fi
+# shellcheck source=bin/lib/tools.sh
+source "$repo/bin/lib/tools.sh"
+tools_apt bwrap=bubblewrap >/dev/null 2>&1 || { echo "SKIP read-only run: bubblewrap (bwrap) not installed"; exit 0; }
 
 ctx="$(mktemp -d)"
 pids=()

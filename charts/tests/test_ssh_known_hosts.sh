@@ -11,13 +11,11 @@ set -uo pipefail
 
 repo="$1"
 sshd=/usr/sbin/sshd
-if [[ ! -x "$sshd" ]] && [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null; then
-  # Debian's package; its postinst does not start a daemon where policy-rc.d forbids it, and the
-  # system sshd (if any) is never used here: this test starts its own by pid.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server >/dev/null 2>&1 \
-    || { apt-get update -q >/dev/null 2>&1 \
-      && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends openssh-server >/dev/null 2>&1; }
-fi
+# Debian's package; its postinst does not start a daemon where policy-rc.d forbids it, and the
+# system sshd (if any) is never used here: this test starts its own by pid.
+# shellcheck source=bin/lib/tools.sh
+source "$repo/bin/lib/tools.sh"
+tools_apt "$sshd=openssh-server" >/dev/null 2>&1
 if [[ ! -x "$sshd" ]]; then
   echo "FAIL known_hosts: no $sshd (apt-get install openssh-server)"
   exit 1

@@ -26,7 +26,9 @@ if [[ "${GITHUB_ACTIONS:-}" == true ]]; then
   case "$cmd" in
     build) : ;;
     up)
-      command -v sshd >/dev/null || apt-get install -y -q --no-install-recommends openssh-server >&2
+      # shellcheck source=bin/lib/tools.sh
+      source "$repo/bin/lib/tools.sh"
+      tools_apt sshd=openssh-server
       bash "$repo/scripts/github/k3s-ci.sh" up >&2
       bash "$here/local.sh" sshd-up >&2
       echo "${RUNNER_TEMP:-/tmp}/twist-k3s/kubeconfig"

@@ -25,8 +25,8 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=versions.env
-source "$repo/versions.env"
+# shellcheck source=bin/lib/tools.sh
+source "$repo/bin/lib/tools.sh"
 cache="${TWIST_CACHE:-$HOME/.cache/twist}"
 state="${TWIST_K8S_STATE:-/var/lib/twist-k8s}"
 run="${TWIST_K8S_RUN:-/run/twist-k8s}"
@@ -246,8 +246,9 @@ up() {
     [[ -x "$bin/$b" ]] || die "$bin/$b missing: run scripts/cluster/build-k8s.sh"
   done
   [[ -x "$etcd_bin" && -x "$coredns_bin" ]] || die "etcd/coredns missing: run scripts/cluster/build-k8s.sh"
-  for t in containerd ctr runc iptables conntrack openssl sshd; do command -v "$t" >/dev/null || die "$t missing (apt: containerd runc iptables conntrack openssh-server)"; done
-  [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/firewall ]] || die "CNI plugins missing (apt: containernetworking-plugins)"
+  tools_apt containerd=containerd ctr=containerd runc=runc iptables=iptables conntrack=conntrack \
+    openssl=openssl sshd=openssh-server /usr/lib/cni/bridge=containernetworking-plugins \
+    /usr/lib/cni/firewall=containernetworking-plugins || die "the packages above are needed"
   local ip; ip="$(node_ip)"
   [[ -n "$ip" ]] || die "no node address (default route)"
   mkdir -p "$state" "$run" "$logs"

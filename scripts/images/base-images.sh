@@ -17,6 +17,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bin/lib/tools.sh
+source "$here/../../bin/lib/tools.sh"
 cache="${TWIST_CACHE:-$HOME/.cache/twist}"
 mirror="${TWIST_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 log() { echo "base-images: $*" >&2; }
@@ -26,11 +28,7 @@ rootfs() {
   local suite="$1" tar="$cache/rootfs/$1-minbase.tar" dir
   docker image inspect "twist-local/debian:$suite" >/dev/null 2>&1 && return 0
   if [[ ! -s "$tar" ]]; then
-    command -v debootstrap >/dev/null || {
-      [[ "$(id -u)" -eq 0 ]] || { log "debootstrap missing (apt-get install debootstrap)"; exit 1; }
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >&2 \
-        || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends debootstrap >&2; }
-    }
+    tools_apt debootstrap=debootstrap || exit 1
     mkdir -p "$cache/rootfs"
     dir="$(mktemp -d)"
     log "debootstrap --variant=minbase $suite (once per machine, ~2 min)"

@@ -28,16 +28,9 @@ host="unix://$sock"
 running() { [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 install() {
-  local missing=()
-  command -v dockerd >/dev/null || missing+=(docker.io)
-  command -v containerd >/dev/null || missing+=(containerd)
-  command -v runc >/dev/null || missing+=(runc)
-  command -v iptables >/dev/null || missing+=(iptables)
-  [[ ${#missing[@]} -eq 0 ]] && return 0
-  [[ "$(id -u)" -eq 0 ]] || { echo "dockerd.sh: need root to install ${missing[*]}" >&2; exit 1; }
-  echo "dockerd.sh: apt-get install ${missing[*]}" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 \
-    || { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2; }
+  # shellcheck source=bin/lib/tools.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/../../bin/lib/tools.sh"
+  tools_apt dockerd=docker.io containerd=containerd runc=runc iptables=iptables || exit 1
 }
 
 start() {
