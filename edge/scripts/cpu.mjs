@@ -31,16 +31,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { authService, clientHmac, newDevice, parseArgs, randomWallet, signVau } from "./parties.mjs";
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce(
-      (pairs, arg, i, all) =>
-        arg.startsWith("--") && arg !== "--check" ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs,
-      [],
-    ),
-);
+const args = parseArgs(["--check"]);
 const REQUESTS = Number(args.requests ?? 30);
 const CHECK = process.argv.includes("--check");
 const LIMIT_MS = 10;
@@ -64,67 +57,29 @@ const SIZES = [
 const CLIENT_ID = "cpu-test";
 const CLIENT_KEY = crypto.randomBytes(32).toString("hex");
 const SERVICE_KEY = crypto.randomBytes(32).toString("hex");
-const authKey = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
-const KID = "cpu-" + crypto.randomBytes(4).toString("hex");
-const jwk = { ...authKey.publicKey.export({ format: "jwk" }), kid: KID, alg: "ES256", use: "sig" };
-const b64url = (buf) => Buffer.from(buf).toString("base64url");
-function token(wallet) {
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64url(JSON.stringify({ alg: "ES256", typ: "JWT", kid: KID }));
-  const claims = b64url(
-    JSON.stringify({
-      iss: "twist-auth",
-      aud: "twist-api",
-      sub: wallet,
-      iat: now,
-      nbf: now,
-      exp: now + 3600,
-      jti: crypto.randomUUID(),
-    }),
-  );
-  const sig = crypto.sign("sha256", Buffer.from(`${header}.${claims}`), {
-    key: authKey.privateKey,
-    dsaEncoding: "ieee-p1363",
-  });
-  return `${header}.${claims}.${b64url(sig)}`;
-}
-const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-function randomWallet() {
-  let n = BigInt("0x" + crypto.randomBytes(32).toString("hex"));
-  let out = "";
-  while (n > 0n) {
-    out = B58[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  return out.padStart(32, "1");
-}
+const auth = authService("cpu");
+const jwk = auth.jwk;
 function newUser(devices) {
   const wallet = randomWallet();
-  return {
-    wallet,
-    token: token(wallet),
-    devices: Array.from({ length: devices }, () => {
-      const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
-      return { id: publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex"), privateKey };
-    }),
-  };
+  return { wallet, token: auth.token(wallet), devices: Array.from({ length: devices }, newDevice) };
 }
 let nonce = 0;
 function vau(user, device) {
-  const v = {
-    userId: user.wallet,
-    deviceId: device.id,
-    siteId: "site-cpu-001",
-    timestamp: Date.now(),
-    payload: JSON.stringify({ action: "page_view", duration: 45000, n: nonce++ }),
-  };
-  const message = ["twist-vau-v1", v.userId, v.deviceId, v.siteId, String(v.timestamp), v.payload].join("\n");
-  return { ...v, signature: crypto.sign(null, Buffer.from(message), device.privateKey).toString("hex") };
+  return signVau(
+    {
+      userId: user.wallet,
+      deviceId: device.id,
+      siteId: "site-cpu-001",
+      timestamp: Date.now(),
+      payload: JSON.stringify({ action: "page_view", duration: 45000, n: nonce++ }),
+    },
+    device.privateKey,
+  );
 }
 function request(urlPath, body, user, ip) {
   const text = JSON.stringify(body);
   const ts = String(Date.now());
-  const hmac = crypto.createHmac("sha256", CLIENT_KEY).update(`POST\n${urlPath}\n${ts}\n${text}`).digest("hex");
+  const hmac = clientHmac(CLIENT_KEY, urlPath, ts, text);
   return [
     `http://edge.local${urlPath}`,
     {

@@ -24,16 +24,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { authService, clientHmac, newDevice, parseArgs, randomWallet, signVau } from "./parties.mjs";
 
-const args = Object.fromEntries(
-  process.argv
-    .slice(2)
-    .reduce(
-      (pairs, arg, i, all) =>
-        arg.startsWith("--") && arg !== "--floor" ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs,
-      [],
-    ),
-);
+const args = parseArgs(["--floor"]);
 const CONNECTIONS = String(args.connections ?? "1,16")
   .split(",")
   .map(Number);
@@ -55,70 +48,31 @@ const SERVICE_KEY = crypto.randomBytes(32).toString("hex");
 const METRICS_TOKEN = crypto.randomBytes(16).toString("hex");
 
 // ---- auth-service stand-in: ES256 key, JWKS, tokens -------------------------------------------
-const authKey = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
-const KID = "load-" + crypto.randomBytes(4).toString("hex");
-const jwk = { ...authKey.publicKey.export({ format: "jwk" }), kid: KID, alg: "ES256", use: "sig" };
-const b64url = (buf) => Buffer.from(buf).toString("base64url");
-
-function token(wallet) {
-  const now = Math.floor(Date.now() / 1000);
-  const header = b64url(JSON.stringify({ alg: "ES256", typ: "JWT", kid: KID }));
-  const claims = b64url(
-    JSON.stringify({
-      iss: "twist-auth",
-      aud: "twist-api",
-      sub: wallet,
-      wallet,
-      roles: ["user"],
-      iat: now,
-      nbf: now,
-      exp: now + 3600,
-      jti: crypto.randomUUID(),
-    }),
-  );
-  const sig = crypto.sign("sha256", Buffer.from(`${header}.${claims}`), {
-    key: authKey.privateKey,
-    dsaEncoding: "ieee-p1363",
-  });
-  return `${header}.${claims}.${b64url(sig)}`;
-}
-
-const B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-function randomWallet() {
-  let n = BigInt("0x" + crypto.randomBytes(32).toString("hex"));
-  let out = "";
-  while (n > 0n) {
-    out = B58[Number(n % 58n)] + out;
-    n /= 58n;
-  }
-  return out.padStart(32, "1");
-}
+const auth = authService("load");
+const jwk = auth.jwk;
 
 const wallets = Array.from({ length: WALLETS }, () => {
   const wallet = randomWallet();
-  return { wallet, token: token(wallet) };
+  return { wallet, token: auth.token(wallet) };
 });
-const devices = Array.from({ length: DEVICES }, (_, i) => {
-  const { publicKey, privateKey } = crypto.generateKeyPairSync("ed25519");
-  const id = publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("hex");
-  return { id, privateKey, owner: wallets[i % WALLETS] };
-});
+const devices = Array.from({ length: DEVICES }, (_, i) => ({ ...newDevice(), owner: wallets[i % WALLETS] }));
 
 let seq = 0;
 function signRequest() {
   const device = devices[seq++ % DEVICES];
-  const vau = {
-    userId: device.owner.wallet,
-    deviceId: device.id,
-    siteId: "site-load-001",
-    timestamp: Date.now(),
-    payload: JSON.stringify({ action: "page_view", duration: 45000, n: seq }),
-  };
-  const message = ["twist-vau-v1", vau.userId, vau.deviceId, vau.siteId, String(vau.timestamp), vau.payload].join("\n");
-  vau.signature = crypto.sign(null, Buffer.from(message), device.privateKey).toString("hex");
+  const vau = signVau(
+    {
+      userId: device.owner.wallet,
+      deviceId: device.id,
+      siteId: "site-load-001",
+      timestamp: Date.now(),
+      payload: JSON.stringify({ action: "page_view", duration: 45000, n: seq }),
+    },
+    device.privateKey,
+  );
   const body = JSON.stringify(vau);
   const ts = String(Date.now());
-  const hmac = crypto.createHmac("sha256", CLIENT_KEY).update(`POST\n/api/v1/vau\n${ts}\n${body}`).digest("hex");
+  const hmac = clientHmac(CLIENT_KEY, "/api/v1/vau", ts, body);
   return {
     body,
     headers: {
