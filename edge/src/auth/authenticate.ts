@@ -1,9 +1,9 @@
 // Client authentication for VAU routes, in order:
 //   1. client HMAC (X-Client-Id / X-Timestamp / X-HMAC-Signature) — cheap, rejects garbage first
 //   2. access token (ES256 against auth-service's JWKS)
-// The replay check of the HMAC signature needs storage and happens afterwards: for a single VAU
-// inside its DeviceLedger call (a replay is byte-identical, so it names the same device and
-// costs no extra round trip), for a batch in the sharded ReplayGuard (claimSignature below).
+// The replay check of the HMAC signature needs storage and happens afterwards, inside a
+// DeviceLedger call (a replay is byte-identical, so it names the same device and costs no extra
+// round trip): the single VAU's, or for a batch the call of its first VAU's device.
 
 import type { Config } from "../config";
 import { unauthorized } from "../http/errors";
@@ -46,9 +46,3 @@ export async function authenticate(
 }
 
 export const replayedError = () => unauthorized("REPLAYED_REQUEST", "This request signature has already been used");
-
-/** Marks the request signature as used in the ReplayGuard shard for it; 401 if it was already. */
-export async function claimSignature(env: Env, replay: Caller["replay"]): Promise<void> {
-  const guard = env.REPLAY_GUARD.getByName(`replay:${replay.signature.slice(0, 2)}`);
-  if (!(await guard.claim(replay.signature, replay.expiresAt))) throw replayedError();
-}
