@@ -115,8 +115,18 @@ export async function ageDevice(
   vauCount: number,
   lastSeenAgoMs: number,
 ): Promise<void> {
+  await ageDeviceLedger(device.id, ageDays, vauCount, lastSeenAgoMs);
+}
+
+/** ageDevice for the DeviceLedger object named `name` (tests that call the object directly). */
+export async function ageDeviceLedger(
+  name: string,
+  ageDays: number,
+  vauCount: number,
+  lastSeenAgoMs: number,
+): Promise<void> {
   const now = Date.now();
-  const stub = env.DEVICE_LEDGER.getByName(device.id);
+  const stub = env.DEVICE_LEDGER.getByName(name);
   await runInDurableObject(stub, async (instance) => {
     const sql = (instance as unknown as { schema: { ensure(): SqlStorage } }).schema.ensure();
     // the device's one state row (src/durable/device-ledger.ts); today's total and window empty

@@ -10,7 +10,7 @@ import { deliveryPacing, type GrantRequest, retryDelayMs, type WalletLedger } fr
 import type { RewardMessage } from "../src/queue/reward-message";
 import { outbound } from "./outbound";
 import { earnedFor, trustScore, utcDay } from "../src/vau/reward";
-import { establishedDevice, newUser, signVau, submitVau } from "./helpers";
+import { ageDeviceLedger, establishedDevice, newUser, signVau, submitVau } from "./helpers";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -326,19 +326,7 @@ describe("ledger rollback and cleanup", () => {
     const stub = env.DEVICE_LEDGER.getByName("submit-many-test");
     const now = Date.now();
     // three days old, 150 VAUs, last seen two days ago: trust 50 (age 30 + activity 15 + recency 5)
-    await runInDurableObject(stub, async (_i, state) => {
-      state.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), first_seen INTEGER NOT NULL,
-          last_seen INTEGER, vau_count INTEGER NOT NULL, window_start INTEGER, window_prev INTEGER,
-          window_curr INTEGER, day TEXT NOT NULL, day_amount TEXT NOT NULL, seen TEXT NOT NULL)`,
-      );
-      state.storage.sql.exec(
-        "INSERT INTO state VALUES (1, ?, ?, 150, NULL, NULL, NULL, ?, '0', '')",
-        now - 3 * DAY - 60_000,
-        now - 2 * DAY,
-        utcDay(now),
-      );
-    });
+    await ageDeviceLedger("submit-many-test", 3, 150, 2 * DAY);
     const out = await stub.submitMany({
       items: [
         { vauId: "1".repeat(64), timestamp: now },
