@@ -81,9 +81,9 @@ final class ApiHarness implements AutoCloseable {
                 exchange.getResponseBody().write(document);
                 exchange.close();
             });
-            // Stand-in for auth-service's GET /auth/session (its contract:
-            // services/auth-service/src/main/resources/openapi.yaml): every session is live and the
-            // roles are the token's. CrossServiceIT runs the real endpoint (logout ends admin access).
+            // Stand-in for auth-service's GET /auth/session (its contract: services/auth-service/
+            // src/main/resources/openapi/auth-service.yaml): every session is live and the roles are
+            // the token's. CrossServiceIT runs the real endpoint (logout ends admin access).
             jwks.createContext("/auth/session", exchange -> {
                 String authorization = exchange.getRequestHeaders().getFirst("Authorization");
                 byte[] answer;

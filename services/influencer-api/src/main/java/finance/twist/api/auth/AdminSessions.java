@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Admin routes ask auth-service whether the token's session is still live and whether the wallet
- * is still an admin ({@code GET /auth/session}, services/auth-service/src/main/resources/openapi.yaml),
+ * is still an admin ({@code GET /auth/session},
+ * services/auth-service/src/main/resources/openapi/auth-service.yaml),
  * so logout or removing a wallet from {@code AUTH_ADMIN_WALLETS} ends admin access within
  * {@code auth.session.cache} (30 s) plus one request, well inside a minute, instead of at the
  * token's expiry (issue 21). Answers are cached per token for that long. auth-service unreachable:
