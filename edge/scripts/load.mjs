@@ -108,8 +108,11 @@ function nextRequest() {
 // rewards are counted by distinct vauId, like the backend's idempotency key.
 const delivered = { requests: 0, rewards: 0, duplicates: 0, badSignatures: 0 };
 const deliveredIds = new Set();
-// vauIds the edge answered 200 for (warm-up included): compared with deliveredIds at the end.
+// vauIds the edge answered 200 for (warm-up included), and those of them that earned a reward:
+// only a reward is delivered (a device's first VAUs earn nothing, trust starts at 0), so the
+// rewarded ones are compared with deliveredIds at the end.
 const acceptedIds = new Set();
+const rewardedIds = new Set();
 const stub = http.createServer((req, res) => {
   if (req.method === "GET" && req.url === "/.well-known/jwks.json") {
     res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ keys: [jwk] }));
@@ -339,7 +342,11 @@ async function run(connections) {
         const r = FLOOR ? await send("GET", "/no-such-route") : await send("POST", "/api/v1/vau", headers, body);
         const expected = FLOOR ? 404 : 200;
         status = r.status === expected ? 200 : `${r.status} ${JSON.parse(r.body)?.error?.code ?? ""}`;
-        if (!FLOOR && r.status === 200) acceptedIds.add(JSON.parse(r.body).data.vauId);
+        if (!FLOOR && r.status === 200) {
+          const { vauId, earned } = JSON.parse(r.body).data;
+          acceptedIds.add(vauId);
+          if (earned !== "0") rewardedIds.add(vauId);
+        }
       } catch (err) {
         status = `error ${err.message}`;
       }
@@ -410,14 +417,14 @@ for (let waited = 0; waited < SETTLE_S * 1000; waited += 1000) {
   accepted = /^edge_vau_accepted_total (\d+)/m.exec(metrics.body)?.[1];
   if (
     FLOOR ||
-    (accepted !== undefined && Number(accepted) === delivered.rewards && acceptedIds.size === delivered.rewards)
+    (accepted !== undefined && Number(accepted) === acceptedIds.size && rewardedIds.size === delivered.rewards)
   )
     break;
 }
-const notDelivered = [...acceptedIds].filter((id) => !deliveredIds.has(id)).length;
+const notDelivered = [...rewardedIds].filter((id) => !deliveredIds.has(id)).length;
 const notAnswered200 = [...deliveredIds].filter((id) => !acceptedIds.has(id)).length;
 console.log(
-  `rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}; answered 200: ${acceptedIds.size}, of them not delivered: ${notDelivered}; delivered without a 200: ${notAnswered200}; waited ${settledAfterS} s after the run`,
+  `rewards delivered to the fake backend: ${delivered.rewards} distinct in ${delivered.requests} signed requests (redelivered duplicates: ${delivered.duplicates}, bad signatures: ${delivered.badSignatures}); edge_vau_accepted_total=${accepted ?? "?"}; answered 200: ${acceptedIds.size}, rewarded: ${rewardedIds.size}, of them not delivered: ${notDelivered}; delivered without a 200: ${notAnswered200}; waited ${settledAfterS} s after the run`,
 );
 console.log(
   JSON.stringify({
@@ -429,6 +436,7 @@ console.log(
     results,
     delivered,
     answered200: acceptedIds.size,
+    rewarded: rewardedIds.size,
     notDelivered,
     notAnswered200,
   }),
