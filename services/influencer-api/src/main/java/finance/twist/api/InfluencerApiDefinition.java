@@ -19,6 +19,7 @@ import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
 import finance.twist.api.http.ConversionsAdminHttpService;
 import finance.twist.api.http.ConversionsHttpService;
+import finance.twist.api.http.DomainProblems;
 import finance.twist.api.http.InfluencerHttpService;
 import finance.twist.api.http.LinksHttpService;
 import finance.twist.api.http.MeHttpService;
@@ -189,6 +190,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void routing(HttpRouting.Builder routing) {
+        DomainProblems.register(routing);
         routing.addFilter(authFilter)
                 .register(
                         me,

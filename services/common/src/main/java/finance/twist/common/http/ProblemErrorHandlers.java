@@ -76,7 +76,8 @@ public final class ProblemErrorHandlers {
         return false;
     }
 
-    private static void send(ServerRequest req, ServerResponse res, Problem problem) {
+    /** Answers with {@code problem} unless a response was already sent (for other error handlers too). */
+    public static void send(ServerRequest req, ServerResponse res, Problem problem) {
         if (!res.isSent()) {
             // Helidon reset the response before calling us: restore request id and CORS headers.
             StickyHeaders.reapply(req, res);

@@ -1,10 +1,10 @@
 package finance.twist.api.staking;
 
 import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.LedgerService;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -129,12 +129,12 @@ public final class StakingService {
             throw poolNotFound();
         }
         if (amount < pool.minStake()) {
-            throw new ProblemException(Problem.of(
-                            400,
+            throw new DomainException(
+                            Kind.INVALID,
                             "below-minimum-stake",
                             "Below minimum stake",
                             "The pool's minimum stake is " + pool.minStake() + " base units.")
-                    .with("minStake", Amounts.format(pool.minStake())));
+                    .with("minStake", Amounts.format(pool.minStake()));
         }
         long available = LedgerService.userAvailable(c, userId);
         Position position = lockPosition(c, userId, pool.id(), true).orElseThrow();
@@ -250,8 +250,11 @@ public final class StakingService {
      */
     public static void accrue(Connection c, Pool pool, long amount, UUID txId) {
         if (pool.totalStaked() == 0) {
-            throw new ProblemException(Problem.conflict(
-                    "no-stakers", "Pool has no stakers", "Rewards need at least one staker to accrue to."));
+            throw new DomainException(
+                    Kind.CONFLICT,
+                    "no-stakers",
+                    "Pool has no stakers",
+                    "Rewards need at least one staker to accrue to.");
         }
         RewardMath.Accumulator next = RewardMath.fund(pool.acc(), pool.remainder(), amount, pool.totalStaked());
         Sql.update(
@@ -343,8 +346,8 @@ public final class StakingService {
         try {
             return Math.addExact(a, b);
         } catch (ArithmeticException e) {
-            throw new ProblemException(
-                    Problem.conflict("pool-overflow", "Pool total overflow", "The pool cannot hold more stake."));
+            throw new DomainException(
+                    Kind.CONFLICT, "pool-overflow", "Pool total overflow", "The pool cannot hold more stake.");
         }
     }
 
@@ -371,18 +374,24 @@ public final class StakingService {
                 rs.getLong("total_claimed"));
     }
 
-    private static ProblemException poolNotFound() {
-        return new ProblemException(
-                Problem.of(404, "pool-not-found", "Pool not found", "No active staking pool for this influencer."));
+    private static DomainException poolNotFound() {
+        return new DomainException(
+                Kind.NOT_FOUND, "pool-not-found", "Pool not found", "No active staking pool for this influencer.");
     }
 
-    private static ProblemException noPosition() {
-        return new ProblemException(Problem.conflict(
-                "insufficient-position", "Insufficient staked amount", "The amount exceeds your staked position."));
+    private static DomainException noPosition() {
+        return new DomainException(
+                Kind.CONFLICT,
+                "insufficient-position",
+                "Insufficient staked amount",
+                "The amount exceeds your staked position.");
     }
 
-    private static ProblemException nothingToClaim() {
-        return new ProblemException(Problem.conflict(
-                "nothing-to-claim", "Nothing to claim", "No rewards have accrued since your last claim."));
+    private static DomainException nothingToClaim() {
+        return new DomainException(
+                Kind.CONFLICT,
+                "nothing-to-claim",
+                "Nothing to claim",
+                "No rewards have accrued since your last claim.");
     }
 }
