@@ -11,7 +11,11 @@
 #                                     prints the admin kubeconfig path
 #   scripts/cluster/local.sh down     stops all of it by pid; removes pods' mounts, network
 #                                     namespaces, iptables chains and the bridge it made, so the
-#                                     next "up" starts clean (images stay in containerd's store)
+#                                     next "up" starts clean (images stay in containerd's store);
+#                                     "up" does the same first when an earlier run was killed
+#                                     before its "down"
+#   scripts/cluster/local.sh crash    SIGKILL every daemon, clean nothing (a session's end; the
+#                                     rehearsal checks that the next "up" recovers)
 #   scripts/cluster/local.sh import TAR...   docker-save / OCI tars into the kubelet's containerd
 #   scripts/cluster/local.sh ctr ARGS...     ctr against that containerd (namespace k8s.io)
 #   scripts/cluster/local.sh dump     nodes, pods, events and the daemons' log tails
@@ -240,8 +244,55 @@ local_image() {
 }
 
 # ---------- up ----------
+# residue: what a run killed before its teardown leaves (a session that ended, a cancelled CI
+# job): pid files, the old cluster's etcd data (its namespaces, releases and secrets), the
+# PersistentVolume directories (a database initialised with other passwords), mounts, the
+# bridge, KUBE-/CNI- iptables chains. CI once failed on exactly this: the next "up" served the
+# killed run's etcd and volumes to a deploy with new secrets.
+residue() {
+  compgen -G "$run/*.pid" >/dev/null && return 0
+  [[ -e "$state/etcd" || -e "$state/volumes" || -e "$state/kubelet" ]] && return 0
+  awk -v a="$state/" -v b="$run/" '$2 ~ "^"a || $2 ~ "^"b {f = 1} END {exit !f}' /proc/mounts && return 0
+  ip link show "$bridge" >/dev/null 2>&1 && return 0
+  iptables -t nat -S 2>/dev/null | grep -qE '^-N (KUBE-|CNI-)' && return 0
+  return 1
+}
+
+# crash: SIGKILL every daemon this script started, their process groups included, and clean
+# nothing: what the end of a session or a cancelled job does (the rehearsal checks that the
+# next "up" recovers from it).
+crash() {
+  local f pid
+  for f in "$run"/*.pid; do
+    [[ -f "$f" ]] || continue
+    pid="$(cat "$f")"
+    kill -9 -- "-$pid" 2>/dev/null || kill -9 "$pid" 2>/dev/null || true
+  done
+  for pid in /proc/[0-9]*; do
+    if { tr '\0' ' ' <"$pid/cmdline"; } 2>/dev/null | grep -q -- "-address $sock "; then kill -9 "${pid#/proc/}" 2>/dev/null || true; fi
+  done
+  kill_pod_processes
+  log "every daemon and container process killed (SIGKILL), nothing cleaned"
+}
+
+# kill_pod_processes: container processes left without their shim (the kubelet's cgroupfs
+# driver puts every pod under the "kubepods" cgroup; cgroup v1 here, v2 elsewhere)
+kill_pod_processes() {
+  local d
+  for d in /sys/fs/cgroup/pids/kubepods /sys/fs/cgroup/kubepods; do
+    [[ -d "$d" ]] || continue
+    find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  done
+}
+
 up() {
   [[ "$(id -u)" -eq 0 ]] || die "run as root"
+  # every "up" starts an empty cluster (certificates, the SSH host key and containerd's image
+  # store are kept): whatever an earlier run left without its teardown goes first
+  if residue; then
+    log "an earlier run ended without its teardown: cleaning up what it left"
+    down
+  fi
   for b in kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl; do
     [[ -x "$bin/$b" ]] || die "$bin/$b missing: run scripts/cluster/build-k8s.sh"
   done
@@ -552,6 +603,7 @@ down() {
   for p in /proc/[0-9]*; do
     if { tr '\0' ' ' <"$p/cmdline"; } 2>/dev/null | grep -q -- "-address $sock "; then kill -9 "${p#/proc/}" 2>/dev/null || true; fi
   done
+  kill_pod_processes
   # mounts under our directories (pod volumes, container root filesystems, shm, network
   # namespaces: netns_mounts_under_state_dir), deepest first
   awk -v a="$state/" -v b="$run/" '$2 ~ "^"a || $2 ~ "^"b {print $2}' /proc/mounts | sort -r | while read -r m; do
@@ -607,6 +659,7 @@ dump() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  crash) crash ;;
   sshd-up) mkdir -p "$state" "$run" "$logs"; sshd_up ;;
   sshd-down) sshd_down ;;
   import) shift; import_images "$@" ;;

@@ -64,9 +64,14 @@ refs=([AUTH_IMAGE]=twist/auth-service:rehearsal-1 [AUTH_IMAGE_UPGRADE]=twist/aut
   for key in AUTH_IMAGE AUTH_IMAGE_UPGRADE API_IMAGE API_IMAGE_UPGRADE POSTGRES_IMAGE REDIS_IMAGE JDK_IMAGE; do
     ref="${refs[$key]}"
     file="$(echo "$ref" | tr '/:' '__').tar"
-    docker save -o "$out/$file.part" "$ref" && chmod 644 "$out/$file.part" && mv "$out/$file.part" "$out/$file"
+    id="$(docker image inspect -f '{{.Id}}' "$ref")"
+    # the archive of the last export is kept when it holds this very image (same id): a warm
+    # run saves (and the cluster imports) only what changed
+    if [[ ! -s "$out/$file" || "$(sed -n "s/^${key}_ID=//p" "$out/images.env" 2>/dev/null)" != "$id" ]]; then
+      docker save -o "$out/$file.part" "$ref" && chmod 644 "$out/$file.part" && mv "$out/$file.part" "$out/$file"
+    fi
     echo "$key=$ref"
-    echo "${key}_ID=$(docker image inspect -f '{{.Id}}' "$ref")"
+    echo "${key}_ID=$id"
     echo "${key}_TAR=$file"
   done
 } >"$out/images.env.part"
