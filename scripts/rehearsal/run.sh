@@ -103,10 +103,10 @@ if [[ "${GITHUB_ACTIONS:-}" != true ]]; then
   t=$(date +%s)
   k8s_state="${TWIST_K8S_STATE:-/var/lib/twist-k8s}"
   admin_kubectl create namespace twist-killed-run >/dev/null
-  touch "$k8s_state/volumes/pv0/left-by-the-killed-run"
+  touch "$k8s_state/volumes/pv1/left-by-the-killed-run"
   bash scripts/cluster/local.sh crash
   admin_kubeconfig="$(bash scripts/cluster/cluster.sh up | tail -n1)"
-  if admin_kubectl get namespace twist-killed-run >/dev/null 2>&1 || [[ -e "$k8s_state/volumes/pv0/left-by-the-killed-run" ]]; then
+  if admin_kubectl get namespace twist-killed-run >/dev/null 2>&1 || [[ -e "$k8s_state/volumes/pv1/left-by-the-killed-run" ]]; then
     die "the cluster after a killed run still holds that run's namespace or volume data"
   fi
   log "a killed run's cluster is cleaned by the next up (namespace and volume data gone)"
