@@ -16,10 +16,13 @@
 #                hook ran before the new pods
 #   3. bad build helm-deploy.sh of a build whose readiness never passes: fails, --atomic restores
 #                the previous release, 0 failed requests meanwhile
-#   4. rollback  scripts/github/helm-rollback.sh (rollback.yml's logic) to the last good revision
+#   4. rollback  runbooks/deploy-failed-rollback.md's commands as written (scripts/rehearsal/runbooks.sh
+#                failed-deploy): scripts/github/helm-rollback.sh, rollback.yml's logic, to the
+#                last good revision
 #   5. backup    the backup CronJob to an S3 server on this host (rclone serve s3), restore with
 #                charts/twist-data/scripts/restore.sh into an emptied database: same counts/sums
-#   6. runbooks  scripts/rehearsal/runbooks.sh runs the runbooks' commands as written
+#   6. runbooks  scripts/rehearsal/runbooks.sh outages-and-keys: the outage and key-rotation
+#                runbooks' commands as written
 #   7. alerting  scripts/rehearsal/alerting.sh: Prometheus + Alertmanager (started before step 5,
 #                the Watchdog reaches the heartbeat receiver); PostgreSQL stopped:
 #                TwistDependencyDown delivered to a webhook on 127.0.0.1 in the promised time,
@@ -304,11 +307,15 @@ helm history twist -n "$ns" --max 5
 done_after 3
 
 # ---------------------------------------------------------------- 4. rollback to the last good
-log "4. rollback.yml's logic: back to the last good revision (build 1)"
+log "4. the failed-deploy runbook as the on-call runs it: back to the last good revision (build 1)"
+# deploy-failed-rollback.md's Diagnosis and by-hand Mitigation, read from the runbook and run as
+# written (as the deployer, through the tunnel): the Mitigation is rollback.yml's own
+# scripts/github/helm-rollback.sh (--dry-run, then the rollback and helm test)
+runbooks() { KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$KUBECONFIG" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" bash scripts/rehearsal/runbooks.sh "$@"; }
 load_start rollback
 sleep 5
 t=$(date +%s)
-bash scripts/github/helm-rollback.sh "$ns" >"$work/rollback.log" 2>&1 || { cat "$work/rollback.log" >&2; die "rollback"; }
+runbooks failed-deploy >"$work/rollback.log" 2>&1 || { cat "$work/rollback.log" >&2; die "rollback"; }
 smoke >/dev/null
 figure rollback_to_serving_seconds $(( $(date +%s) - t ))
 grep -E "helm-rollback:" "$work/rollback.log" >&2
@@ -336,20 +343,8 @@ backup_restore
 done_after 5
 
 # ---------------------------------------------------------------- 6. runbooks
-log "6. runbook commands, as written"
-# The runbook's by-hand rollback undoes a release. After step 4 none is left to undo (build 2 was
-# rolled back from, and helm-rollback.sh never returns to such a revision), so build 2 is
-# released again first: the state right after a deploy that has to be taken back.
-deploy "$AUTH_2" "$API_2" >"$work/deploy-6.log" 2>&1 || { cat "$work/deploy-6.log" >&2; die "release before the runbooks"; }
-# the pods of the replaced release gone (a Terminating pod would look like a restart below)
-for _ in $(seq 1 60); do
-  [[ "$(KUBECONFIG="$admin_kubeconfig" kubectl -n "$ns" get pods -l app.kubernetes.io/component=influencer-api \
-    -o jsonpath='{range .items[*]}{.metadata.name} {end}' | wc -w)" -le 1 ]] && break
-  sleep 2
-done
-deployer_kubeconfig="$KUBECONFIG"
-KUBECONFIG="$admin_kubeconfig" DEPLOYER_KUBECONFIG="$deployer_kubeconfig" NS="$ns" WORK="$work" AUTH_1="$AUTH_1" \
-  bash scripts/rehearsal/runbooks.sh
+log "6. runbook commands, as written: dependency outages, JWT signing-key rotation"
+runbooks outages-and-keys
 
 done_after 6
 

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Step 6 of the rehearsal: the runbooks' commands, read from the runbooks and run as written
-# against the rehearsal cluster, so a runbook that drifts from the charts (a resource name, a
-# label, a key) fails here. Called by scripts/rehearsal/run.sh with NS, KUBECONFIG (the
-# operator's), DEPLOYER_KUBECONFIG, WORK (the env file of the VM is $WORK/vm/staging.env) and
-# AUTH_1 (an auth-service image).
+# The runbooks' commands, read from the runbooks and run as written against the rehearsal
+# cluster, so a runbook that drifts from the charts (a resource name, a label, a key) fails here.
+# Called by scripts/rehearsal/run.sh with NS, KUBECONFIG (the operator's), DEPLOYER_KUBECONFIG,
+# WORK (the env file of the VM is $WORK/vm/staging.env) and AUTH_1 (an auth-service image):
+#   runbooks.sh failed-deploy      step 4: right after step 3's failed deploy, what the on-call
+#                                  runs (Diagnosis, then the by-hand Mitigation, which is
+#                                  rollback.yml's scripts/github/helm-rollback.sh)
+#   runbooks.sh outages-and-keys   step 6: the dependency outages and the JWT key rotation
 #
 # Only what cannot exist here is replaced, each replacement named below and required to match
 # (a replacement that no longer matches means the runbook changed: update this script):
@@ -100,6 +103,16 @@ forward() { # (re)starts port-forwards of both Services to 127.0.0.1:13201/13203
 trap '[[ -n "${pf1:-}" ]] && kill "$pf1" "$pf2" 2>/dev/null; true' EXIT
 api_pods() { kubectl -n "$NS" get pods -l app.kubernetes.io/component=influencer-api -o jsonpath='{range .items[*]}{.metadata.name}:{.status.containerStatuses[0].restartCount} {end}'; }
 
+part="${1:?usage: runbooks.sh failed-deploy|outages-and-keys}"
+if [[ "$part" == failed-deploy ]]; then
+  # ---- failed deploy: what the on-call runs (as the deployer, through the tunnel)
+  f=runbooks/deploy-failed-rollback.md
+  run "$f Diagnosis" "export KUBECONFIG='$DEPLOYER_KUBECONFIG'; $(block "$f" Diagnosis 1)"
+  run "$f Mitigation (by hand)" "export KUBECONFIG='$DEPLOYER_KUBECONFIG'; cd '$repo'; $(block "$f" Mitigation 1)"
+  exit 0
+fi
+[[ "$part" == outages-and-keys ]] || die "unknown part $part"
+
 # ---- dependency outage: PostgreSQL, then Redis
 for dep in postgresql redis; do
   f="runbooks/database-unavailable.md"; [[ "$dep" == redis ]] && f="runbooks/redis-unavailable.md"
@@ -119,11 +132,6 @@ for dep in postgresql redis; do
   [[ "$(api_pods)" == "$before" ]] || die "influencer-api pods restarted ($before -> $(api_pods)); the runbook says they need none"
   log "$f Verify: /ready $body, influencer-api pods not restarted ($before)"
 done
-
-# ---- failed deploy: what the on-call runs (as the deployer, through the tunnel)
-f=runbooks/deploy-failed-rollback.md
-run "$f Diagnosis" "export KUBECONFIG='$DEPLOYER_KUBECONFIG'; $(block "$f" Diagnosis 1)"
-run "$f Mitigation (by hand)" "export KUBECONFIG='$DEPLOYER_KUBECONFIG'; cd '$repo'; $(block "$f" Mitigation 1)"
 
 # ---- JWT signing-key rotation, steps 1-2 and Verify
 f=runbooks/rotate-jwt-signing-key.md
