@@ -88,8 +88,12 @@ trap teardown EXIT
 # ---------------------------------------------------------------- 0. cluster, images, bootstrap
 log "0. tools, cluster, images"
 t=$(date +%s)
-# shellcheck disable=SC1090 # helm (and the chart tools) from the project's pinned installer
-eval "$(bash charts/scripts/install-tools.sh --env)"
+# helm, the one tool of the deploy path not in the cluster's build, from the project's one
+# installer (bin/lib/tools.sh; the charts part installs its other tools itself)
+# shellcheck source=bin/lib/tools.sh
+source bin/lib/tools.sh
+tools_install helm
+export PATH="$TOOLS_BIN:$PATH"
 figure tools_seconds $(( $(date +%s) - t ))
 t=$(date +%s)
 [[ -n "${TWIST_REHEARSAL_SKIP_BUILD:-}" ]] || bash scripts/cluster/cluster.sh build
