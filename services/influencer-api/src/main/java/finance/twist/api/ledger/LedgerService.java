@@ -2,8 +2,8 @@ package finance.twist.api.ledger;
 
 import finance.twist.api.db.DataAccessException;
 import finance.twist.api.db.Sql;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -110,19 +110,23 @@ public final class LedgerService {
                 if (delta < 0
                         ? account.balance() < Long.MIN_VALUE - delta
                         : account.balance() > Long.MAX_VALUE - delta) {
-                    throw new ProblemException(Problem.conflict(
+                    throw new DomainException(
+                            Kind.CONFLICT,
                             "system-account-overflow",
                             "System account overflow",
                             "The posting would take a system ledger account past the range of a balance;"
-                                    + " nothing was posted."));
+                                    + " nothing was posted.");
                 }
             } else {
                 if (delta < 0 && account.balance() + delta < 0) {
                     throw insufficient(account.kind());
                 }
                 if (delta > 0 && account.balance() > Long.MAX_VALUE - delta) {
-                    throw new ProblemException(Problem.conflict(
-                            "balance-overflow", "Balance overflow", "The resulting balance is too large."));
+                    throw new DomainException(
+                            Kind.CONFLICT,
+                            "balance-overflow",
+                            "Balance overflow",
+                            "The resulting balance is too large.");
                 }
             }
         }
@@ -245,19 +249,26 @@ public final class LedgerService {
                 .orElseThrow();
     }
 
-    private static ProblemException insufficient(String kind) {
+    private static DomainException insufficient(String kind) {
         return switch (kind) {
             case "stake_position" ->
-                new ProblemException(Problem.conflict(
+                new DomainException(
+                        Kind.CONFLICT,
                         "insufficient-position",
                         "Insufficient staked amount",
-                        "The amount exceeds your staked position."));
+                        "The amount exceeds your staked position.");
             case "pool_rewards" ->
-                new ProblemException(Problem.conflict(
-                        "insufficient-rewards", "Insufficient rewards", "The pool's reward pot cannot cover this."));
+                new DomainException(
+                        Kind.CONFLICT,
+                        "insufficient-rewards",
+                        "Insufficient rewards",
+                        "The pool's reward pot cannot cover this.");
             default ->
-                new ProblemException(Problem.conflict(
-                        "insufficient-balance", "Insufficient balance", "The amount exceeds the available balance."));
+                new DomainException(
+                        Kind.CONFLICT,
+                        "insufficient-balance",
+                        "Insufficient balance",
+                        "The amount exceeds the available balance.");
         };
     }
 

@@ -2,10 +2,10 @@ package finance.twist.api.links;
 
 import finance.twist.api.conversions.ProductService;
 import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.staking.Tier;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -201,26 +201,25 @@ public final class LinkService {
         if (request.expiresInDays() != null) {
             int days = request.expiresInDays();
             if (days < 1 || days > 3650) {
-                throw new ProblemException(Problem.badRequest("'expiresInDays' must be from 1 to 3650.")
-                        .with("field", "expiresInDays"));
+                throw invalidRequest("'expiresInDays' must be from 1 to 3650.", "expiresInDays");
             }
             expiresAt = Timestamp.from(clock.instant().plus(days, ChronoUnit.DAYS));
         }
         Timestamp expires = expiresAt;
         return sql.inTransaction(c -> {
             Influencer influencer = lockInfluencer(c, userId)
-                    .orElseThrow(() -> new ProblemException(Problem.of(
-                            403,
+                    .orElseThrow(() -> new DomainException(
+                            Kind.FORBIDDEN,
                             "not-an-influencer",
                             "Not an influencer",
-                            "Register as an influencer before generating referral links.")));
+                            "Register as an influencer before generating referral links."));
             if (!ProductService.isActive(c, productId)) {
-                throw new ProblemException(Problem.of(
-                                400,
+                throw new DomainException(
+                                Kind.INVALID,
                                 "unknown-product",
                                 "Unknown product",
                                 "'productId' must name an active merchant product.")
-                        .with("field", "productId"));
+                        .with("field", "productId");
             }
             enforceLimit(c, influencer, 1);
             for (int attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
@@ -277,9 +276,8 @@ public final class LinkService {
             try {
                 expiresAt = Timestamp.from(instant(update.expiresAt()));
             } catch (RuntimeException e) {
-                throw new ProblemException(
-                        Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.")
-                                .with("field", "expiresAt"));
+                throw invalidRequest(
+                        "'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.", "expiresAt");
             }
         }
         Timestamp expires = expiresAt;
@@ -353,11 +351,11 @@ public final class LinkService {
     /** Counted, non-bot clicks per UTC day from {@code from} to {@code to} inclusive (at most 366 days). */
     public Analytics analytics(UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
         if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > 365) {
-            throw new ProblemException(Problem.of(
-                    400,
+            throw new DomainException(
+                    Kind.INVALID,
                     "invalid-date-range",
                     "Invalid date range",
-                    "'from' must not be after 'to', and the range at most 366 days."));
+                    "'from' must not be after 'to', and the range at most 366 days.");
         }
         return sql.read(c -> {
             visible(c, userId, admin, linkId, false);
@@ -418,13 +416,14 @@ public final class LinkService {
                         influencer.id())
                 .orElse(0L);
         if (active + adding > limit) {
-            throw new ProblemException(Problem.conflict(
+            throw new DomainException(
+                            Kind.CONFLICT,
                             "link-limit-reached",
                             "Active link limit reached",
                             "The " + influencer.tier() + " tier allows " + limit
                                     + " active links; deactivate one or move up a tier.")
                     .with("tier", influencer.tier().name())
-                    .with("limit", limit));
+                    .with("limit", limit);
         }
     }
 
@@ -437,7 +436,7 @@ public final class LinkService {
                         link(rs), rs.getObject("owner_user_id", UUID.class), rs.getObject("influencer_id", UUID.class)),
                 linkId);
         if (row.isEmpty() || !(admin || row.get().userId().equals(userId))) {
-            throw new ProblemException(Problem.of(404, "link-not-found", "Link not found", "No such link."));
+            throw new DomainException(Kind.NOT_FOUND, "link-not-found", "Link not found", "No such link.");
         }
         return row.get();
     }
@@ -479,16 +478,14 @@ public final class LinkService {
 
     private static String productId(String value) {
         if (value == null || !PRODUCT_ID.matcher(value).matches()) {
-            throw new ProblemException(Problem.badRequest("'productId' is required: 1-100 of A-Z a-z 0-9 . _ : -.")
-                    .with("field", "productId"));
+            throw invalidRequest("'productId' is required: 1-100 of A-Z a-z 0-9 . _ : -.", "productId");
         }
         return value;
     }
 
     private static String promoCode(String value) {
         if (value != null && !PROMO_CODE.matcher(value).matches()) {
-            throw new ProblemException(Problem.badRequest("'promoCode' must be 1-50 of A-Z a-z 0-9 _ -.")
-                    .with("field", "promoCode"));
+            throw invalidRequest("'promoCode' must be 1-50 of A-Z a-z 0-9 _ -.", "promoCode");
         }
         return value;
     }
@@ -506,17 +503,21 @@ public final class LinkService {
                 || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
                 || uri.getHost() == null
                 || uri.getRawUserInfo() != null) {
-            throw new ProblemException(Problem.badRequest("'destinationUrl' must be an absolute http(s) URL.")
-                    .with("field", "destinationUrl"));
+            throw invalidRequest("'destinationUrl' must be an absolute http(s) URL.", "destinationUrl");
         }
         if (!settings.allows(uri.getHost())) {
-            throw new ProblemException(Problem.of(
-                            400,
+            throw new DomainException(
+                            Kind.INVALID,
                             "destination-not-allowed",
                             "Destination host not allowed",
                             "Links may only point at configured destination hosts.")
-                    .with("field", "destinationUrl"));
+                    .with("field", "destinationUrl");
         }
         return uri.toString();
+    }
+
+    /** The generic 400 of a malformed field (problem type {@code invalid-request}). */
+    private static DomainException invalidRequest(String detail, String field) {
+        return new DomainException(Kind.INVALID, "invalid-request", "Invalid request", detail).with("field", field);
     }
 }
