@@ -1,6 +1,7 @@
 package finance.twist.api.http;
 
 import finance.twist.api.auth.Caller;
+import finance.twist.api.db.Sql;
 import finance.twist.api.links.LinkService;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
@@ -37,9 +38,12 @@ import java.util.UUID;
  */
 public final class LinksHttpService implements HttpService {
 
+    private final Sql sql;
     private final LinkService links;
 
-    public LinksHttpService(LinkService links) {
+    /** Each route runs its work in one {@link Sql#inTransaction} (writes) or {@link Sql#read} (reads). */
+    public LinksHttpService(Sql sql, LinkService links) {
+        this.sql = sql;
         this.links = links;
     }
 
@@ -58,36 +62,41 @@ public final class LinksHttpService implements HttpService {
     private void generate(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         LinkService.GenerateRequest body = Json.parse(Requests.rawJson(req), LinkService.GenerateRequest.class);
-        Responses.json(res, 201, links.generate(caller.userId(), body));
+        LinkService.NewLink link = links.prepare(body);
+        Responses.json(res, 201, sql.inTransaction(c -> links.generate(c, caller.userId(), link)));
     }
 
     private void mine(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 100_000);
-        Responses.ok(res, links.mine(caller.userId(), limit, offset));
+        Responses.ok(res, sql.read(c -> links.mine(c, caller.userId(), limit, offset)));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Responses.ok(res, links.get(caller.userId(), caller.isAdmin(), id(req)));
+        UUID id = id(req);
+        Responses.ok(res, sql.read(c -> links.get(c, caller.userId(), caller.isAdmin(), id)));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         UUID id = id(req);
         LinkService.UpdateRequest body = Json.parse(Requests.rawJson(req), LinkService.UpdateRequest.class);
-        Responses.ok(res, links.update(caller.userId(), caller.isAdmin(), id, body));
+        LinkService.LinkChange change = links.prepare(body);
+        Responses.ok(res, sql.inTransaction(c -> links.update(c, caller.userId(), caller.isAdmin(), id, change)));
     }
 
     private void deactivate(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Responses.ok(res, links.deactivate(caller.userId(), caller.isAdmin(), id(req)));
+        UUID id = id(req);
+        Responses.ok(res, sql.inTransaction(c -> links.deactivate(c, caller.userId(), caller.isAdmin(), id)));
     }
 
     private void metrics(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Responses.ok(res, links.metrics(caller.userId(), caller.isAdmin(), id(req)));
+        UUID id = id(req);
+        Responses.ok(res, sql.read(c -> links.metrics(c, caller.userId(), caller.isAdmin(), id)));
     }
 
     private void analytics(ServerRequest req, ServerResponse res) {
@@ -95,7 +104,8 @@ public final class LinksHttpService implements HttpService {
         UUID id = id(req);
         LocalDate to = date(req, "to").orElse(LocalDate.now(ZoneOffset.UTC));
         LocalDate from = date(req, "from").orElse(to.minusDays(29));
-        Responses.ok(res, links.analytics(caller.userId(), caller.isAdmin(), id, from, to));
+        LinkService.checkRange(from, to);
+        Responses.ok(res, sql.read(c -> links.analytics(c, caller.userId(), caller.isAdmin(), id, from, to)));
     }
 
     private static UUID id(ServerRequest req) {

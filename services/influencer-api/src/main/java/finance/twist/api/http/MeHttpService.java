@@ -1,6 +1,7 @@
 package finance.twist.api.http;
 
 import finance.twist.api.auth.Caller;
+import finance.twist.api.db.Sql;
 import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.ledger.AccountReads;
 import finance.twist.api.ledger.Amounts;
@@ -29,11 +30,14 @@ import java.util.UUID;
  */
 public final class MeHttpService implements HttpService {
 
+    private final Sql sql;
     private final AccountReads accounts;
     private final InfluencerService influencers;
     private final StakingReads staking;
 
-    public MeHttpService(AccountReads accounts, InfluencerService influencers, StakingReads staking) {
+    /** The reads run on one {@link Sql#read} per route. */
+    public MeHttpService(Sql sql, AccountReads accounts, InfluencerService influencers, StakingReads staking) {
+        this.sql = sql;
         this.accounts = accounts;
         this.influencers = influencers;
         this.staking = staking;
@@ -102,27 +106,29 @@ public final class MeHttpService implements HttpService {
 
     private void balance(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        AccountReads.Balances sums = accounts.balances(caller.userId());
-        Responses.ok(
-                res,
-                new BalanceBody(
-                        Amounts.format(sums.available()),
-                        Amounts.format(sums.staked()),
-                        Amounts.format(staking.claimableTotal(caller.userId())),
-                        "simulated"));
+        Responses.ok(res, sql.read(c -> {
+            AccountReads.Balances sums = accounts.balances(c, caller.userId());
+            return new BalanceBody(
+                    Amounts.format(sums.available()),
+                    Amounts.format(sums.staked()),
+                    Amounts.format(staking.claimableTotal(c, caller.userId())),
+                    "simulated");
+        }));
     }
 
     private void history(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 1_000_000);
-        Responses.ok(res, new HistoryPage(accounts.history(caller.userId(), limit, offset), limit, offset));
+        Responses.ok(
+                res,
+                new HistoryPage(sql.read(c -> accounts.history(c, caller.userId(), limit, offset)), limit, offset));
     }
 
     private void stakes(ServerRequest req, ServerResponse res) {
         Responses.ok(
                 res,
-                new Stakes(staking.stakesOf(Caller.of(req).userId()).stream()
+                new Stakes(sql.read(c -> staking.stakesOf(c, Caller.of(req).userId())).stream()
                         .map(StakeItem::of)
                         .toList()));
     }

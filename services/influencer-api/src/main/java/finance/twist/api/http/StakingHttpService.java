@@ -3,6 +3,7 @@ package finance.twist.api.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.Caller;
 import finance.twist.api.db.Idempotency;
+import finance.twist.api.db.Sql;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.staking.StakingReads;
@@ -43,11 +44,14 @@ import java.util.UUID;
  */
 public final class StakingHttpService implements HttpService {
 
+    private final Sql sql;
     private final Idempotency idempotency;
     private final StakingService staking;
     private final StakingReads reads;
 
-    public StakingHttpService(Idempotency idempotency, StakingService staking, StakingReads reads) {
+    /** Writes run in {@link Idempotency#once} (one transaction each), reads in one {@link Sql#read}. */
+    public StakingHttpService(Sql sql, Idempotency idempotency, StakingService staking, StakingReads reads) {
+        this.sql = sql;
         this.idempotency = idempotency;
         this.staking = staking;
         this.reads = reads;
@@ -242,10 +246,10 @@ public final class StakingHttpService implements HttpService {
         }
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 100_000);
-        List<SearchItem> items =
-                reads.search(new StakingReads.Search(query, tiers, minStaked, minApy, sortBy, limit, offset)).stream()
-                        .map(SearchItem::of)
-                        .toList();
+        StakingReads.Search search = new StakingReads.Search(query, tiers, minStaked, minApy, sortBy, limit, offset);
+        List<SearchItem> items = sql.read(c -> reads.search(c, search)).stream()
+                .map(SearchItem::of)
+                .toList();
         Responses.ok(res, new SearchPage(items, limit, offset));
     }
 
@@ -253,7 +257,7 @@ public final class StakingHttpService implements HttpService {
         UUID influencerId = Http.uuid("pool", req.path().pathParameters().get("influencerId"), true);
         Responses.ok(
                 res,
-                reads.pool(influencerId)
+                sql.read(c -> reads.pool(c, influencerId))
                         .map(PoolView::of)
                         .orElseThrow(() -> new ProblemException(Problem.of(
                                 404,

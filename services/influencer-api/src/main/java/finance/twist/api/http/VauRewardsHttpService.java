@@ -1,5 +1,6 @@
 package finance.twist.api.http;
 
+import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.rewards.VauReward;
@@ -69,10 +70,12 @@ public final class VauRewardsHttpService implements HttpService {
 
     private final Optional<byte[]> serviceKey;
     private final RequestHmac hmac = new RequestHmac(Duration.ofMinutes(5));
+    private final Sql sql;
     private final VauRewardService rewards;
     private final Clock clock;
 
-    public VauRewardsHttpService(Optional<String> serviceKey, VauRewardService rewards, Clock clock) {
+    public VauRewardsHttpService(Optional<String> serviceKey, Sql sql, VauRewardService rewards, Clock clock) {
+        this.sql = sql;
         this.serviceKey = serviceKey.filter(key -> !key.isBlank()).map(key -> key.getBytes(StandardCharsets.UTF_8));
         this.rewards = rewards;
         this.clock = clock;
@@ -101,8 +104,8 @@ public final class VauRewardsHttpService implements HttpService {
         if (batch.rewards().contains(null)) {
             throw ProblemException.badRequest("'rewards' items must be objects.");
         }
-        VauRewardService.Outcome outcome =
-                rewards.credit(batch.rewards().stream().map(Item::reward).toList());
+        List<VauReward> items = batch.rewards().stream().map(Item::reward).toList();
+        VauRewardService.Outcome outcome = sql.inTransaction(c -> rewards.credit(c, items));
         MoneyMetrics.vauRewards(outcome.credited(), outcome.duplicates());
         LOG.info("vau_rewards.delivered", "credited", outcome.credited(), "duplicates", outcome.duplicates());
         Responses.ok(res, outcome);

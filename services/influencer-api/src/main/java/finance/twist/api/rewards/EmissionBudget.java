@@ -1,7 +1,6 @@
 package finance.twist.api.rewards;
 
 import finance.twist.api.db.DataAccessException;
-import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
@@ -94,16 +93,7 @@ public final class EmissionBudget {
     public void spend(Connection c, long amount) {
         long emitted;
         try {
-            emitted = Sql.queryOne(
-                            c,
-                            "INSERT INTO emission_budget AS b (day, budget, emitted)"
-                                    + " VALUES ((now() AT TIME ZONE 'UTC')::date, ?, ?)"
-                                    + " ON CONFLICT (day) DO UPDATE SET emitted = b.emitted + EXCLUDED.emitted,"
-                                    + " budget = EXCLUDED.budget RETURNING emitted",
-                            rs -> rs.getLong(1),
-                            budget,
-                            amount)
-                    .orElseThrow();
+            emitted = RewardRepository.addEmission(c, budget, amount);
         } catch (DataAccessException e) {
             // 23514: the CHECK refused (over budget); 22003: emitted + amount left bigint
             if (e.isCheckViolation("emission_budget") || "22003".equals(e.sqlState())) {

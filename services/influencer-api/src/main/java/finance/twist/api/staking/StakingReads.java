@@ -2,6 +2,7 @@ package finance.twist.api.staking;
 
 import finance.twist.api.db.Sql;
 import java.math.BigDecimal;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -151,13 +152,10 @@ public final class StakingReads {
             int poolStakerCount,
             Instant stakedAt) {}
 
-    private final Sql sql;
+    /** Every read runs on the caller's connection {@code c} (opened by {@code Sql.read}, never here). */
+    public StakingReads() {}
 
-    public StakingReads(Sql sql) {
-        this.sql = sql;
-    }
-
-    public List<PoolSummary> search(Search search) {
+    public List<PoolSummary> search(Connection c, Search search) {
         StringBuilder where = new StringBuilder(" WHERE total_staked >= ?");
         List<Object> filters = new ArrayList<>();
         filters.add(search.minStaked());
@@ -202,11 +200,11 @@ public final class StakingReads {
         }
         params.add(search.limit());
         params.add(search.offset());
-        return sql.read(c -> Sql.queryPlannedPerCall(c, query, StakingReads::summary, params.toArray()));
+        return Sql.queryPlannedPerCall(c, query, StakingReads::summary, params.toArray());
     }
 
-    public Optional<PoolDetail> pool(UUID influencerId) {
-        return sql.read(c -> Sql.queryOne(
+    public Optional<PoolDetail> pool(Connection c, UUID influencerId) {
+        return Sql.queryOne(
                 c,
                 POOLS + " WHERE influencer_id = ?",
                 rs -> new PoolDetail(
@@ -218,12 +216,12 @@ public final class StakingReads {
                         rs.getLong("total_rewards_distributed"),
                         rs.getBigDecimal("apy"),
                         rs.getObject("pool_created_at", OffsetDateTime.class).toInstant()),
-                influencerId));
+                influencerId);
     }
 
     /** The caller's positions, with what each can claim now. */
-    public List<Position> stakesOf(UUID userId) {
-        return sql.read(c -> Sql.query(
+    public List<Position> stakesOf(Connection c, UUID userId) {
+        return Sql.query(
                 c,
                 "SELECT i.id AS influencer_id, i.username, i.tier, a.balance, s.reward_snapshot, s.accrued_rewards,"
                         + " s.total_claimed, s.created_at, p.acc_reward_per_share, p.total_staked, p.staker_count"
@@ -241,19 +239,18 @@ public final class StakingReads {
                         rs.getLong("total_staked"),
                         rs.getInt("staker_count"),
                         rs.getObject("created_at", OffsetDateTime.class).toInstant()),
-                userId));
+                userId);
     }
 
     /** Sum of what the user can claim across pools. */
-    public long claimableTotal(UUID userId) {
-        return sql
-                .read(c -> Sql.query(
+    public long claimableTotal(Connection c, UUID userId) {
+        return Sql.query(
                         c,
                         "SELECT a.balance, s.reward_snapshot, s.accrued_rewards, p.acc_reward_per_share FROM stakes s"
                                 + " JOIN staking_pools p ON p.id = s.pool_id JOIN ledger_accounts a ON a.id = s.account_id"
                                 + " WHERE s.user_id = ?",
                         StakingReads::claimable,
-                        userId))
+                        userId)
                 .stream()
                 .mapToLong(Long::longValue)
                 .sum();
