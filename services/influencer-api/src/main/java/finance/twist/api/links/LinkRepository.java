@@ -1,7 +1,6 @@
 package finance.twist.api.links;
 
 import finance.twist.api.db.Sql;
-import finance.twist.api.ledger.Amounts;
 import finance.twist.api.staking.Tier;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -185,10 +184,10 @@ final class LinkRepository {
                         + " AS earned FROM conversions cv WHERE cv.link_id = ? AND cv.created_at >= d"
                         + " AND cv.created_at < d + interval '1 day') v ORDER BY d",
                 rs -> new LinkService.Day(
-                        rs.getObject("day", LocalDate.class).toString(),
+                        rs.getObject("day", LocalDate.class),
                         rs.getLong("clicks"),
                         rs.getLong("conversions"),
-                        Amounts.format(rs.getLong("earned"))),
+                        rs.getLong("earned")),
                 linkId,
                 OffsetDateTime.of(from.atStartOfDay(), ZoneOffset.UTC),
                 OffsetDateTime.of(to.atStartOfDay(), ZoneOffset.UTC),
@@ -203,16 +202,16 @@ final class LinkRepository {
         String code = rs.getString("code");
         Timestamp expires = rs.getTimestamp("expires_at");
         return new LinkService.Link(
-                rs.getObject("id", UUID.class).toString(),
-                rs.getObject("influencer_id", UUID.class).toString(),
+                rs.getObject("id", UUID.class),
+                rs.getObject("influencer_id", UUID.class),
                 rs.getString("product_id"),
                 code,
                 settings.publicBase() + "/r/" + code,
                 rs.getString("promo_code"),
                 rs.getString("destination_url"),
-                expires == null ? null : expires.toInstant().toString(),
+                expires == null ? null : expires.toInstant(),
                 rs.getBoolean("is_active"),
-                rs.getTimestamp("created_at").toInstant().toString(),
-                rs.getTimestamp("updated_at").toInstant().toString());
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("updated_at").toInstant());
     }
 }

@@ -3,7 +3,6 @@ package finance.twist.api.links;
 import finance.twist.api.conversions.ProductService;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
-import finance.twist.api.ledger.Amounts;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -48,14 +47,8 @@ public final class LinkService {
         this.clock = clock;
     }
 
-    /** Generate body. */
-    public record GenerateRequest(String productId, String promoCode, String destinationUrl, Integer expiresInDays) {}
-
-    /** Update body; absent members stay as they are. */
-    public record UpdateRequest(String promoCode, String destinationUrl, String expiresAt, Boolean isActive) {}
-
     /**
-     * A link to generate, validated ({@link #prepare(GenerateRequest)}).
+     * A link to generate, validated ({@link #newLink}).
      *
      * @param productId the merchant product
      * @param promoCode the promo code, or null
@@ -65,7 +58,7 @@ public final class LinkService {
     public record NewLink(String productId, String promoCode, String destination, Instant expiresAt) {}
 
     /**
-     * A change of a link, validated ({@link #prepare(UpdateRequest)}); null members stay as they are.
+     * A change of a link, validated ({@link #change}); null members stay as they are.
      *
      * @param promoCode new promo code
      * @param destination new destination
@@ -90,17 +83,17 @@ public final class LinkService {
      * @param updatedAt when it last changed
      */
     public record Link(
-            String id,
-            String influencerId,
+            UUID id,
+            UUID influencerId,
             String productId,
             String code,
             String url,
             String promoCode,
             String destinationUrl,
-            String expiresAt,
+            Instant expiresAt,
             boolean isActive,
-            String createdAt,
-            String updatedAt) {}
+            Instant createdAt,
+            Instant updatedAt) {}
 
     /**
      * One page of the caller's links.
@@ -126,14 +119,14 @@ public final class LinkService {
      * @param conversionRate conversions per 100 counted clicks
      */
     public record Metrics(
-            String linkId,
+            UUID linkId,
             long clicks,
             long uniqueVisitors,
             long botClicks,
             long rateLimitedClicks,
             long conversions,
-            String earned,
-            String commission,
+            long earned,
+            long commission,
             double conversionRate) {}
 
     /**
@@ -144,7 +137,7 @@ public final class LinkService {
      * @param conversions attributed conversions
      * @param earned the influencer's share, base units
      */
-    public record Day(String date, long clicks, long conversions, String earned) {}
+    public record Day(LocalDate date, long clicks, long conversions, long earned) {}
 
     /**
      * A link's analytics from {@code from} to {@code to}.
@@ -154,7 +147,7 @@ public final class LinkService {
      * @param to last day
      * @param days one entry per day
      */
-    public record Analytics(String linkId, String from, String to, List<Day> days) {}
+    public record Analytics(UUID linkId, LocalDate from, LocalDate to, List<Day> days) {}
 
     /** RFC 3339 date-time: any offset up to ±23:59, {@code t}/{@code z} in either case, a leap second. */
     private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
@@ -202,17 +195,22 @@ public final class LinkService {
         return instant;
     }
 
-    /** Checks a generate body (no database): 400 for a malformed field or a disallowed destination. */
-    public NewLink prepare(GenerateRequest request) {
-        String productId = productId(request.productId());
-        String promoCode = promoCode(request.promoCode());
-        String destination = request.destinationUrl() == null
+    /**
+     * Checks what a new link asks for (no database): {@link Kind#INVALID} for a malformed field or
+     * a disallowed destination. Null {@code promoCode}, {@code destinationUrl} (the product page on
+     * the default destination) and {@code expiresInDays} (never) are optional.
+     */
+    public NewLink newLink(
+            String requestedProductId, String requestedPromoCode, String destinationUrl, Integer expiresInDays) {
+        String productId = productId(requestedProductId);
+        String promoCode = promoCode(requestedPromoCode);
+        String destination = destinationUrl == null
                 ? settings.defaultDestination().toString().replaceAll("/+$", "") + "/products/"
                         + URLEncoder.encode(productId, StandardCharsets.UTF_8)
-                : destination(request.destinationUrl());
+                : destination(destinationUrl);
         Instant expiresAt = null;
-        if (request.expiresInDays() != null) {
-            int days = request.expiresInDays();
+        if (expiresInDays != null) {
+            int days = expiresInDays;
             if (days < 1 || days > 3650) {
                 throw invalidRequest("'expiresInDays' must be from 1 to 3650.", "expiresInDays");
             }
@@ -266,20 +264,23 @@ public final class LinkService {
         return visible(c, userId, admin, linkId, false).link();
     }
 
-    /** Checks an update body (no database): 400 for a malformed field or a disallowed destination. */
-    public LinkChange prepare(UpdateRequest update) {
-        String promoCode = update.promoCode() == null ? null : promoCode(update.promoCode());
-        String destination = update.destinationUrl() == null ? null : destination(update.destinationUrl());
+    /**
+     * Checks a change of a link (no database): {@link Kind#INVALID} for a malformed field or a
+     * disallowed destination; null members stay as they are.
+     */
+    public LinkChange change(String newPromoCode, String destinationUrl, String newExpiresAt, Boolean isActive) {
+        String promoCode = newPromoCode == null ? null : promoCode(newPromoCode);
+        String destination = destinationUrl == null ? null : destination(destinationUrl);
         Instant expiresAt = null;
-        if (update.expiresAt() != null) {
+        if (newExpiresAt != null) {
             try {
-                expiresAt = instant(update.expiresAt());
+                expiresAt = instant(newExpiresAt);
             } catch (RuntimeException e) {
                 throw invalidRequest(
                         "'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.", "expiresAt");
             }
         }
-        return new LinkChange(promoCode, destination, expiresAt, update.isActive());
+        return new LinkChange(promoCode, destination, expiresAt, isActive);
     }
 
     public Link update(Connection c, UUID userId, boolean admin, UUID linkId, LinkChange change) {
@@ -305,14 +306,14 @@ public final class LinkService {
         LinkRepository.Converted converted = repository.conversions(c, linkId);
         LinkRepository.Clicks clicks = repository.clicks(c, linkId);
         return new Metrics(
-                linkId.toString(),
+                linkId,
                 clicks.clicks(),
                 clicks.visitors(),
                 clicks.bots(),
                 clicks.uncounted(),
                 converted.count(),
-                Amounts.format(converted.earned()),
-                Amounts.format(converted.commission()),
+                converted.earned(),
+                converted.commission(),
                 conversionRate(converted.count(), clicks.clicks()));
     }
 
@@ -331,7 +332,7 @@ public final class LinkService {
     public Analytics analytics(Connection c, UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
         checkRange(from, to);
         visible(c, userId, admin, linkId, false);
-        return new Analytics(linkId.toString(), from.toString(), to.toString(), repository.days(c, linkId, from, to));
+        return new Analytics(linkId, from, to, repository.days(c, linkId, from, to));
     }
 
     /** What the redirect needs of a link. */
