@@ -112,18 +112,19 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         InfluencerService influencerService = new InfluencerService(
                 sql, email, config.get("app.url").asString().orElse("http://localhost:3000"), clock);
         StakingService stakingService = new StakingService(chain);
-        StakingReads reads = new StakingReads(sql);
+        StakingReads reads = new StakingReads();
         Idempotency idempotency = new Idempotency(sql);
-        this.me = new MeHttpService(new AccountReads(sql), influencerService, reads);
+        this.me = new MeHttpService(sql, new AccountReads(), influencerService, reads);
         this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
-        this.staking = new StakingHttpService(idempotency, stakingService, reads);
+        this.staking = new StakingHttpService(sql, idempotency, stakingService, reads);
         this.admin = new AdminHttpService(idempotency, stakingService, outbox);
         this.vauRewards = new VauRewardsHttpService(
                 config.get("edge.service.key").asString().asOptional(),
-                new VauRewardService(sql, EmissionBudget.from(config.get("rewards"), clock)),
+                sql,
+                new VauRewardService(EmissionBudget.from(config.get("rewards"), clock)),
                 clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
-        LinkService linkService = new LinkService(sql, linkSettings, clock);
+        LinkService linkService = new LinkService(linkSettings, clock);
         ConversionSettings conversionSettings =
                 ConversionSettings.from(config.get("conversions"), mode.equals("development"));
         Optional<ProductSecretKeyring> keyring = conversionSettings
@@ -136,7 +137,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 new MerchantSignature(productService, redis, clock),
                 new ConversionService(sql, clock),
                 conversionSettings);
-        this.links = new LinksHttpService(linkService);
+        this.links = new LinksHttpService(sql, linkService);
         this.redirect = new RedirectHttpService(
                 new ClickRecorder(sql, redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
         this.payouts = new PayoutsHttpService(idempotency, new PayoutService(sql, chain));

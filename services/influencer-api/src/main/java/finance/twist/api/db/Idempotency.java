@@ -1,7 +1,7 @@
 package finance.twist.api.db;
 
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -73,9 +73,14 @@ public final class Idempotency {
         }
     }
 
+    /** Refuses a key that is not 1-200 visible ASCII characters ({@link Kind#INVALID}). */
     public static void validateKey(String key) {
         if (!KEY.matcher(key).matches()) {
-            throw ProblemException.badRequest("Idempotency-Key must be 1-200 visible ASCII characters.");
+            throw new DomainException(
+                    Kind.INVALID,
+                    "invalid-request",
+                    "Invalid request",
+                    "Idempotency-Key must be 1-200 visible ASCII characters.");
         }
     }
 
@@ -100,10 +105,11 @@ public final class Idempotency {
                             key)
                     .orElseThrow();
             if (!Arrays.equals(saved.hash(), requestHash)) {
-                throw new ProblemException(Problem.unprocessable(
+                throw new DomainException(
+                        Kind.UNPROCESSABLE,
                         "idempotency-key-reused",
                         "Idempotency key reused",
-                        "This Idempotency-Key was used with a different request."));
+                        "This Idempotency-Key was used with a different request.");
             }
             return new Outcome(saved.status(), saved.body(), true);
         }

@@ -1,6 +1,8 @@
 package finance.twist.api.http;
 
 import finance.twist.api.auth.Caller;
+import finance.twist.api.db.Sql;
+import finance.twist.api.ledger.Amounts;
 import finance.twist.api.links.LinkService;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
@@ -15,6 +17,7 @@ import io.helidon.webserver.http.ServerResponse;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -37,10 +40,116 @@ import java.util.UUID;
  */
 public final class LinksHttpService implements HttpService {
 
+    private final Sql sql;
     private final LinkService links;
 
-    public LinksHttpService(LinkService links) {
+    /** Each route runs its work in one {@link Sql#inTransaction} (writes) or {@link Sql#read} (reads). */
+    public LinksHttpService(Sql sql, LinkService links) {
+        this.sql = sql;
         this.links = links;
+    }
+
+    /**
+     * {@code POST /links/generate} body.
+     *
+     * @param productId the active merchant product to promote
+     * @param promoCode optional promo code
+     * @param destinationUrl optional destination on an allowed host
+     * @param expiresInDays optional lifetime, 1 to 3650 days
+     */
+    record GenerateRequest(String productId, String promoCode, String destinationUrl, Integer expiresInDays) {}
+
+    /**
+     * {@code PUT /links/{id}} body; absent members stay as they are.
+     *
+     * @param promoCode new promo code
+     * @param destinationUrl new destination on an allowed host
+     * @param expiresAt new expiry (RFC 3339 with offset)
+     * @param isActive activate or deactivate
+     */
+    record UpdateRequest(String promoCode, String destinationUrl, String expiresAt, Boolean isActive) {}
+
+    /** A link in responses (ids, dates and base units as strings). */
+    record LinkBody(
+            String id,
+            String influencerId,
+            String productId,
+            String code,
+            String url,
+            String promoCode,
+            String destinationUrl,
+            String expiresAt,
+            boolean isActive,
+            String createdAt,
+            String updatedAt) {
+
+        static LinkBody of(LinkService.Link l) {
+            return new LinkBody(
+                    l.id().toString(),
+                    l.influencerId().toString(),
+                    l.productId(),
+                    l.code(),
+                    l.url(),
+                    l.promoCode(),
+                    l.destinationUrl(),
+                    l.expiresAt() == null ? null : l.expiresAt().toString(),
+                    l.isActive(),
+                    l.createdAt().toString(),
+                    l.updatedAt().toString());
+        }
+    }
+
+    /** {@code GET /links/me}. */
+    record LinkPageBody(List<LinkBody> items, long total, int limit, int offset) {
+
+        static LinkPageBody of(LinkService.LinkPage page) {
+            return new LinkPageBody(
+                    page.items().stream().map(LinkBody::of).toList(), page.total(), page.limit(), page.offset());
+        }
+    }
+
+    /** {@code GET /links/{id}/metrics}. */
+    record MetricsBody(
+            String linkId,
+            long clicks,
+            long uniqueVisitors,
+            long botClicks,
+            long rateLimitedClicks,
+            long conversions,
+            String earned,
+            String commission,
+            double conversionRate) {
+
+        static MetricsBody of(LinkService.Metrics m) {
+            return new MetricsBody(
+                    m.linkId().toString(),
+                    m.clicks(),
+                    m.uniqueVisitors(),
+                    m.botClicks(),
+                    m.rateLimitedClicks(),
+                    m.conversions(),
+                    Amounts.format(m.earned()),
+                    Amounts.format(m.commission()),
+                    m.conversionRate());
+        }
+    }
+
+    /** One day of {@code GET /links/{id}/analytics}. */
+    record DayBody(String date, long clicks, long conversions, String earned) {}
+
+    /** {@code GET /links/{id}/analytics}. */
+    record AnalyticsBody(String linkId, String from, String to, List<DayBody> days) {
+
+        static AnalyticsBody of(LinkService.Analytics a) {
+            return new AnalyticsBody(
+                    a.linkId().toString(),
+                    a.from().toString(),
+                    a.to().toString(),
+                    a.days().stream()
+                            .map(d -> new DayBody(
+                                    d.date().toString(), d.clicks(), d.conversions(), Amounts.format(d.earned())))
+                            .toList());
+        }
     }
 
     @Override
@@ -57,37 +166,47 @@ public final class LinksHttpService implements HttpService {
 
     private void generate(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        LinkService.GenerateRequest body = Json.parse(Requests.rawJson(req), LinkService.GenerateRequest.class);
-        Responses.json(res, 201, links.generate(caller.userId(), body));
+        GenerateRequest body = Json.parse(Requests.rawJson(req), GenerateRequest.class);
+        LinkService.NewLink link =
+                links.newLink(body.productId(), body.promoCode(), body.destinationUrl(), body.expiresInDays());
+        Responses.json(res, 201, LinkBody.of(sql.inTransaction(c -> links.generate(c, caller.userId(), link))));
     }
 
     private void mine(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 100_000);
-        Responses.ok(res, links.mine(caller.userId(), limit, offset));
+        Responses.ok(res, LinkPageBody.of(sql.read(c -> links.mine(c, caller.userId(), limit, offset))));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Responses.ok(res, links.get(caller.userId(), caller.isAdmin(), id(req)));
+        UUID id = id(req);
+        Responses.ok(res, LinkBody.of(sql.read(c -> links.get(c, caller.userId(), caller.isAdmin(), id))));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         UUID id = id(req);
-        LinkService.UpdateRequest body = Json.parse(Requests.rawJson(req), LinkService.UpdateRequest.class);
-        Responses.ok(res, links.update(caller.userId(), caller.isAdmin(), id, body));
+        UpdateRequest body = Json.parse(Requests.rawJson(req), UpdateRequest.class);
+        LinkService.LinkChange change =
+                links.change(body.promoCode(), body.destinationUrl(), body.expiresAt(), body.isActive());
+        Responses.ok(
+                res,
+                LinkBody.of(sql.inTransaction(c -> links.update(c, caller.userId(), caller.isAdmin(), id, change))));
     }
 
     private void deactivate(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Responses.ok(res, links.deactivate(caller.userId(), caller.isAdmin(), id(req)));
+        UUID id = id(req);
+        Responses.ok(
+                res, LinkBody.of(sql.inTransaction(c -> links.deactivate(c, caller.userId(), caller.isAdmin(), id))));
     }
 
     private void metrics(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Responses.ok(res, links.metrics(caller.userId(), caller.isAdmin(), id(req)));
+        UUID id = id(req);
+        Responses.ok(res, MetricsBody.of(sql.read(c -> links.metrics(c, caller.userId(), caller.isAdmin(), id))));
     }
 
     private void analytics(ServerRequest req, ServerResponse res) {
@@ -95,7 +214,10 @@ public final class LinksHttpService implements HttpService {
         UUID id = id(req);
         LocalDate to = date(req, "to").orElse(LocalDate.now(ZoneOffset.UTC));
         LocalDate from = date(req, "from").orElse(to.minusDays(29));
-        Responses.ok(res, links.analytics(caller.userId(), caller.isAdmin(), id, from, to));
+        LinkService.checkRange(from, to);
+        Responses.ok(
+                res,
+                AnalyticsBody.of(sql.read(c -> links.analytics(c, caller.userId(), caller.isAdmin(), id, from, to))));
     }
 
     private static UUID id(ServerRequest req) {

@@ -1,6 +1,7 @@
 package finance.twist.api.http;
 
 import finance.twist.api.auth.Caller;
+import finance.twist.api.db.Sql;
 import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.ledger.AccountReads;
 import finance.twist.api.ledger.Amounts;
@@ -11,8 +12,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -30,15 +30,56 @@ import java.util.UUID;
  */
 public final class MeHttpService implements HttpService {
 
+    private final Sql sql;
     private final AccountReads accounts;
     private final InfluencerService influencers;
     private final StakingReads staking;
 
-    public MeHttpService(AccountReads accounts, InfluencerService influencers, StakingReads staking) {
+    /** The reads run on one {@link Sql#read} per route. */
+    public MeHttpService(Sql sql, AccountReads accounts, InfluencerService influencers, StakingReads staking) {
+        this.sql = sql;
         this.accounts = accounts;
         this.influencers = influencers;
         this.staking = staking;
     }
+
+    /** {@code GET /me}. */
+    record MeBody(String userId, String wallet, String influencerId, List<String> roles) {}
+
+    /** {@code GET /me/balance} (base units as strings). */
+    record BalanceBody(String available, String staked, String claimable, String settlement) {}
+
+    /** {@code GET /me/history}. */
+    record HistoryPage(List<AccountReads.HistoryItem> items, int limit, int offset) {}
+
+    /** One of {@code GET /me/stakes} (base units and dates as strings). */
+    record StakeItem(
+            String influencerId,
+            String username,
+            String tier,
+            String amount,
+            String claimableRewards,
+            String totalClaimed,
+            String poolTotalStaked,
+            int poolStakerCount,
+            String stakedAt) {
+
+        static StakeItem of(StakingReads.Position p) {
+            return new StakeItem(
+                    p.influencerId().toString(),
+                    p.username(),
+                    p.tier(),
+                    Amounts.format(p.amount()),
+                    Amounts.format(p.claimableRewards()),
+                    Amounts.format(p.totalClaimed()),
+                    Amounts.format(p.poolTotalStaked()),
+                    p.poolStakerCount(),
+                    p.stakedAt().toString());
+        }
+    }
+
+    /** {@code GET /me/stakes}. */
+    record Stakes(List<StakeItem> items) {}
 
     @Override
     public void routing(HttpRules rules) {
@@ -51,39 +92,44 @@ public final class MeHttpService implements HttpService {
 
     private void me(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("userId", caller.userId().toString());
-        body.put("wallet", caller.wallet());
-        body.put(
-                "influencerId",
-                influencers.influencerIdOf(caller.userId()).map(UUID::toString).orElse(null));
-        body.put("roles", caller.roles().stream().sorted().toList());
-        Responses.ok(res, body);
+        Responses.ok(
+                res,
+                new MeBody(
+                        caller.userId().toString(),
+                        caller.wallet(),
+                        influencers
+                                .influencerIdOf(caller.userId())
+                                .map(UUID::toString)
+                                .orElse(null),
+                        caller.roles().stream().sorted().toList()));
     }
 
     private void balance(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        AccountReads.Balances sums = accounts.balances(caller.userId());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("available", Amounts.format(sums.available()));
-        body.put("staked", Amounts.format(sums.staked()));
-        body.put("claimable", Amounts.format(staking.claimableTotal(caller.userId())));
-        body.put("settlement", "simulated");
-        Responses.ok(res, body);
+        Responses.ok(res, sql.read(c -> {
+            AccountReads.Balances sums = accounts.balances(c, caller.userId());
+            return new BalanceBody(
+                    Amounts.format(sums.available()),
+                    Amounts.format(sums.staked()),
+                    Amounts.format(staking.claimableTotal(c, caller.userId())),
+                    "simulated");
+        }));
     }
 
     private void history(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 1_000_000);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("items", accounts.history(caller.userId(), limit, offset));
-        body.put("limit", limit);
-        body.put("offset", offset);
-        Responses.ok(res, body);
+        Responses.ok(
+                res,
+                new HistoryPage(sql.read(c -> accounts.history(c, caller.userId(), limit, offset)), limit, offset));
     }
 
     private void stakes(ServerRequest req, ServerResponse res) {
-        Responses.ok(res, Map.of("items", staking.stakesOf(Caller.of(req).userId())));
+        Responses.ok(
+                res,
+                new Stakes(sql.read(c -> staking.stakesOf(c, Caller.of(req).userId())).stream()
+                        .map(StakeItem::of)
+                        .toList()));
     }
 }

@@ -3,6 +3,7 @@ package finance.twist.api.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.Caller;
 import finance.twist.api.db.Idempotency;
+import finance.twist.api.db.Sql;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.staking.StakingReads;
@@ -23,7 +24,6 @@ import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -44,11 +44,14 @@ import java.util.UUID;
  */
 public final class StakingHttpService implements HttpService {
 
+    private final Sql sql;
     private final Idempotency idempotency;
     private final StakingService staking;
     private final StakingReads reads;
 
-    public StakingHttpService(Idempotency idempotency, StakingService staking, StakingReads reads) {
+    /** Writes run in {@link Idempotency#once} (one transaction each), reads in one {@link Sql#read}. */
+    public StakingHttpService(Sql sql, Idempotency idempotency, StakingService staking, StakingReads reads) {
+        this.sql = sql;
         this.idempotency = idempotency;
         this.staking = staking;
         this.reads = reads;
@@ -68,6 +71,87 @@ public final class StakingHttpService implements HttpService {
      * @param influencerId the pool's influencer
      */
     public record ClaimRequest(String influencerId) {}
+
+    /** An influencer in pool responses (base units and dates as strings). */
+    record InfluencerBody(
+            String id, String username, String displayName, String avatar, String bio, String tier, boolean verified) {
+
+        static InfluencerBody of(StakingReads.Influencer influencer) {
+            return new InfluencerBody(
+                    influencer.id().toString(),
+                    influencer.username(),
+                    influencer.displayName(),
+                    influencer.avatar(),
+                    influencer.bio(),
+                    influencer.tier(),
+                    influencer.verified());
+        }
+    }
+
+    /** A pool's figures in a search result. */
+    record MetricsBody(
+            String totalStaked, int stakerCount, int revenueShareBps, String apy, String totalRewardsDistributed) {}
+
+    /** One search result: the influencer's members, then {@code metrics}. */
+    record SearchItem(
+            String id,
+            String username,
+            String displayName,
+            String avatar,
+            String bio,
+            String tier,
+            boolean verified,
+            MetricsBody metrics) {
+
+        static SearchItem of(StakingReads.PoolSummary summary) {
+            InfluencerBody i = InfluencerBody.of(summary.influencer());
+            StakingReads.PoolMetrics m = summary.metrics();
+            return new SearchItem(
+                    i.id(),
+                    i.username(),
+                    i.displayName(),
+                    i.avatar(),
+                    i.bio(),
+                    i.tier(),
+                    i.verified(),
+                    new MetricsBody(
+                            Amounts.format(m.totalStaked()),
+                            m.stakerCount(),
+                            m.revenueShareBps(),
+                            m.apy().toPlainString(),
+                            Amounts.format(m.totalRewardsDistributed())));
+        }
+    }
+
+    /** {@code GET /staking/search}. */
+    record SearchPage(List<SearchItem> items, int limit, int offset) {}
+
+    /** The pool part of {@code GET /staking/influencer/{influencerId}}. */
+    record PoolBody(
+            String totalStaked,
+            int stakerCount,
+            int revenueShareBps,
+            String minStake,
+            String totalRewardsDistributed,
+            String apy,
+            String createdAt) {}
+
+    /** {@code GET /staking/influencer/{influencerId}}. */
+    record PoolView(InfluencerBody influencer, PoolBody pool) {
+
+        static PoolView of(StakingReads.PoolDetail p) {
+            return new PoolView(
+                    InfluencerBody.of(p.influencer()),
+                    new PoolBody(
+                            Amounts.format(p.totalStaked()),
+                            p.stakerCount(),
+                            p.revenueShareBps(),
+                            Amounts.format(p.minStake()),
+                            Amounts.format(p.totalRewardsDistributed()),
+                            p.apy().toPlainString(),
+                            p.createdAt().toString()));
+        }
+    }
 
     @Override
     public void routing(HttpRules rules) {
@@ -162,16 +246,19 @@ public final class StakingHttpService implements HttpService {
         }
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 100_000);
-        List<Map<String, Object>> items =
-                reads.search(new StakingReads.Search(query, tiers, minStaked, minApy, sortBy, limit, offset));
-        Responses.ok(res, Map.of("items", items, "limit", limit, "offset", offset));
+        StakingReads.Search search = new StakingReads.Search(query, tiers, minStaked, minApy, sortBy, limit, offset);
+        List<SearchItem> items = sql.read(c -> reads.search(c, search)).stream()
+                .map(SearchItem::of)
+                .toList();
+        Responses.ok(res, new SearchPage(items, limit, offset));
     }
 
     private void pool(ServerRequest req, ServerResponse res) {
         UUID influencerId = Http.uuid("pool", req.path().pathParameters().get("influencerId"), true);
         Responses.ok(
                 res,
-                reads.pool(influencerId)
+                sql.read(c -> reads.pool(c, influencerId))
+                        .map(PoolView::of)
                         .orElseThrow(() -> new ProblemException(Problem.of(
                                 404,
                                 "pool-not-found",

@@ -1,5 +1,7 @@
 package finance.twist.api.http;
 
+import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.rewards.VauReward;
 import finance.twist.api.rewards.VauRewardService;
@@ -45,14 +47,35 @@ public final class VauRewardsHttpService implements HttpService {
      *
      * @param rewards 1 to 100 items
      */
-    record Batch(List<VauReward> rewards) {}
+    record Batch(List<Item> rewards) {}
+
+    /**
+     * One item as the edge sends it, checked by {@link VauReward}'s rules while the body is parsed,
+     * so the first bad item answers the 400 (a refusal thrown during parsing must be a problem to
+     * reach the client as it is).
+     */
+    record Item(String vauId, String wallet, String amount, String deviceId, String siteId, Long timestamp) {
+        Item {
+            try {
+                new VauReward(vauId, wallet, amount, deviceId, siteId, timestamp);
+            } catch (DomainException e) {
+                throw new ProblemException(DomainProblems.problem(e));
+            }
+        }
+
+        VauReward reward() {
+            return new VauReward(vauId, wallet, amount, deviceId, siteId, timestamp);
+        }
+    }
 
     private final Optional<byte[]> serviceKey;
     private final RequestHmac hmac = new RequestHmac(Duration.ofMinutes(5));
+    private final Sql sql;
     private final VauRewardService rewards;
     private final Clock clock;
 
-    public VauRewardsHttpService(Optional<String> serviceKey, VauRewardService rewards, Clock clock) {
+    public VauRewardsHttpService(Optional<String> serviceKey, Sql sql, VauRewardService rewards, Clock clock) {
+        this.sql = sql;
         this.serviceKey = serviceKey.filter(key -> !key.isBlank()).map(key -> key.getBytes(StandardCharsets.UTF_8));
         this.rewards = rewards;
         this.clock = clock;
@@ -81,7 +104,8 @@ public final class VauRewardsHttpService implements HttpService {
         if (batch.rewards().contains(null)) {
             throw ProblemException.badRequest("'rewards' items must be objects.");
         }
-        VauRewardService.Outcome outcome = rewards.credit(batch.rewards());
+        List<VauReward> items = batch.rewards().stream().map(Item::reward).toList();
+        VauRewardService.Outcome outcome = sql.inTransaction(c -> rewards.credit(c, items));
         MoneyMetrics.vauRewards(outcome.credited(), outcome.duplicates());
         LOG.info("vau_rewards.delivered", "credited", outcome.credited(), "duplicates", outcome.duplicates());
         Responses.ok(res, outcome);

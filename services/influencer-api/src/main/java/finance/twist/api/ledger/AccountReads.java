@@ -1,6 +1,7 @@
 package finance.twist.api.ledger;
 
 import finance.twist.api.db.Sql;
+import java.sql.Connection;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -8,11 +9,8 @@ import java.util.UUID;
 /** Reads of a user's own ledger accounts: balances and the history of entries. */
 public final class AccountReads {
 
-    private final Sql sql;
-
-    public AccountReads(Sql sql) {
-        this.sql = sql;
-    }
+    /** Every read runs on the caller's connection {@code c} (opened by {@code Sql.read}, never here). */
+    public AccountReads() {}
 
     /**
      * Sums of a user's accounts, base units.
@@ -35,19 +33,19 @@ public final class AccountReads {
     public record HistoryItem(
             String transactionId, String kind, String account, String influencerId, String amount, String createdAt) {}
 
-    public Balances balances(UUID userId) {
-        return sql.read(c -> Sql.queryOne(
+    public Balances balances(Connection c, UUID userId) {
+        return Sql.queryOne(
                         c,
                         "SELECT COALESCE(SUM(balance) FILTER (WHERE kind = 'user_available'), 0),"
                                 + " COALESCE(SUM(balance) FILTER (WHERE kind = 'stake_position'), 0)"
                                 + " FROM ledger_accounts WHERE user_id = ?",
                         rs -> new Balances(rs.getLong(1), rs.getLong(2)),
                         userId)
-                .orElse(new Balances(0, 0)));
+                .orElse(new Balances(0, 0));
     }
 
-    public List<HistoryItem> history(UUID userId, int limit, int offset) {
-        return sql.read(c -> Sql.query(
+    public List<HistoryItem> history(Connection c, UUID userId, int limit, int offset) {
+        return Sql.query(
                 c,
                 "SELECT t.id, t.kind, e.amount, e.created_at, a.kind AS account_kind, p.influencer_id"
                         + " FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id"
@@ -68,6 +66,6 @@ public final class AccountReads {
                 },
                 userId,
                 limit,
-                offset));
+                offset);
     }
 }

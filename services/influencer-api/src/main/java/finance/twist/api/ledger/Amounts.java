@@ -1,8 +1,8 @@
 package finance.twist.api.ledger;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import java.math.BigInteger;
 import java.util.regex.Pattern;
 
@@ -57,8 +57,8 @@ public final class Amounts {
         return Long.toString(amount);
     }
 
-    private static ProblemException invalid(String field, String why) {
-        return new ProblemException(Problem.of(400, "invalid-amount", "Invalid amount", "'" + field + "' " + why + ".")
-                .with("field", field));
+    private static DomainException invalid(String field, String why) {
+        return new DomainException(Kind.INVALID, "invalid-amount", "Invalid amount", "'" + field + "' " + why + ".")
+                .with("field", field);
     }
 }

@@ -1,12 +1,9 @@
 package finance.twist.api.ledger;
 
 import finance.twist.api.db.DataAccessException;
-import finance.twist.api.db.Sql;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +12,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Posts balanced transactions to the double-entry ledger. Every method takes the caller's open
+ * Posts balanced transactions to the double-entry ledger (the rules; the SQL is in
+ * {@link LedgerRepository}). Every method takes the caller's open
  * connection so a movement commits or rolls back together with the business rows it belongs to
  * (stake positions, pool accumulators, idempotency records).
  *
@@ -93,16 +91,12 @@ public final class LedgerService {
         }
         // One statement locks every account, in id order (rows are locked as the sorted scan returns
         // them), so concurrent postings over the same accounts queue instead of deadlocking.
-        record Locked(long id, String kind, long balance) {}
-        List<Locked> accounts = Sql.query(
-                c,
-                "SELECT id, kind, balance FROM ledger_accounts WHERE id = ANY (?) ORDER BY id FOR UPDATE",
-                rs -> new Locked(rs.getLong(1), rs.getString(2), rs.getLong(3)),
-                (Object) deltas.keySet().toArray(Long[]::new));
+        List<LedgerRepository.Locked> accounts =
+                LedgerRepository.lockInIdOrder(c, deltas.keySet().toArray(Long[]::new));
         if (accounts.size() != deltas.size()) {
             throw new IllegalStateException("missing ledger account among " + deltas.keySet());
         }
-        for (Locked account : accounts) {
+        for (LedgerRepository.Locked account : accounts) {
             long delta = deltas.get(account.id());
             if ("system".equals(account.kind())) {
                 // System accounts may go negative (they are sources), but never past the range of
@@ -110,59 +104,43 @@ public final class LedgerService {
                 if (delta < 0
                         ? account.balance() < Long.MIN_VALUE - delta
                         : account.balance() > Long.MAX_VALUE - delta) {
-                    throw new ProblemException(Problem.conflict(
+                    throw new DomainException(
+                            Kind.CONFLICT,
                             "system-account-overflow",
                             "System account overflow",
                             "The posting would take a system ledger account past the range of a balance;"
-                                    + " nothing was posted."));
+                                    + " nothing was posted.");
                 }
             } else {
                 if (delta < 0 && account.balance() + delta < 0) {
                     throw insufficient(account.kind());
                 }
                 if (delta > 0 && account.balance() > Long.MAX_VALUE - delta) {
-                    throw new ProblemException(Problem.conflict(
-                            "balance-overflow", "Balance overflow", "The resulting balance is too large."));
+                    throw new DomainException(
+                            Kind.CONFLICT,
+                            "balance-overflow",
+                            "Balance overflow",
+                            "The resulting balance is too large.");
                 }
             }
         }
         try {
-            Sql.update(
-                    c,
-                    "INSERT INTO ledger_transactions (id, kind, idempotency_key, actor_user_id, memo) VALUES (?, ?, ?, ?, ?)",
-                    txId,
-                    posting.kind(),
-                    posting.idempotencyKey(),
-                    posting.actorUserId(),
-                    posting.memo());
+            LedgerRepository.insertTransaction(
+                    c, txId, posting.kind(), posting.idempotencyKey(), posting.actorUserId(), posting.memo());
         } catch (DataAccessException e) {
             if (e.isUniqueViolation("ledger_transactions_idempotency_unique")) {
                 throw new DuplicateTransactionException(posting.idempotencyKey());
             }
             throw e;
         }
-        // one statement for all legs
-        StringBuilder insert =
-                new StringBuilder("INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ");
-        List<Object> params = new ArrayList<>();
-        for (Leg leg : posting.legs()) {
-            insert.append(params.isEmpty() ? "(?, ?, ?)" : ", (?, ?, ?)");
-            params.add(txId);
-            params.add(leg.accountId());
-            params.add(leg.amount());
-        }
-        Sql.update(c, insert.toString(), params.toArray());
+        LedgerRepository.insertEntries(c, txId, posting.legs());
         MoneyMetrics.posted(posting.kind());
         return txId;
     }
 
     /** The id of the transaction posted under {@code idempotencyKey}, if any. */
     public static Optional<UUID> transactionByKey(Connection c, String idempotencyKey) {
-        return Sql.queryOne(
-                c,
-                "SELECT id FROM ledger_transactions WHERE idempotency_key = ?",
-                rs -> rs.getObject(1, UUID.class),
-                idempotencyKey);
+        return LedgerRepository.transactionByKey(c, idempotencyKey);
     }
 
     /**
@@ -171,16 +149,9 @@ public final class LedgerService {
      * run many databases in one JVM) instead of once per posting.
      */
     public static long systemAccount(Connection c, String key) {
-        String database;
-        try {
-            database = c.getCatalog();
-        } catch (SQLException e) {
-            throw new DataAccessException(e);
-        }
         return SYSTEM_ACCOUNTS.computeIfAbsent(
-                database + "/" + key,
-                ignored -> Sql.queryOne(
-                                c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key)
+                LedgerRepository.database(c) + "/" + key,
+                ignored -> LedgerRepository.accountByKey(c, key)
                         .orElseThrow(() -> new IllegalStateException("missing system account " + key)));
     }
 
@@ -222,42 +193,38 @@ public final class LedgerService {
 
     /** Balance of an account (no lock). */
     public static long balance(Connection c, long accountId) {
-        return Sql.queryOne(c, "SELECT balance FROM ledger_accounts WHERE id = ?", rs -> rs.getLong(1), accountId)
-                .orElse(0L);
+        return LedgerRepository.balance(c, accountId);
     }
 
     private static long ensure(Connection c, String key, String kind, UUID userId, UUID influencerId, UUID poolId) {
-        Optional<Long> existing =
-                Sql.queryOne(c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key);
+        Optional<Long> existing = LedgerRepository.accountByKey(c, key);
         if (existing.isPresent()) {
             return existing.get();
         }
-        Sql.update(
-                c,
-                "INSERT INTO ledger_accounts (account_key, kind, user_id, influencer_id, pool_id) VALUES (?, ?, ?, ?, ?)"
-                        + " ON CONFLICT (account_key) DO NOTHING",
-                key,
-                kind,
-                userId,
-                influencerId,
-                poolId);
-        return Sql.queryOne(c, "SELECT id FROM ledger_accounts WHERE account_key = ?", rs -> rs.getLong(1), key)
-                .orElseThrow();
+        LedgerRepository.insertAccount(c, key, kind, userId, influencerId, poolId);
+        return LedgerRepository.accountByKey(c, key).orElseThrow();
     }
 
-    private static ProblemException insufficient(String kind) {
+    private static DomainException insufficient(String kind) {
         return switch (kind) {
             case "stake_position" ->
-                new ProblemException(Problem.conflict(
+                new DomainException(
+                        Kind.CONFLICT,
                         "insufficient-position",
                         "Insufficient staked amount",
-                        "The amount exceeds your staked position."));
+                        "The amount exceeds your staked position.");
             case "pool_rewards" ->
-                new ProblemException(Problem.conflict(
-                        "insufficient-rewards", "Insufficient rewards", "The pool's reward pot cannot cover this."));
+                new DomainException(
+                        Kind.CONFLICT,
+                        "insufficient-rewards",
+                        "Insufficient rewards",
+                        "The pool's reward pot cannot cover this.");
             default ->
-                new ProblemException(Problem.conflict(
-                        "insufficient-balance", "Insufficient balance", "The amount exceeds the available balance."));
+                new DomainException(
+                        Kind.CONFLICT,
+                        "insufficient-balance",
+                        "Insufficient balance",
+                        "The amount exceeds the available balance.");
         };
     }
 

@@ -1,11 +1,8 @@
 package finance.twist.api.links;
 
 import finance.twist.api.conversions.ProductService;
-import finance.twist.api.db.Sql;
-import finance.twist.api.ledger.Amounts;
-import finance.twist.api.staking.Tier;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
@@ -14,8 +11,6 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -40,24 +35,37 @@ public final class LinkService {
     private static final int CODE_ATTEMPTS = 5;
     private static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
     private static final Pattern PROMO_CODE = Pattern.compile("[A-Za-z0-9_-]{1,50}");
-    private static final String ACTIVE = "is_active AND (expires_at IS NULL OR expires_at > now())";
 
-    private final Sql sql;
+    private final LinkRepository repository;
     private final LinkSettings settings;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    public LinkService(Sql sql, LinkSettings settings, Clock clock) {
-        this.sql = sql;
+    public LinkService(LinkSettings settings, Clock clock) {
+        this.repository = new LinkRepository(settings);
         this.settings = settings;
         this.clock = clock;
     }
 
-    /** Generate body. */
-    public record GenerateRequest(String productId, String promoCode, String destinationUrl, Integer expiresInDays) {}
+    /**
+     * A link to generate, validated ({@link #newLink}).
+     *
+     * @param productId the merchant product
+     * @param promoCode the promo code, or null
+     * @param destination where the redirect goes
+     * @param expiresAt when it stops redirecting, or null
+     */
+    public record NewLink(String productId, String promoCode, String destination, Instant expiresAt) {}
 
-    /** Update body; absent members stay as they are. */
-    public record UpdateRequest(String promoCode, String destinationUrl, String expiresAt, Boolean isActive) {}
+    /**
+     * A change of a link, validated ({@link #change}); null members stay as they are.
+     *
+     * @param promoCode new promo code
+     * @param destination new destination
+     * @param expiresAt new expiry
+     * @param isActive new state
+     */
+    public record LinkChange(String promoCode, String destination, Instant expiresAt, Boolean isActive) {}
 
     /**
      * A referral link as its owner sees it.
@@ -75,17 +83,17 @@ public final class LinkService {
      * @param updatedAt when it last changed
      */
     public record Link(
-            String id,
-            String influencerId,
+            UUID id,
+            UUID influencerId,
             String productId,
             String code,
             String url,
             String promoCode,
             String destinationUrl,
-            String expiresAt,
+            Instant expiresAt,
             boolean isActive,
-            String createdAt,
-            String updatedAt) {}
+            Instant createdAt,
+            Instant updatedAt) {}
 
     /**
      * One page of the caller's links.
@@ -111,14 +119,14 @@ public final class LinkService {
      * @param conversionRate conversions per 100 counted clicks
      */
     public record Metrics(
-            String linkId,
+            UUID linkId,
             long clicks,
             long uniqueVisitors,
             long botClicks,
             long rateLimitedClicks,
             long conversions,
-            String earned,
-            String commission,
+            long earned,
+            long commission,
             double conversionRate) {}
 
     /**
@@ -129,7 +137,7 @@ public final class LinkService {
      * @param conversions attributed conversions
      * @param earned the influencer's share, base units
      */
-    public record Day(String date, long clicks, long conversions, String earned) {}
+    public record Day(LocalDate date, long clicks, long conversions, long earned) {}
 
     /**
      * A link's analytics from {@code from} to {@code to}.
@@ -139,7 +147,7 @@ public final class LinkService {
      * @param to last day
      * @param days one entry per day
      */
-    public record Analytics(String linkId, String from, String to, List<Day> days) {}
+    public record Analytics(UUID linkId, LocalDate from, LocalDate to, List<Day> days) {}
 
     /** RFC 3339 date-time: any offset up to ±23:59, {@code t}/{@code z} in either case, a leap second. */
     private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
@@ -187,276 +195,174 @@ public final class LinkService {
         return instant;
     }
 
-    /** A link row with its owner's user. */
-    private record Row(Link body, UUID userId, UUID influencerId) {}
-
-    public Link generate(UUID userId, GenerateRequest request) {
-        String productId = productId(request.productId());
-        String promoCode = promoCode(request.promoCode());
-        String destination = request.destinationUrl() == null
+    /**
+     * Checks what a new link asks for (no database): {@link Kind#INVALID} for a malformed field or
+     * a disallowed destination. Null {@code promoCode}, {@code destinationUrl} (the product page on
+     * the default destination) and {@code expiresInDays} (never) are optional.
+     */
+    public NewLink newLink(
+            String requestedProductId, String requestedPromoCode, String destinationUrl, Integer expiresInDays) {
+        String productId = productId(requestedProductId);
+        String promoCode = promoCode(requestedPromoCode);
+        String destination = destinationUrl == null
                 ? settings.defaultDestination().toString().replaceAll("/+$", "") + "/products/"
                         + URLEncoder.encode(productId, StandardCharsets.UTF_8)
-                : destination(request.destinationUrl());
-        Timestamp expiresAt = null;
-        if (request.expiresInDays() != null) {
-            int days = request.expiresInDays();
+                : destination(destinationUrl);
+        Instant expiresAt = null;
+        if (expiresInDays != null) {
+            int days = expiresInDays;
             if (days < 1 || days > 3650) {
-                throw new ProblemException(Problem.badRequest("'expiresInDays' must be from 1 to 3650.")
-                        .with("field", "expiresInDays"));
+                throw invalidRequest("'expiresInDays' must be from 1 to 3650.", "expiresInDays");
             }
-            expiresAt = Timestamp.from(clock.instant().plus(days, ChronoUnit.DAYS));
+            expiresAt = clock.instant().plus(days, ChronoUnit.DAYS);
         }
-        Timestamp expires = expiresAt;
-        return sql.inTransaction(c -> {
-            Influencer influencer = lockInfluencer(c, userId)
-                    .orElseThrow(() -> new ProblemException(Problem.of(
-                            403,
-                            "not-an-influencer",
-                            "Not an influencer",
-                            "Register as an influencer before generating referral links.")));
-            if (!ProductService.isActive(c, productId)) {
-                throw new ProblemException(Problem.of(
-                                400,
-                                "unknown-product",
-                                "Unknown product",
-                                "'productId' must name an active merchant product.")
-                        .with("field", "productId"));
-            }
-            enforceLimit(c, influencer, 1);
-            for (int attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
-                Optional<Link> created = Sql.queryOne(
-                        c,
-                        "INSERT INTO links (influencer_id, product_id, code, promo_code, destination_url, expires_at)"
-                                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING RETURNING *",
-                        this::link,
-                        influencer.id(),
-                        productId,
-                        newCode(),
-                        promoCode,
-                        destination,
-                        expires);
-                if (created.isPresent()) {
-                    return created.get();
-                }
-            }
-            throw new IllegalStateException("no free link code after " + CODE_ATTEMPTS + " attempts");
-        });
+        return new NewLink(productId, promoCode, destination, expiresAt);
     }
 
-    public LinkPage mine(UUID userId, int limit, int offset) {
-        return sql.read(c -> {
-            List<Link> items = Sql.query(
+    /** Generates a link under the tier's active-link limit, in the caller's transaction {@code c}. */
+    public Link generate(Connection c, UUID userId, NewLink request) {
+        LinkRepository.Influencer influencer = repository
+                .lockInfluencerOfUser(c, userId)
+                .orElseThrow(() -> new DomainException(
+                        Kind.FORBIDDEN,
+                        "not-an-influencer",
+                        "Not an influencer",
+                        "Register as an influencer before generating referral links."));
+        if (!ProductService.isActive(c, request.productId())) {
+            throw new DomainException(
+                            Kind.INVALID,
+                            "unknown-product",
+                            "Unknown product",
+                            "'productId' must name an active merchant product.")
+                    .with("field", "productId");
+        }
+        enforceLimit(c, influencer, 1);
+        Timestamp expires = request.expiresAt() == null ? null : Timestamp.from(request.expiresAt());
+        for (int attempt = 0; attempt < CODE_ATTEMPTS; attempt++) {
+            Optional<Link> created = repository.insert(
                     c,
-                    "SELECT l.* FROM links l JOIN influencers i ON i.id = l.influencer_id WHERE i.user_id = ?"
-                            + " ORDER BY l.created_at DESC, l.id LIMIT ? OFFSET ?",
-                    this::link,
-                    userId,
-                    limit,
-                    offset);
-            long total = Sql.queryOne(
-                            c,
-                            "SELECT count(*) FROM links l JOIN influencers i ON i.id = l.influencer_id"
-                                    + " WHERE i.user_id = ?",
-                            rs -> rs.getLong(1),
-                            userId)
-                    .orElse(0L);
-            return new LinkPage(items, total, limit, offset);
-        });
+                    influencer.id(),
+                    request.productId(),
+                    newCode(),
+                    request.promoCode(),
+                    request.destination(),
+                    expires);
+            if (created.isPresent()) {
+                return created.get();
+            }
+        }
+        throw new IllegalStateException("no free link code after " + CODE_ATTEMPTS + " attempts");
+    }
+
+    public LinkPage mine(Connection c, UUID userId, int limit, int offset) {
+        List<Link> items = repository.pageOfUser(c, userId, limit, offset);
+        return new LinkPage(items, repository.countOfUser(c, userId), limit, offset);
     }
 
     /** The link when the caller owns it or is an admin; otherwise 404 (existence is not revealed). */
-    public Link get(UUID userId, boolean admin, UUID linkId) {
-        return sql.read(c -> visible(c, userId, admin, linkId, false).body());
+    public Link get(Connection c, UUID userId, boolean admin, UUID linkId) {
+        return visible(c, userId, admin, linkId, false).link();
     }
 
-    public Link update(UUID userId, boolean admin, UUID linkId, UpdateRequest update) {
-        String promoCode = update.promoCode() == null ? null : promoCode(update.promoCode());
-        String destination = update.destinationUrl() == null ? null : destination(update.destinationUrl());
-        Timestamp expiresAt = null;
-        if (update.expiresAt() != null) {
+    /**
+     * Checks a change of a link (no database): {@link Kind#INVALID} for a malformed field or a
+     * disallowed destination; null members stay as they are.
+     */
+    public LinkChange change(String newPromoCode, String destinationUrl, String newExpiresAt, Boolean isActive) {
+        String promoCode = newPromoCode == null ? null : promoCode(newPromoCode);
+        String destination = destinationUrl == null ? null : destination(destinationUrl);
+        Instant expiresAt = null;
+        if (newExpiresAt != null) {
             try {
-                expiresAt = Timestamp.from(instant(update.expiresAt()));
+                expiresAt = instant(newExpiresAt);
             } catch (RuntimeException e) {
-                throw new ProblemException(
-                        Problem.badRequest("'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.")
-                                .with("field", "expiresAt"));
+                throw invalidRequest(
+                        "'expiresAt' must be an ISO-8601 timestamp with offset, years 1970 to 9999.", "expiresAt");
             }
         }
-        Timestamp expires = expiresAt;
-        return sql.inTransaction(c -> {
-            Row row = visible(c, userId, admin, linkId, false);
-            Influencer influencer = lockInfluencerById(c, row.influencerId());
-            Sql.update(
-                    c,
-                    "UPDATE links SET promo_code = COALESCE(?, promo_code), destination_url = COALESCE(?, destination_url),"
-                            + " expires_at = COALESCE(?, expires_at), is_active = COALESCE(?, is_active),"
-                            + " updated_at = now() WHERE id = ?",
-                    promoCode,
-                    destination,
-                    expires,
-                    update.isActive(),
-                    linkId);
-            if (Boolean.TRUE.equals(update.isActive()) || expires != null) {
-                enforceLimit(c, influencer, 0);
-            }
-            return Sql.queryOne(c, "SELECT * FROM links WHERE id = ?", this::link, linkId)
-                    .orElseThrow();
-        });
+        return new LinkChange(promoCode, destination, expiresAt, isActive);
+    }
+
+    public Link update(Connection c, UUID userId, boolean admin, UUID linkId, LinkChange change) {
+        LinkRepository.Owned row = visible(c, userId, admin, linkId, false);
+        LinkRepository.Influencer influencer = repository.lockInfluencer(c, row.influencerId());
+        Timestamp expires = change.expiresAt() == null ? null : Timestamp.from(change.expiresAt());
+        repository.update(c, linkId, change.promoCode(), change.destination(), expires, change.isActive());
+        if (Boolean.TRUE.equals(change.isActive()) || expires != null) {
+            enforceLimit(c, influencer, 0);
+        }
+        return repository.get(c, linkId);
     }
 
     /** Deactivates the link; the redirect answers 410 from the next request on. */
-    public Link deactivate(UUID userId, boolean admin, UUID linkId) {
-        return sql.inTransaction(c -> {
-            visible(c, userId, admin, linkId, true);
-            Sql.update(c, "UPDATE links SET is_active = false, updated_at = now() WHERE id = ?", linkId);
-            return Sql.queryOne(c, "SELECT * FROM links WHERE id = ?", this::link, linkId)
-                    .orElseThrow();
-        });
+    public Link deactivate(Connection c, UUID userId, boolean admin, UUID linkId) {
+        visible(c, userId, admin, linkId, true);
+        repository.deactivate(c, linkId);
+        return repository.get(c, linkId);
     }
 
-    public Metrics metrics(UUID userId, boolean admin, UUID linkId) {
-        return sql.read(c -> {
-            visible(c, userId, admin, linkId, false);
-            record Converted(long count, long earned, long commission) {}
-            Converted converted = Sql.queryOne(
-                            c,
-                            "SELECT count(*), COALESCE(SUM(influencer_share), 0), COALESCE(SUM(commission), 0)"
-                                    + " FROM conversions WHERE link_id = ?",
-                            rs -> new Converted(rs.getLong(1), rs.getLong(2), rs.getLong(3)),
-                            linkId)
-                    .orElseThrow();
-            return Sql.queryOne(
-                            c,
-                            "SELECT count(*) FILTER (WHERE counted AND NOT is_bot) AS clicks,"
-                                    + " count(DISTINCT ip_hash) FILTER (WHERE counted AND NOT is_bot) AS visitors,"
-                                    + " count(*) FILTER (WHERE is_bot) AS bots,"
-                                    + " count(*) FILTER (WHERE NOT counted AND NOT is_bot) AS uncounted"
-                                    + " FROM link_clicks WHERE link_id = ?",
-                            rs -> {
-                                long clicks = rs.getLong("clicks");
-                                return new Metrics(
-                                        linkId.toString(),
-                                        clicks,
-                                        rs.getLong("visitors"),
-                                        rs.getLong("bots"),
-                                        rs.getLong("uncounted"),
-                                        converted.count(),
-                                        Amounts.format(converted.earned()),
-                                        Amounts.format(converted.commission()),
-                                        conversionRate(converted.count(), clicks));
-                            },
-                            linkId)
-                    .orElseThrow();
-        });
+    public Metrics metrics(Connection c, UUID userId, boolean admin, UUID linkId) {
+        visible(c, userId, admin, linkId, false);
+        LinkRepository.Converted converted = repository.conversions(c, linkId);
+        LinkRepository.Clicks clicks = repository.clicks(c, linkId);
+        return new Metrics(
+                linkId,
+                clicks.clicks(),
+                clicks.visitors(),
+                clicks.bots(),
+                clicks.uncounted(),
+                converted.count(),
+                converted.earned(),
+                converted.commission(),
+                conversionRate(converted.count(), clicks.clicks()));
+    }
+
+    /** Refuses a range where {@code from} is after {@code to} or longer than 366 days (no database). */
+    public static void checkRange(LocalDate from, LocalDate to) {
+        if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > 365) {
+            throw new DomainException(
+                    Kind.INVALID,
+                    "invalid-date-range",
+                    "Invalid date range",
+                    "'from' must not be after 'to', and the range at most 366 days.");
+        }
     }
 
     /** Counted, non-bot clicks per UTC day from {@code from} to {@code to} inclusive (at most 366 days). */
-    public Analytics analytics(UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
-        if (to.isBefore(from) || ChronoUnit.DAYS.between(from, to) > 365) {
-            throw new ProblemException(Problem.of(
-                    400,
-                    "invalid-date-range",
-                    "Invalid date range",
-                    "'from' must not be after 'to', and the range at most 366 days."));
-        }
-        return sql.read(c -> {
-            visible(c, userId, admin, linkId, false);
-            List<Day> days = Sql.query(
-                    c,
-                    "SELECT d::date AS day, (SELECT count(*) FROM link_clicks k WHERE k.link_id = ?"
-                            + " AND k.counted AND NOT k.is_bot AND k.clicked_at >= d AND k.clicked_at < d + interval '1 day')"
-                            + " AS clicks, v.conversions, v.earned"
-                            + " FROM generate_series(?::timestamptz, ?::timestamptz, interval '1 day') d"
-                            + " CROSS JOIN LATERAL (SELECT count(*) AS conversions, COALESCE(SUM(influencer_share), 0)"
-                            + " AS earned FROM conversions cv WHERE cv.link_id = ? AND cv.created_at >= d"
-                            + " AND cv.created_at < d + interval '1 day') v ORDER BY d",
-                    rs -> new Day(
-                            rs.getObject("day", LocalDate.class).toString(),
-                            rs.getLong("clicks"),
-                            rs.getLong("conversions"),
-                            Amounts.format(rs.getLong("earned"))),
-                    linkId,
-                    OffsetDateTime.of(from.atStartOfDay(), ZoneOffset.UTC),
-                    OffsetDateTime.of(to.atStartOfDay(), ZoneOffset.UTC),
-                    linkId);
-            return new Analytics(linkId.toString(), from.toString(), to.toString(), days);
-        });
+    public Analytics analytics(Connection c, UUID userId, boolean admin, UUID linkId, LocalDate from, LocalDate to) {
+        checkRange(from, to);
+        visible(c, userId, admin, linkId, false);
+        return new Analytics(linkId, from, to, repository.days(c, linkId, from, to));
     }
 
     /** What the redirect needs of a link. */
     public record Target(UUID linkId, String code, String destination, boolean active, Instant expiresAt) {}
 
-    private record Influencer(UUID id, Tier tier) {}
-
-    private static Optional<Influencer> lockInfluencer(Connection c, UUID userId) {
-        return Sql.queryOne(
-                c,
-                "SELECT id, tier FROM influencers WHERE user_id = ? FOR UPDATE",
-                rs -> new Influencer(rs.getObject("id", UUID.class), Tier.valueOf(rs.getString("tier"))),
-                userId);
-    }
-
-    private static Influencer lockInfluencerById(Connection c, UUID influencerId) {
-        return Sql.queryOne(
-                        c,
-                        "SELECT id, tier FROM influencers WHERE id = ? FOR UPDATE",
-                        rs -> new Influencer(rs.getObject("id", UUID.class), Tier.valueOf(rs.getString("tier"))),
-                        influencerId)
-                .orElseThrow();
-    }
-
     /** Refuses when active links plus {@code adding} exceed the tier's limit (influencer row locked). */
-    private static void enforceLimit(Connection c, Influencer influencer, int adding) {
+    private void enforceLimit(Connection c, LinkRepository.Influencer influencer, int adding) {
         int limit = influencer.tier().activeLinkLimit();
         if (limit == Integer.MAX_VALUE) {
             return;
         }
-        long active = Sql.queryOne(
-                        c,
-                        "SELECT count(*) FROM links WHERE influencer_id = ? AND " + ACTIVE,
-                        rs -> rs.getLong(1),
-                        influencer.id())
-                .orElse(0L);
+        long active = repository.countActive(c, influencer.id());
         if (active + adding > limit) {
-            throw new ProblemException(Problem.conflict(
+            throw new DomainException(
+                            Kind.CONFLICT,
                             "link-limit-reached",
                             "Active link limit reached",
                             "The " + influencer.tier() + " tier allows " + limit
                                     + " active links; deactivate one or move up a tier.")
                     .with("tier", influencer.tier().name())
-                    .with("limit", limit));
+                    .with("limit", limit);
         }
     }
 
-    private Row visible(Connection c, UUID userId, boolean admin, UUID linkId, boolean lock) {
-        Optional<Row> row = Sql.queryOne(
-                c,
-                "SELECT l.*, i.user_id AS owner_user_id FROM links l JOIN influencers i ON i.id = l.influencer_id"
-                        + " WHERE l.id = ?" + (lock ? " FOR UPDATE OF l" : ""),
-                rs -> new Row(
-                        link(rs), rs.getObject("owner_user_id", UUID.class), rs.getObject("influencer_id", UUID.class)),
-                linkId);
+    private LinkRepository.Owned visible(Connection c, UUID userId, boolean admin, UUID linkId, boolean lock) {
+        Optional<LinkRepository.Owned> row = repository.owned(c, linkId, lock);
         if (row.isEmpty() || !(admin || row.get().userId().equals(userId))) {
-            throw new ProblemException(Problem.of(404, "link-not-found", "Link not found", "No such link."));
+            throw new DomainException(Kind.NOT_FOUND, "link-not-found", "Link not found", "No such link.");
         }
         return row.get();
-    }
-
-    private Link link(ResultSet rs) throws SQLException {
-        String code = rs.getString("code");
-        Timestamp expires = rs.getTimestamp("expires_at");
-        return new Link(
-                rs.getObject("id", UUID.class).toString(),
-                rs.getObject("influencer_id", UUID.class).toString(),
-                rs.getString("product_id"),
-                code,
-                settings.publicBase() + "/r/" + code,
-                rs.getString("promo_code"),
-                rs.getString("destination_url"),
-                expires == null ? null : expires.toInstant().toString(),
-                rs.getBoolean("is_active"),
-                rs.getTimestamp("created_at").toInstant().toString(),
-                rs.getTimestamp("updated_at").toInstant().toString());
     }
 
     /** Percentage of counted human clicks that converted, two decimals (0 without clicks). */
@@ -479,16 +385,14 @@ public final class LinkService {
 
     private static String productId(String value) {
         if (value == null || !PRODUCT_ID.matcher(value).matches()) {
-            throw new ProblemException(Problem.badRequest("'productId' is required: 1-100 of A-Z a-z 0-9 . _ : -.")
-                    .with("field", "productId"));
+            throw invalidRequest("'productId' is required: 1-100 of A-Z a-z 0-9 . _ : -.", "productId");
         }
         return value;
     }
 
     private static String promoCode(String value) {
         if (value != null && !PROMO_CODE.matcher(value).matches()) {
-            throw new ProblemException(Problem.badRequest("'promoCode' must be 1-50 of A-Z a-z 0-9 _ -.")
-                    .with("field", "promoCode"));
+            throw invalidRequest("'promoCode' must be 1-50 of A-Z a-z 0-9 _ -.", "promoCode");
         }
         return value;
     }
@@ -506,17 +410,21 @@ public final class LinkService {
                 || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
                 || uri.getHost() == null
                 || uri.getRawUserInfo() != null) {
-            throw new ProblemException(Problem.badRequest("'destinationUrl' must be an absolute http(s) URL.")
-                    .with("field", "destinationUrl"));
+            throw invalidRequest("'destinationUrl' must be an absolute http(s) URL.", "destinationUrl");
         }
         if (!settings.allows(uri.getHost())) {
-            throw new ProblemException(Problem.of(
-                            400,
+            throw new DomainException(
+                            Kind.INVALID,
                             "destination-not-allowed",
                             "Destination host not allowed",
                             "Links may only point at configured destination hosts.")
-                    .with("field", "destinationUrl"));
+                    .with("field", "destinationUrl");
         }
         return uri.toString();
+    }
+
+    /** The generic 400 of a malformed field (problem type {@code invalid-request}). */
+    private static DomainException invalidRequest(String detail, String field) {
+        return new DomainException(Kind.INVALID, "invalid-request", "Invalid request", detail).with("field", field);
     }
 }

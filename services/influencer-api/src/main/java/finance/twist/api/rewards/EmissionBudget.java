@@ -1,10 +1,9 @@
 package finance.twist.api.rewards;
 
 import finance.twist.api.db.DataAccessException;
-import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
@@ -88,22 +87,13 @@ public final class EmissionBudget {
     /**
      * Spends {@code amount} base units of today's budget inside the caller's transaction.
      *
-     * @throws ProblemException 429 {@code emission-budget-exhausted} with Retry-After until the
-     *     next UTC day when the day's budget cannot cover {@code amount}
+     * @throws DomainException {@link Kind#LIMITED} {@code emission-budget-exhausted} with
+     *     {@code retryAfterSeconds} until the next UTC day when the day's budget cannot cover {@code amount}
      */
     public void spend(Connection c, long amount) {
         long emitted;
         try {
-            emitted = Sql.queryOne(
-                            c,
-                            "INSERT INTO emission_budget AS b (day, budget, emitted)"
-                                    + " VALUES ((now() AT TIME ZONE 'UTC')::date, ?, ?)"
-                                    + " ON CONFLICT (day) DO UPDATE SET emitted = b.emitted + EXCLUDED.emitted,"
-                                    + " budget = EXCLUDED.budget RETURNING emitted",
-                            rs -> rs.getLong(1),
-                            budget,
-                            amount)
-                    .orElseThrow();
+            emitted = RewardRepository.addEmission(c, budget, amount);
         } catch (DataAccessException e) {
             // 23514: the CHECK refused (over budget); 22003: emitted + amount left bigint
             if (e.isCheckViolation("emission_budget") || "22003".equals(e.sqlState())) {
@@ -120,17 +110,17 @@ public final class EmissionBudget {
         return s.day().equals(LocalDate.now(clock.withZone(ZoneOffset.UTC))) ? s.emitted() : 0;
     }
 
-    private ProblemException exhausted() {
+    private DomainException exhausted() {
         counter().increment();
         long now = clock.instant().getEpochSecond();
         long retry = Math.max(1, 86_400 - Math.floorMod(now, 86_400L));
-        return new ProblemException(Problem.of(
-                        429,
+        return new DomainException(
+                        Kind.LIMITED,
                         "emission-budget-exhausted",
                         "Daily reward budget used up",
                         "Today's edge reward budget of " + Amounts.format(budget)
                                 + " base units is used up; deliver again after 00:00 UTC.")
-                .with("retryAfterSeconds", retry));
+                .with("retryAfterSeconds", retry);
     }
 
     private static Counter counter() {

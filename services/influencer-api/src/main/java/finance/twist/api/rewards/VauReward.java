@@ -1,12 +1,14 @@
 package finance.twist.api.rewards;
 
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
-import finance.twist.common.http.ProblemException;
 import java.util.regex.Pattern;
 
 /**
  * One reward item of {@code POST /internal/vau-rewards} (docs/contracts/vau-rewards.md). Every
- * field is required and checked here, so a bad item is a 400 before anything is written.
+ * field is required and checked here ({@link DomainException} {@link Kind#INVALID}), so a bad item
+ * is refused before anything is written.
  *
  * @param vauId sha256 hex of the VAU's signed message; the idempotency key
  * @param wallet the Solana wallet that submitted the VAU (the access token's subject)
@@ -37,7 +39,11 @@ public record VauReward(String vauId, String wallet, String amount, String devic
 
     private static void require(String field, boolean valid) {
         if (!valid) {
-            throw ProblemException.badRequest("Field '" + field + "' is missing or malformed.");
+            throw new DomainException(
+                    Kind.INVALID,
+                    "invalid-request",
+                    "Invalid request",
+                    "Field '" + field + "' is missing or malformed.");
         }
     }
 }

@@ -1,10 +1,8 @@
 package finance.twist.api.rewards;
 
 import finance.twist.api.auth.UserDirectory;
-import finance.twist.api.db.Sql;
 import finance.twist.api.ledger.LedgerService;
-import java.sql.Timestamp;
-import java.time.Instant;
+import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -29,63 +27,46 @@ public final class VauRewardService {
      */
     public record Outcome(int credited, int duplicates) {}
 
-    private final Sql sql;
     private final EmissionBudget budget;
 
-    public VauRewardService(Sql sql, EmissionBudget budget) {
-        this.sql = sql;
+    public VauRewardService(EmissionBudget budget) {
         this.budget = budget;
     }
 
-    public Outcome credit(List<VauReward> batch) {
-        return sql.inTransaction(c -> {
-            // Insert the reward rows first: a concurrent redelivery of the same vauId waits on the
-            // primary key and then finds it taken, so it cannot pay twice.
-            Set<String> seen = new LinkedHashSet<>();
-            List<VauReward> fresh = new ArrayList<>();
-            Map<UUID, Long> perUser = new LinkedHashMap<>();
-            for (VauReward reward : batch) {
-                if (!seen.add(reward.vauId())) {
-                    continue;
-                }
-                UUID user = UserDirectory.ensure(c, reward.wallet());
-                int inserted = Sql.update(
-                        c,
-                        "INSERT INTO vau_rewards (vau_id, user_id, amount, device_id, site_id, vau_time)"
-                                + " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (vau_id) DO NOTHING",
-                        reward.vauId(),
-                        user,
-                        reward.baseUnits(),
-                        reward.deviceId(),
-                        reward.siteId(),
-                        Timestamp.from(Instant.ofEpochMilli(reward.timestamp())));
-                if (inserted == 1) {
-                    fresh.add(reward);
-                    perUser.merge(user, reward.baseUnits(), Math::addExact);
-                }
+    /** Credits {@code batch} in the caller's transaction {@code c} (opened by {@code Sql.inTransaction}). */
+    public Outcome credit(Connection c, List<VauReward> batch) {
+        // Insert the reward rows first: a concurrent redelivery of the same vauId waits on the
+        // primary key and then finds it taken, so it cannot pay twice.
+        Set<String> seen = new LinkedHashSet<>();
+        List<VauReward> fresh = new ArrayList<>();
+        Map<UUID, Long> perUser = new LinkedHashMap<>();
+        for (VauReward reward : batch) {
+            if (!seen.add(reward.vauId())) {
+                continue;
             }
-            if (fresh.isEmpty()) {
-                return new Outcome(0, batch.size());
+            UUID user = UserDirectory.ensure(c, reward.wallet());
+            if (RewardRepository.insert(c, reward, user)) {
+                fresh.add(reward);
+                perUser.merge(user, reward.baseUnits(), Math::addExact);
             }
-            long source = LedgerService.systemAccount(c, LedgerService.VAU_REWARDS);
-            List<LedgerService.Leg> legs = new ArrayList<>();
-            long total = 0;
-            for (Map.Entry<UUID, Long> credit : perUser.entrySet()) {
-                legs.add(new LedgerService.Leg(LedgerService.userAvailable(c, credit.getKey()), credit.getValue()));
-                total = Math.addExact(total, credit.getValue());
-            }
-            legs.add(new LedgerService.Leg(source, -total));
-            // the day's emission budget, in this transaction: over it, the whole batch rolls back
-            // with a 429 (issue 21)
-            budget.spend(c, total);
-            UUID txId = LedgerService.post(
-                    c, new LedgerService.Posting("vau_reward", null, null, fresh.size() + " edge VAU rewards", legs));
-            Sql.update(
-                    c,
-                    "UPDATE vau_rewards SET transaction_id = ? WHERE vau_id = ANY (?)",
-                    txId,
-                    fresh.stream().map(VauReward::vauId).toArray(String[]::new));
-            return new Outcome(fresh.size(), batch.size() - fresh.size());
-        });
+        }
+        if (fresh.isEmpty()) {
+            return new Outcome(0, batch.size());
+        }
+        long source = LedgerService.systemAccount(c, LedgerService.VAU_REWARDS);
+        List<LedgerService.Leg> legs = new ArrayList<>();
+        long total = 0;
+        for (Map.Entry<UUID, Long> credit : perUser.entrySet()) {
+            legs.add(new LedgerService.Leg(LedgerService.userAvailable(c, credit.getKey()), credit.getValue()));
+            total = Math.addExact(total, credit.getValue());
+        }
+        legs.add(new LedgerService.Leg(source, -total));
+        // the day's emission budget, in this transaction: over it, the whole batch rolls back
+        // with a 429 (issue 21)
+        budget.spend(c, total);
+        UUID txId = LedgerService.post(
+                c, new LedgerService.Posting("vau_reward", null, null, fresh.size() + " edge VAU rewards", legs));
+        RewardRepository.paidBy(c, fresh.stream().map(VauReward::vauId).toList(), txId);
+        return new Outcome(fresh.size(), batch.size() - fresh.size());
     }
 }

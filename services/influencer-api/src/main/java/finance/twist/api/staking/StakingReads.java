@@ -1,14 +1,14 @@
 package finance.twist.api.staking;
 
 import finance.twist.api.db.Sql;
-import finance.twist.api.ledger.Amounts;
 import java.math.BigDecimal;
+import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -72,13 +72,90 @@ public final class StakingReads {
     /** Every pool with its APY (for APY filters and sorting, and single-pool reads). */
     private static final String POOLS = "SELECT * FROM (SELECT pools.*, " + APY + " AS apy FROM " + BASE + ") pools";
 
-    private final Sql sql;
+    /**
+     * The public profile of a pool's influencer.
+     *
+     * @param id the influencer
+     * @param username unique handle
+     * @param displayName shown name
+     * @param avatar image URL, or null
+     * @param bio free text, or null
+     * @param tier the tier ({@link Tier} name)
+     * @param verified whether the influencer's email is verified
+     */
+    public record Influencer(
+            UUID id, String username, String displayName, String avatar, String bio, String tier, boolean verified) {}
 
-    public StakingReads(Sql sql) {
-        this.sql = sql;
-    }
+    /**
+     * A pool's figures in search results.
+     *
+     * @param totalStaked sum of positions, base units
+     * @param stakerCount positions above zero
+     * @param revenueShareBps the stakers' share of commissions
+     * @param apy percent, two decimals
+     * @param totalRewardsDistributed rewards so far, base units
+     */
+    public record PoolMetrics(
+            long totalStaked, int stakerCount, int revenueShareBps, BigDecimal apy, long totalRewardsDistributed) {}
 
-    public List<Map<String, Object>> search(Search search) {
+    /**
+     * One search result.
+     *
+     * @param influencer the pool's influencer
+     * @param metrics the pool's figures
+     */
+    public record PoolSummary(Influencer influencer, PoolMetrics metrics) {}
+
+    /**
+     * One pool in full.
+     *
+     * @param influencer the pool's influencer
+     * @param totalStaked sum of positions, base units
+     * @param stakerCount positions above zero
+     * @param revenueShareBps the stakers' share of commissions
+     * @param minStake minimum per stake, base units
+     * @param totalRewardsDistributed rewards so far, base units
+     * @param apy percent, two decimals
+     * @param createdAt when the pool was created
+     */
+    public record PoolDetail(
+            Influencer influencer,
+            long totalStaked,
+            int stakerCount,
+            int revenueShareBps,
+            long minStake,
+            long totalRewardsDistributed,
+            BigDecimal apy,
+            Instant createdAt) {}
+
+    /**
+     * One of a user's positions.
+     *
+     * @param influencerId the pool's influencer
+     * @param username the influencer's handle
+     * @param tier the pool's tier
+     * @param amount the position, base units
+     * @param claimableRewards what it can claim now, base units
+     * @param totalClaimed what it claimed so far, base units
+     * @param poolTotalStaked the pool's total, base units
+     * @param poolStakerCount the pool's stakers
+     * @param stakedAt when the position was opened
+     */
+    public record Position(
+            UUID influencerId,
+            String username,
+            String tier,
+            long amount,
+            long claimableRewards,
+            long totalClaimed,
+            long poolTotalStaked,
+            int poolStakerCount,
+            Instant stakedAt) {}
+
+    /** Every read runs on the caller's connection {@code c} (opened by {@code Sql.read}, never here). */
+    public StakingReads() {}
+
+    public List<PoolSummary> search(Connection c, Search search) {
         StringBuilder where = new StringBuilder(" WHERE total_staked >= ?");
         List<Object> filters = new ArrayList<>();
         filters.add(search.minStaked());
@@ -123,37 +200,28 @@ public final class StakingReads {
         }
         params.add(search.limit());
         params.add(search.offset());
-        return sql.read(c -> Sql.queryPlannedPerCall(c, query, StakingReads::summary, params.toArray()));
+        return Sql.queryPlannedPerCall(c, query, StakingReads::summary, params.toArray());
     }
 
-    public Optional<Map<String, Object>> pool(UUID influencerId) {
-        return sql.read(c -> Sql.queryOne(
+    public Optional<PoolDetail> pool(Connection c, UUID influencerId) {
+        return Sql.queryOne(
                 c,
                 POOLS + " WHERE influencer_id = ?",
-                rs -> {
-                    Map<String, Object> body = new LinkedHashMap<>();
-                    body.put("influencer", influencer(rs));
-                    Map<String, Object> pool = new LinkedHashMap<>();
-                    pool.put("totalStaked", Amounts.format(rs.getLong("total_staked")));
-                    pool.put("stakerCount", rs.getInt("staker_count"));
-                    pool.put("revenueShareBps", rs.getInt("revenue_share_bps"));
-                    pool.put("minStake", Amounts.format(rs.getLong("min_stake")));
-                    pool.put("totalRewardsDistributed", Amounts.format(rs.getLong("total_rewards_distributed")));
-                    pool.put("apy", rs.getBigDecimal("apy").toPlainString());
-                    pool.put(
-                            "createdAt",
-                            rs.getObject("pool_created_at", java.time.OffsetDateTime.class)
-                                    .toInstant()
-                                    .toString());
-                    body.put("pool", pool);
-                    return body;
-                },
-                influencerId));
+                rs -> new PoolDetail(
+                        influencer(rs),
+                        rs.getLong("total_staked"),
+                        rs.getInt("staker_count"),
+                        rs.getInt("revenue_share_bps"),
+                        rs.getLong("min_stake"),
+                        rs.getLong("total_rewards_distributed"),
+                        rs.getBigDecimal("apy"),
+                        rs.getObject("pool_created_at", OffsetDateTime.class).toInstant()),
+                influencerId);
     }
 
     /** The caller's positions, with what each can claim now. */
-    public List<Map<String, Object>> stakesOf(UUID userId) {
-        return sql.read(c -> Sql.query(
+    public List<Position> stakesOf(Connection c, UUID userId) {
+        return Sql.query(
                 c,
                 "SELECT i.id AS influencer_id, i.username, i.tier, a.balance, s.reward_snapshot, s.accrued_rewards,"
                         + " s.total_claimed, s.created_at, p.acc_reward_per_share, p.total_staked, p.staker_count"
@@ -161,38 +229,28 @@ public final class StakingReads {
                         + " JOIN influencers i ON i.id = p.influencer_id"
                         + " JOIN ledger_accounts a ON a.id = s.account_id"
                         + " WHERE s.user_id = ? AND (a.balance > 0 OR s.accrued_rewards > 0) ORDER BY s.created_at",
-                rs -> {
-                    Map<String, Object> row = new LinkedHashMap<>();
-                    row.put(
-                            "influencerId",
-                            rs.getObject("influencer_id", UUID.class).toString());
-                    row.put("username", rs.getString("username"));
-                    row.put("tier", rs.getString("tier"));
-                    row.put("amount", Amounts.format(rs.getLong("balance")));
-                    row.put("claimableRewards", Amounts.format(claimable(rs)));
-                    row.put("totalClaimed", Amounts.format(rs.getLong("total_claimed")));
-                    row.put("poolTotalStaked", Amounts.format(rs.getLong("total_staked")));
-                    row.put("poolStakerCount", rs.getInt("staker_count"));
-                    row.put(
-                            "stakedAt",
-                            rs.getObject("created_at", java.time.OffsetDateTime.class)
-                                    .toInstant()
-                                    .toString());
-                    return row;
-                },
-                userId));
+                rs -> new Position(
+                        rs.getObject("influencer_id", UUID.class),
+                        rs.getString("username"),
+                        rs.getString("tier"),
+                        rs.getLong("balance"),
+                        claimable(rs),
+                        rs.getLong("total_claimed"),
+                        rs.getLong("total_staked"),
+                        rs.getInt("staker_count"),
+                        rs.getObject("created_at", OffsetDateTime.class).toInstant()),
+                userId);
     }
 
     /** Sum of what the user can claim across pools. */
-    public long claimableTotal(UUID userId) {
-        return sql
-                .read(c -> Sql.query(
+    public long claimableTotal(Connection c, UUID userId) {
+        return Sql.query(
                         c,
                         "SELECT a.balance, s.reward_snapshot, s.accrued_rewards, p.acc_reward_per_share FROM stakes s"
                                 + " JOIN staking_pools p ON p.id = s.pool_id JOIN ledger_accounts a ON a.id = s.account_id"
                                 + " WHERE s.user_id = ?",
                         StakingReads::claimable,
-                        userId))
+                        userId)
                 .stream()
                 .mapToLong(Long::longValue)
                 .sum();
@@ -206,27 +264,25 @@ public final class StakingReads {
                 rs.getLong("accrued_rewards"));
     }
 
-    private static Map<String, Object> summary(ResultSet rs) throws SQLException {
-        Map<String, Object> row = influencer(rs);
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("totalStaked", Amounts.format(rs.getLong("total_staked")));
-        metrics.put("stakerCount", rs.getInt("staker_count"));
-        metrics.put("revenueShareBps", rs.getInt("revenue_share_bps"));
-        metrics.put("apy", rs.getBigDecimal("apy").toPlainString());
-        metrics.put("totalRewardsDistributed", Amounts.format(rs.getLong("total_rewards_distributed")));
-        row.put("metrics", metrics);
-        return row;
+    private static PoolSummary summary(ResultSet rs) throws SQLException {
+        return new PoolSummary(
+                influencer(rs),
+                new PoolMetrics(
+                        rs.getLong("total_staked"),
+                        rs.getInt("staker_count"),
+                        rs.getInt("revenue_share_bps"),
+                        rs.getBigDecimal("apy"),
+                        rs.getLong("total_rewards_distributed")));
     }
 
-    private static Map<String, Object> influencer(ResultSet rs) throws SQLException {
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("id", rs.getObject("influencer_id", UUID.class).toString());
-        row.put("username", rs.getString("username"));
-        row.put("displayName", rs.getString("display_name"));
-        row.put("avatar", rs.getString("avatar"));
-        row.put("bio", rs.getString("bio"));
-        row.put("tier", rs.getString("tier"));
-        row.put("verified", rs.getBoolean("verified"));
-        return row;
+    private static Influencer influencer(ResultSet rs) throws SQLException {
+        return new Influencer(
+                rs.getObject("influencer_id", UUID.class),
+                rs.getString("username"),
+                rs.getString("display_name"),
+                rs.getString("avatar"),
+                rs.getString("bio"),
+                rs.getString("tier"),
+                rs.getBoolean("verified"));
     }
 }

@@ -1,19 +1,16 @@
 package finance.twist.api.staking;
 
-import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.LedgerService;
 import java.math.BigInteger;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Stake, unstake, claim and pool funding. Each method runs inside the caller's transaction and
+ * Stake, unstake, claim and pool funding: the rules; the SQL is in {@link PoolRepository} and
+ * {@link LedgerService}. Each method runs inside the caller's transaction and
  * locks, in this order, the pool row, the caller's stake row, then (through {@link LedgerService#post})
  * the ledger accounts by id — the same order everywhere, so concurrent operations queue instead of
  * deadlocking. Before a position changes, the rewards it earned so far are settled into
@@ -53,18 +50,9 @@ public final class StakingService {
             BigInteger remainder,
             boolean active) {}
 
-    private record Position(UUID id, long accountId, BigInteger snapshot, long accrued, long totalClaimed) {}
-
     /** Locks the pool of {@code influencerId}; 404 when there is none. */
     public static Pool lockPool(Connection c, UUID influencerId) {
-        return Sql.queryOne(
-                        c,
-                        "SELECT id, influencer_id, rewards_account_id, min_stake, total_staked, staker_count,"
-                                + " revenue_share_bps, acc_reward_per_share, reward_remainder, is_active"
-                                + " FROM staking_pools WHERE influencer_id = ? FOR UPDATE",
-                        StakingService::pool,
-                        influencerId)
-                .orElseThrow(StakingService::poolNotFound);
+        return PoolRepository.lockPool(c, influencerId).orElseThrow(StakingService::poolNotFound);
     }
 
     /**
@@ -137,7 +125,8 @@ public final class StakingService {
                     .with("minStake", Amounts.format(pool.minStake()));
         }
         long available = LedgerService.userAvailable(c, userId);
-        Position position = lockPosition(c, userId, pool.id(), true).orElseThrow();
+        PoolRepository.Stake position =
+                PoolRepository.lockStake(c, userId, pool.id(), true).orElseThrow();
         long staked = LedgerService.balance(c, position.accountId());
         long accrued = Math.addExact(position.accrued(), RewardMath.earned(staked, pool.acc(), position.snapshot()));
         UUID txId = LedgerService.post(
@@ -147,8 +136,8 @@ public final class StakingService {
         long totalStaked = addOrConflict(pool.totalStaked(), amount);
         int stakers = staked == 0 ? pool.stakerCount() + 1 : pool.stakerCount();
         Tier tier = updatePool(c, pool, totalStaked, stakers);
-        savePosition(c, position.id(), pool.acc(), accrued, position.totalClaimed());
-        event(c, pool.id(), userId, "stake", amount, txId);
+        PoolRepository.saveStake(c, position.id(), pool.acc(), accrued, position.totalClaimed());
+        PoolRepository.event(c, pool.id(), userId, "stake", amount, txId);
         ChainClient.Settlement settlement = chain.settle("stake", wallet, amount, txId);
         return new Moved(
                 txId.toString(),
@@ -163,7 +152,8 @@ public final class StakingService {
 
     public Moved unstake(Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
         Pool pool = lockPool(c, influencerId);
-        Position position = lockPosition(c, userId, pool.id(), false).orElseThrow(StakingService::noPosition);
+        PoolRepository.Stake position =
+                PoolRepository.lockStake(c, userId, pool.id(), false).orElseThrow(StakingService::noPosition);
         long staked = LedgerService.balance(c, position.accountId());
         if (amount > staked) {
             throw noPosition();
@@ -177,8 +167,8 @@ public final class StakingService {
         long totalStaked = pool.totalStaked() - amount;
         int stakers = staked == amount ? pool.stakerCount() - 1 : pool.stakerCount();
         Tier tier = updatePool(c, pool, totalStaked, stakers);
-        savePosition(c, position.id(), pool.acc(), accrued, position.totalClaimed());
-        event(c, pool.id(), userId, "unstake", amount, txId);
+        PoolRepository.saveStake(c, position.id(), pool.acc(), accrued, position.totalClaimed());
+        PoolRepository.event(c, pool.id(), userId, "unstake", amount, txId);
         ChainClient.Settlement settlement = chain.settle("unstake", wallet, amount, txId);
         return new Moved(
                 txId.toString(),
@@ -193,7 +183,8 @@ public final class StakingService {
 
     public Claimed claim(Connection c, UUID userId, String wallet, UUID influencerId, String key) {
         Pool pool = lockPool(c, influencerId);
-        Position position = lockPosition(c, userId, pool.id(), false).orElseThrow(StakingService::nothingToClaim);
+        PoolRepository.Stake position =
+                PoolRepository.lockStake(c, userId, pool.id(), false).orElseThrow(StakingService::nothingToClaim);
         long staked = LedgerService.balance(c, position.accountId());
         long claimable = Math.addExact(position.accrued(), RewardMath.earned(staked, pool.acc(), position.snapshot()));
         if (claimable == 0) {
@@ -205,8 +196,8 @@ public final class StakingService {
                 LedgerService.Posting.transfer(
                         "claim", ledgerKey(userId, key), userId, null, pool.rewardsAccountId(), available, claimable));
         long totalClaimed = Math.addExact(position.totalClaimed(), claimable);
-        savePosition(c, position.id(), pool.acc(), 0, totalClaimed);
-        event(c, pool.id(), userId, "claim", claimable, txId);
+        PoolRepository.saveStake(c, position.id(), pool.acc(), 0, totalClaimed);
+        PoolRepository.event(c, pool.id(), userId, "claim", claimable, txId);
         ChainClient.Settlement settlement = chain.settle("claim", wallet, claimable, txId);
         return new Claimed(
                 txId.toString(),
@@ -240,7 +231,7 @@ public final class StakingService {
                 influencerId.toString(),
                 Amounts.format(amount),
                 SimulatedChainClient.MODE,
-                Amounts.format(totalRewards(c, pool.id())));
+                Amounts.format(PoolRepository.totalRewards(c, pool.id())));
     }
 
     /**
@@ -257,15 +248,8 @@ public final class StakingService {
                     "Rewards need at least one staker to accrue to.");
         }
         RewardMath.Accumulator next = RewardMath.fund(pool.acc(), pool.remainder(), amount, pool.totalStaked());
-        Sql.update(
-                c,
-                "UPDATE staking_pools SET acc_reward_per_share = ?, reward_remainder = ?,"
-                        + " total_rewards_distributed = total_rewards_distributed + ?, updated_at = now() WHERE id = ?",
-                next.acc(),
-                next.remainder(),
-                amount,
-                pool.id());
-        event(c, pool.id(), null, "reward", amount, txId);
+        PoolRepository.saveAccumulator(c, pool.id(), next, amount);
+        PoolRepository.event(c, pool.id(), null, "reward", amount, txId);
     }
 
     /** What a position can claim right now (no lock; for reads). */
@@ -273,69 +257,13 @@ public final class StakingService {
         return accrued + RewardMath.earned(position, acc, snapshot);
     }
 
-    private static Optional<Position> lockPosition(Connection c, UUID userId, UUID poolId, boolean create) {
-        String select = "SELECT id, account_id, reward_snapshot, accrued_rewards, total_claimed FROM stakes"
-                + " WHERE user_id = ? AND pool_id = ? FOR UPDATE";
-        Optional<Position> existing = Sql.queryOne(c, select, StakingService::position, userId, poolId);
-        if (existing.isPresent() || !create) {
-            return existing;
-        }
-        long account = LedgerService.stakePosition(c, userId, poolId);
-        Sql.update(
-                c,
-                "INSERT INTO stakes (user_id, pool_id, account_id) VALUES (?, ?, ?) ON CONFLICT (user_id, pool_id) DO NOTHING",
-                userId,
-                poolId,
-                account);
-        return Sql.queryOne(c, select, StakingService::position, userId, poolId);
-    }
-
     private static Tier updatePool(Connection c, Pool pool, long totalStaked, int stakers) {
-        Sql.update(
-                c,
-                "UPDATE staking_pools SET total_staked = ?, staker_count = ?, updated_at = now() WHERE id = ?",
-                totalStaked,
-                stakers,
-                pool.id());
+        PoolRepository.saveTotals(c, pool.id(), totalStaked, stakers);
         Tier tier = Tier.forTotalStaked(totalStaked);
         if (tier != Tier.forTotalStaked(pool.totalStaked())) {
-            Sql.update(
-                    c,
-                    "UPDATE influencers SET tier = ?, updated_at = now() WHERE id = ?",
-                    tier.name(),
-                    pool.influencerId());
+            PoolRepository.saveTier(c, pool.influencerId(), tier);
         }
         return tier;
-    }
-
-    private static void savePosition(Connection c, UUID id, BigInteger snapshot, long accrued, long totalClaimed) {
-        Sql.update(
-                c,
-                "UPDATE stakes SET reward_snapshot = ?, accrued_rewards = ?, total_claimed = ?, updated_at = now() WHERE id = ?",
-                snapshot,
-                accrued,
-                totalClaimed,
-                id);
-    }
-
-    private static void event(Connection c, UUID poolId, UUID userId, String action, long amount, UUID txId) {
-        Sql.update(
-                c,
-                "INSERT INTO staking_events (pool_id, user_id, action, amount, transaction_id) VALUES (?, ?, ?, ?, ?)",
-                poolId,
-                userId,
-                action,
-                amount,
-                txId);
-    }
-
-    private static long totalRewards(Connection c, UUID poolId) {
-        return Sql.queryOne(
-                        c,
-                        "SELECT total_rewards_distributed FROM staking_pools WHERE id = ?",
-                        rs -> rs.getLong(1),
-                        poolId)
-                .orElse(0L);
     }
 
     private static String ledgerKey(UUID userId, String key) {
@@ -349,29 +277,6 @@ public final class StakingService {
             throw new DomainException(
                     Kind.CONFLICT, "pool-overflow", "Pool total overflow", "The pool cannot hold more stake.");
         }
-    }
-
-    private static Pool pool(ResultSet rs) throws SQLException {
-        return new Pool(
-                rs.getObject("id", UUID.class),
-                rs.getObject("influencer_id", UUID.class),
-                rs.getLong("rewards_account_id"),
-                rs.getLong("min_stake"),
-                rs.getLong("total_staked"),
-                rs.getInt("staker_count"),
-                rs.getInt("revenue_share_bps"),
-                Sql.bigInteger(rs, "acc_reward_per_share"),
-                Sql.bigInteger(rs, "reward_remainder"),
-                rs.getBoolean("is_active"));
-    }
-
-    private static Position position(ResultSet rs) throws SQLException {
-        return new Position(
-                rs.getObject("id", UUID.class),
-                rs.getLong("account_id"),
-                Sql.bigInteger(rs, "reward_snapshot"),
-                rs.getLong("accrued_rewards"),
-                rs.getLong("total_claimed"));
     }
 
     private static DomainException poolNotFound() {

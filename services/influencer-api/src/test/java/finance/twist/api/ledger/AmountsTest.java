@@ -3,7 +3,7 @@ package finance.twist.api.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,9 +32,9 @@ class AmountsTest {
                 "99999999999999999999999")) {
             assertThatThrownBy(() -> Amounts.positive("amount", bad))
                     .as(bad)
-                    .isInstanceOf(ProblemException.class)
-                    .satisfies(e -> assertThat(((ProblemException) e).problem().status())
-                            .isEqualTo(400));
+                    .isInstanceOf(DomainException.class)
+                    .satisfies(e -> assertThat(((DomainException) e).kind()).isEqualTo(DomainException.Kind.INVALID))
+                    .satisfies(e -> assertThat(((DomainException) e).code()).isEqualTo("invalid-amount"));
         }
     }
 }
