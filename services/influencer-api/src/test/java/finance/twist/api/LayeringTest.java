@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The layering rules of docs/decisions/XXXX-influencer-api-layers.md, checked on the sources of
+ * The layering rules of docs/decisions/0022-influencer-api-layers.md, checked on the sources of
  * the packages that follow them: domain services and repositories know nothing of HTTP, build no
  * {@code Map<String, Object>} bodies and open no unit of work; the SQL helper does not depend on
  * the ledger.
