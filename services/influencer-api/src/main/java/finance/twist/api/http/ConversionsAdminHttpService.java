@@ -33,6 +33,7 @@ public final class ConversionsAdminHttpService implements HttpService {
     }
 
     private void reseal(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, resealer.reseal());
     }
 }

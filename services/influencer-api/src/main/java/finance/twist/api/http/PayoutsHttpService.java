@@ -113,13 +113,13 @@ public final class PayoutsHttpService implements HttpService {
     }
 
     private void approve(ServerRequest req, ServerResponse res) {
-        Caller admin = Caller.of(req);
+        Caller admin = AdminOnly.caller(req);
         Responses.ok(res, payouts.approve(id(req), admin.userId()));
         MoneyMetrics.payout("approve", false);
     }
 
     private void reject(ServerRequest req, ServerResponse res) {
-        Caller admin = Caller.of(req);
+        Caller admin = AdminOnly.caller(req);
         UUID id = id(req);
         RejectRequest body = Json.parse(Requests.rawJson(req), RejectRequest.class);
         String reason = body.reason() == null ? "" : body.reason().strip();

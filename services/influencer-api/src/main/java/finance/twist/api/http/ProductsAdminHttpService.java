@@ -45,23 +45,28 @@ public final class ProductsAdminHttpService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.json(res, 201, products.create(Requests.body(req, ProductService.CreateRequest.class)));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, products.list());
     }
 
     private void get(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, products.get(id(req)));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         String id = id(req);
         Responses.ok(res, products.update(id, Requests.body(req, ProductService.UpdateRequest.class)));
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, products.rotate(id(req)));
     }
 
