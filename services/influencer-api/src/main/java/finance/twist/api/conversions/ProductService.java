@@ -2,8 +2,8 @@ package finance.twist.api.conversions;
 
 import finance.twist.api.db.DataAccessException;
 import finance.twist.api.db.Sql;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.common.logging.StructuredLog;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -149,9 +149,12 @@ public final class ProductService {
                     name,
                     bps);
             if (inserted == 0) {
-                throw new ProblemException(
-                        Problem.conflict("product-exists", "Product exists", "A product with this id already exists.")
-                                .with("field", "id"));
+                throw new DomainException(
+                                Kind.CONFLICT,
+                                "product-exists",
+                                "Product exists",
+                                "A product with this id already exists.")
+                        .with("field", "id");
             }
             Product product = product(c, id);
             NewKey key = newKey(c, sealer, id);
@@ -307,8 +310,11 @@ public final class ProductService {
     }
 
     private ProductSecretKeyring sealer() {
-        return keyring.orElseThrow(() -> new ProblemException(Problem.serviceUnavailable(
-                "Merchant secrets cannot be stored: CONVERSIONS_SECRET_KEY is not configured.")));
+        return keyring.orElseThrow(() -> new DomainException(
+                Kind.UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "Merchant secrets cannot be stored: CONVERSIONS_SECRET_KEY is not configured."));
     }
 
     private String hex(int bytes) {
@@ -319,8 +325,7 @@ public final class ProductService {
 
     static String productId(String value) {
         if (value == null || !PRODUCT_ID.matcher(value).matches()) {
-            throw new ProblemException(Problem.badRequest("'id' must be 1-100 of A-Z a-z 0-9 . _ : -.")
-                    .with("field", "id"));
+            throw invalid("id", "'id' must be 1-100 of A-Z a-z 0-9 . _ : -.");
         }
         return value;
     }
@@ -330,23 +335,28 @@ public final class ProductService {
             return null;
         }
         if (value == null || value.isBlank() || value.length() > 200) {
-            throw new ProblemException(
-                    Problem.badRequest("'name' must be 1-200 characters.").with("field", "name"));
+            throw invalid("name", "'name' must be 1-200 characters.");
         }
         return value.strip();
     }
 
     private static int commissionBps(Integer value, boolean required) {
         if (value == null || value < 0 || value > 10_000) {
-            throw new ProblemException(Problem.badRequest(
-                            "'commissionBps' must be an integer from 0 to 10000 (basis points of the order amount)"
-                                    + (required ? " and is required." : "."))
-                    .with("field", "commissionBps"));
+            throw invalid(
+                    "commissionBps",
+                    "'commissionBps' must be an integer from 0 to 10000 (basis points of the order amount)"
+                            + (required ? " and is required." : "."));
         }
         return value;
     }
 
-    private static ProblemException notFound() {
-        return new ProblemException(Problem.of(404, "product-not-found", "Product not found", "No such product."));
+    /** The product-not-found refusal (also for ids that cannot name a product). */
+    public static DomainException notFound() {
+        return new DomainException(Kind.NOT_FOUND, "product-not-found", "Product not found", "No such product.");
+    }
+
+    /** The same problem as {@code Problem.badRequest} ({@code invalid-request}), naming the field. */
+    private static DomainException invalid(String field, String detail) {
+        return new DomainException(Kind.INVALID, "invalid-request", "Invalid request", detail).with("field", field);
     }
 }

@@ -10,7 +10,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * Operator actions on the conversions set-up, admin only (the {@code AuthFilter} requires the admin
- * role on {@code /admin/**}, as for the product routes). Re-sealing is the middle step of rotating
+ * role on {@code /admin/**}, as for the product routes, and the handler asserts it again through
+ * {@link AdminOnly}). Re-sealing is the middle step of rotating
  * {@code CONVERSIONS_SECRET_KEY} (runbooks/rotate-conversions-secret-key.md).
  *
  * <pre>

@@ -22,7 +22,9 @@ import java.util.UUID;
 /**
  * Payouts of influencer earnings. Balance and request are the calling influencer's own (403
  * {@code not-an-influencer} otherwise); history is the caller's own, or anyone's for an admin;
- * approve and reject are admin-only (the access table says so). The payout goes to the wallet the
+ * approve and reject are admin-only (the access table says so, and the handlers assert it again
+ * through {@link AdminOnly}); an admin never approves their own payout (403
+ * {@code four-eyes-required}). The payout goes to the wallet the
  * influencer signed in with, never to an address in a body. Settlement is simulated.
  *
  * <pre>
