@@ -37,10 +37,15 @@ CREATE TABLE credit_requests (
 );
 CREATE INDEX credit_requests_pending ON credit_requests (requested_at) WHERE status = 'pending';
 
--- 3. A per-merchant (product) daily cap on commissions (conversions.daily.cap): each paid
+-- 3. A per-merchant (product) daily cap on commissions (the product's daily_commission_cap, else
+--    conversions.daily.cap): each paid
 --    commission adds to its product's row for the UTC day in the conversion's database
 --    transaction; the CHECK refuses the conversion that would pass the cap (as emission_budget
 --    does for edge rewards, V12), so concurrent conversions cannot slip past it.
+-- A product may have its own cap (base units), set by an admin; NULL means the configured one.
+ALTER TABLE products ADD COLUMN daily_commission_cap BIGINT;
+ALTER TABLE products ADD CONSTRAINT products_daily_commission_cap_non_negative
+    CHECK (daily_commission_cap IS NULL OR daily_commission_cap >= 0);
 CREATE TABLE commission_budget (
     product_id  TEXT    NOT NULL REFERENCES products (id),
     day         DATE    NOT NULL,

@@ -322,6 +322,33 @@ class AdminHardeningIT {
                         .statusCode())
                 .isEqualTo(201);
         assertThat(earnings(influencer)).isEqualTo(120 * TWIST);
+
+        // a product's own cap (set by an admin) replaces the configured one: 50 TWIST pays one
+        HttpResponse<String> created = api.post(
+                "/admin/products",
+                api.adminToken(),
+                "{\"id\":\"own-cap-shop\",\"name\":\"Own cap\",\"commissionBps\":1000," + "\"dailyCommissionCap\":\""
+                        + 50 * TWIST + "\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(ApiHarness.field(created, "dailyCommissionCap")).isEqualTo(Long.toString(50 * TWIST));
+        MerchantKey own = new MerchantKey(
+                "own-cap-shop", ApiHarness.field(created, "keyId"), ApiHarness.field(created, "secret"));
+        String ownClick = follow(code(link(influencer, "own-cap-shop")), "203.0.113.22");
+        String order = "{\"orderId\":\"%s\",\"amount\":\"40\",\"currency\":\"USD\",\"clickId\":\"" + ownClick + "\"}";
+        assertThat(api.conversion(own, order.formatted("own-1")).statusCode()).isEqualTo(201);
+        assertThat(api.conversion(own, order.formatted("own-2")).statusCode()).isEqualTo(429);
+        // raised by an admin: the next one pays
+        assertThat(api.put(
+                                "/admin/products/own-cap-shop",
+                                api.adminToken(),
+                                "{\"dailyCommissionCap\":\"" + 1000 * TWIST + "\"}")
+                        .body())
+                .contains("\"dailyCommissionCap\":\"" + 1000 * TWIST + "\"");
+        assertThat(api.conversion(own, order.formatted("own-3")).statusCode()).isEqualTo(201);
+        assertThat(api.put("/admin/products/own-cap-shop", api.adminToken(), "{\"dailyCommissionCap\":\"-1\"}")
+                        .statusCode())
+                .isEqualTo(400);
+        assertThat(earnings(influencer)).isEqualTo(200 * TWIST);
         api.assertLedgerConsistent();
     }
 

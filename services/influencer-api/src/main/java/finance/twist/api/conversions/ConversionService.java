@@ -157,7 +157,12 @@ public final class ConversionService {
         }
         UUID id = inserted.get().id();
         if (commission > 0) {
-            spendCap(c, key.productId(), commission, dailyCap);
+            // the product's own cap when an admin set one, else the configured one
+            spendCap(
+                    c,
+                    key.productId(),
+                    commission,
+                    key.dailyCommissionCap() == null ? dailyCap : key.dailyCommissionCap());
             pay(c, id, pool, click.get().influencerId(), split, txId, key.productId() + "/" + request.orderId());
         }
         // The response is built from what was just written (no second read of the row).
