@@ -34,6 +34,7 @@ import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.influencers.RegistrationLimits;
 import finance.twist.api.influencers.SmtpEmailSender;
 import finance.twist.api.ledger.AccountReads;
+import finance.twist.api.ledger.Deposits;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
@@ -117,7 +118,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.me = new MeHttpService(sql, new AccountReads(), influencerService, reads);
         this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
         this.staking = new StakingHttpService(sql, idempotency, stakingService, reads);
-        this.admin = new AdminHttpService(idempotency, stakingService, outbox);
+        this.admin =
+                new AdminHttpService(idempotency, stakingService, Deposits.from(sql, config.get("ledger")), outbox);
         this.vauRewards = new VauRewardsHttpService(
                 config.get("edge.service.key").asString().asOptional(),
                 sql,

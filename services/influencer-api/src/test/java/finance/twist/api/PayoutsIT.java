@@ -148,7 +148,12 @@ class PayoutsIT {
         int transfers = chain.transfers.get();
         HttpResponse<String> approveAfterReject = approve(payout);
         assertThat(approveAfterReject.statusCode()).isEqualTo(409);
-        assertThat(approveAfterReject.body()).contains("payout-not-pending").contains("\"status\":\"rejected\"");
+        // a problem's "status" is its HTTP status (an integer); the payout's own is "payoutStatus"
+        assertThat(approveAfterReject.body())
+                .contains("payout-not-pending")
+                .contains("\"status\":409")
+                .contains("\"payoutStatus\":\"rejected\"")
+                .doesNotContain("\"status\":\"rejected\"");
         assertThat(reject(payout, "again").statusCode()).isEqualTo(409);
         assertThat(chain.transfers.get()).isEqualTo(transfers);
         assertThat(balance(bob.token())).contains("\"available\":\"30000000000\"");
@@ -158,7 +163,7 @@ class PayoutsIT {
         assertThat(approve(second).statusCode()).isEqualTo(200);
         HttpResponse<String> rejectAfterApprove = reject(second, "too late");
         assertThat(rejectAfterApprove.statusCode()).isEqualTo(409);
-        assertThat(rejectAfterApprove.body()).contains("\"status\":\"completed\"");
+        assertThat(rejectAfterApprove.body()).contains("\"payoutStatus\":\"completed\"");
         assertThat(approve(second).statusCode()).isEqualTo(409);
         assertThat(balance(bob.token())).contains("\"available\":\"0\"").contains("\"completed\":\"30000000000\"");
     }
@@ -389,6 +394,36 @@ class PayoutsIT {
                 .contains("payouts_minimum");
         assertThat(sqlError("UPDATE payouts SET status = 'completed' WHERE influencer_id = '" + judy.id() + "'"))
                 .contains("payouts_status_facts");
+    }
+
+    @Test
+    void anAdminCannotApproveTheirOwnPayout() throws SQLException {
+        // an influencer whose wallet also holds the admin role
+        String wallet = ApiHarness.newWallet();
+        String adminToken = api.token(wallet, "user", "admin");
+        String id = api.registerInfluencer(adminToken, "payout_foureyes");
+        earn(id, 40 * TWIST);
+        String payout = ApiHarness.field(request(adminToken, 20 * TWIST, "own-1"), "id");
+        int transfers = chain.transfers.get();
+
+        HttpResponse<String> own = api.post("/payouts/" + payout + "/approve", adminToken, "");
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(403);
+        assertThat(own.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(ApiHarness.field(own, "type")).isEqualTo("https://twist.finance/problems/four-eyes-required");
+        assertThat(ApiHarness.field(own, "status")).isEqualTo("403");
+        assertThat(chain.transfers.get()).isEqualTo(transfers);
+        assertThat(textQuery("SELECT status FROM payouts WHERE id = '" + payout + "'"))
+                .isEqualTo("pending");
+        // the database refuses a self-approval whatever the application does (V14 payouts_four_eyes)
+        assertThat(sqlError("UPDATE payouts SET status = 'completed', settle_tx_id = reserve_tx_id,"
+                        + " chain_tx_id = 'x', chain_simulated = true, decided_by = requested_by, decided_at = now()"
+                        + " WHERE id = '" + payout + "'"))
+                .contains("payouts_four_eyes");
+
+        // another admin may
+        HttpResponse<String> other = approve(payout);
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+        assertThat(chain.transfers.get()).isEqualTo(transfers + 1);
     }
 
     // --- helpers

@@ -26,6 +26,10 @@ import java.util.UUID;
  *
  * A link code alone does not attribute without a recent click: a code is public and printed on
  * the link, so it proves nothing about this buyer by itself.
+ *
+ * <p>Self-referral (issue 21): when the merchant names the buyer's wallet ({@code buyerWallet})
+ * and it is the wallet of the link's influencer, no click of that link qualifies, by click id or
+ * by link code: an influencer buying through their own link earns nothing.
  */
 final class Attribution {
 
@@ -46,13 +50,17 @@ final class Attribution {
 
     private static final String SELECT = "SELECT k.id, l.id AS link_id, l.code, l.influencer_id FROM link_clicks k"
             + " JOIN links l ON l.id = k.link_id"
-            + " WHERE NOT k.is_bot AND k.clicked_at > ? AND l.product_id = ?";
+            + " WHERE NOT k.is_bot AND k.clicked_at > ? AND l.product_id = ?"
+            // not the influencer's own purchase (a null buyer wallet excludes nothing)
+            + " AND NOT EXISTS (SELECT 1 FROM influencers i JOIN users u ON u.id = i.user_id"
+            + " WHERE i.id = l.influencer_id AND u.wallet = ?)";
 
-    static Optional<Click> find(Connection c, String productId, UUID clickId, String linkCode, Instant now) {
+    static Optional<Click> find(
+            Connection c, String productId, UUID clickId, String linkCode, String buyerWallet, Instant now) {
         Timestamp since = Timestamp.from(now.minus(WINDOW));
         Optional<Click> byClick = clickId == null
                 ? Optional.empty()
-                : Sql.queryOne(c, SELECT + " AND k.id = ?", Attribution::click, since, productId, clickId);
+                : Sql.queryOne(c, SELECT + " AND k.id = ?", Attribution::click, since, productId, buyerWallet, clickId);
         if (byClick.isPresent() || linkCode == null) {
             return byClick;
         }
@@ -62,6 +70,7 @@ final class Attribution {
                 Attribution::click,
                 since,
                 productId,
+                buyerWallet,
                 linkCode);
     }
 

@@ -5,8 +5,9 @@ import io.helidon.metrics.api.Metrics;
 
 /**
  * {@code twist_conversions_total{result}}: conversions recorded ({@code attributed},
- * {@code unattributed}), repeats answered with the first result ({@code duplicate}), and
- * requests refused for their signature ({@code rejected}). Counted after the commit.
+ * {@code unattributed}), repeats answered with the first result ({@code duplicate}),
+ * requests refused for their signature ({@code rejected}) and conversions refused by the product's
+ * daily commission cap ({@code capped}, counted when refused). Counted after the commit.
  */
 final class ConversionMetrics {
 
@@ -14,6 +15,11 @@ final class ConversionMetrics {
 
     static void recorded(String status, boolean duplicate) {
         counter(duplicate ? "duplicate" : status).increment();
+    }
+
+    /** A conversion refused because its product's daily commission cap is used up. */
+    static void capped() {
+        counter("capped").increment();
     }
 
     static void rejected() {

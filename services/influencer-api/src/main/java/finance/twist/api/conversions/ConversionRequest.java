@@ -1,8 +1,9 @@
 package finance.twist.api.conversions;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.auth.AccessTokenVerifier;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Currency;
@@ -18,8 +19,11 @@ import java.util.regex.Pattern;
  * @param currency ISO 4217 code with a configured rate ({@code conversions.rates})
  * @param clickId optional: the {@code click} query parameter the redirect added
  * @param linkCode optional: the {@code ref} query parameter (the link code)
+ * @param buyerWallet optional: the Solana wallet the buyer paid with or signed in with at the
+ *     merchant, when the merchant knows it; a buyer who is the link's influencer earns no commission
  */
-public record ConversionRequest(String orderId, JsonNode amount, String currency, String clickId, String linkCode) {
+public record ConversionRequest(
+        String orderId, JsonNode amount, String currency, String clickId, String linkCode, String buyerWallet) {
 
     private static final Pattern ORDER_ID = Pattern.compile("[\\x21-\\x7E]{1,128}");
     private static final Pattern AMOUNT = Pattern.compile("(0|[1-9][0-9]{0,14})(\\.[0-9]{1,9})?");
@@ -35,6 +39,7 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
      * @param click the click id, or null
      * @param linkCode the link code, or null
      * @param rate TWIST base units per major unit of the currency
+     * @param buyerWallet the buyer's wallet, or null
      */
     public record Valid(
             String orderId,
@@ -43,7 +48,8 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
             int minorDigits,
             UUID click,
             String linkCode,
-            BigInteger rate) {}
+            BigInteger rate,
+            String buyerWallet) {}
 
     /** Checks every field (400 naming the first bad one); the currency must have a rate. */
     public Valid validate(ConversionSettings settings) {
@@ -54,12 +60,12 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
             throw invalid("currency", "'currency' is required: an ISO 4217 code such as \"USD\".");
         }
         BigInteger rate = settings.rate(currency)
-                .orElseThrow(() -> new ProblemException(Problem.of(
-                                400,
+                .orElseThrow(() -> new DomainException(
+                                Kind.INVALID,
                                 "unsupported-currency",
                                 "Unsupported currency",
                                 "No conversion rate is configured for " + currency + ".")
-                        .with("field", "currency")));
+                        .with("field", "currency"));
         int digits = minorDigits(currency);
         // a string, never a JSON number: numbers invite binary floating point on the sender's side
         if (amount == null
@@ -87,7 +93,11 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
         if (linkCode != null && !LINK_CODE.matcher(linkCode).matches()) {
             throw invalid("linkCode", "'linkCode' must be the 8-character code of the redirect's 'ref' parameter.");
         }
-        return new Valid(orderId, minor, currency, digits, click, linkCode, rate);
+        if (buyerWallet != null
+                && !AccessTokenVerifier.WALLET.matcher(buyerWallet).matches()) {
+            throw invalid("buyerWallet", "'buyerWallet' must be a base58 wallet address.");
+        }
+        return new Valid(orderId, minor, currency, digits, click, linkCode, rate, buyerWallet);
     }
 
     /** Minor digits of an ISO 4217 currency (2 when the JDK does not know it). */
@@ -100,7 +110,8 @@ public record ConversionRequest(String orderId, JsonNode amount, String currency
         }
     }
 
-    private static ProblemException invalid(String field, String detail) {
-        return new ProblemException(Problem.badRequest(detail).with("field", field));
+    /** The same problem as {@code Problem.badRequest} ({@code invalid-request}), naming the field. */
+    private static DomainException invalid(String field, String detail) {
+        return new DomainException(Kind.INVALID, "invalid-request", "Invalid request", detail).with("field", field);
     }
 }

@@ -1,11 +1,12 @@
 package finance.twist.api.conversions;
 
+import finance.twist.api.db.DataAccessException;
 import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.LedgerService;
 import finance.twist.api.staking.StakingService;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,9 +14,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -36,6 +35,13 @@ import java.util.UUID;
  *
  * A pool nobody stakes in gets no share (there is nobody to accrue it to, as admin funding refuses
  * with {@code no-stakers}): the whole commission goes to the influencer.
+ *
+ * <p>Abuse limits (issue 21): a buyer whose {@code buyerWallet} is the link's influencer is never
+ * attributed ({@link Attribution}); and each product (merchant) pays at most its daily cap of
+ * commission per UTC day: the commission is added to the product's {@code commission_budget} row
+ * in the same transaction, whose CHECK refuses the conversion that would pass the cap (429
+ * {@code commission-cap-reached}, nothing recorded, so the merchant may report it again after
+ * 00:00 UTC). Refusals are {@link DomainException}s.
  */
 public final class ConversionService {
 
@@ -48,31 +54,71 @@ public final class ConversionService {
     }
 
     /**
+     * A conversion as recorded (base units as decimal strings).
+     *
+     * @param id the conversion
+     * @param productId the merchant's product
+     * @param orderId the merchant's order id
+     * @param amount the order amount in major units
+     * @param currency ISO 4217
+     * @param status {@code attributed} or {@code unattributed}
+     * @param linkCode the attributed link's code, or null
+     * @param clickId the attributed click, or null
+     * @param commissionBps the product's rate when it was recorded
+     * @param commission what the merchant's commission paid in all
+     * @param poolShare the stakers' part
+     * @param influencerShare the influencer's part
+     * @param transactionId the ledger transaction, or null without commission
+     * @param settlement always {@code simulated}
+     * @param createdAt when it was recorded
+     */
+    public record Conversion(
+            String id,
+            String productId,
+            String orderId,
+            String amount,
+            String currency,
+            String status,
+            String linkCode,
+            String clickId,
+            int commissionBps,
+            String commission,
+            String poolShare,
+            String influencerShare,
+            String transactionId,
+            String settlement,
+            String createdAt) {}
+
+    /**
      * What a request did.
      *
-     * @param body the conversion as first recorded
+     * @param conversion the conversion as first recorded
      * @param duplicate true when the order was recorded before (nothing changed now)
      */
-    public record Result(Map<String, Object> body, boolean duplicate) {}
+    public record Result(Conversion conversion, boolean duplicate) {}
 
-    public Result record(ProductService.SigningKey key, ConversionRequest.Valid request) {
-        Result result = sql.inTransaction(c -> record(c, key, request));
-        ConversionMetrics.recorded((String) result.body().get("status"), result.duplicate());
+    /**
+     * Records {@code request} for the product of {@code key}, paying at most {@code dailyCap} base
+     * units of commission per product and UTC day.
+     */
+    public Result record(ProductService.SigningKey key, ConversionRequest.Valid request, long dailyCap) {
+        Result result = sql.inTransaction(c -> record(c, key, request, dailyCap));
+        ConversionMetrics.recorded(result.conversion().status(), result.duplicate());
         return result;
     }
 
-    private Result record(Connection c, ProductService.SigningKey key, ConversionRequest.Valid request) {
-        Optional<Attribution.Click> click =
-                Attribution.find(c, key.productId(), request.click(), request.linkCode(), clock.instant());
+    private Result record(Connection c, ProductService.SigningKey key, ConversionRequest.Valid request, long dailyCap) {
+        Optional<Attribution.Click> click = Attribution.find(
+                c, key.productId(), request.click(), request.linkCode(), request.buyerWallet(), clock.instant());
         long commission = click.isEmpty()
                 ? 0
                 : Commission.of(request.amountMinor(), request.minorDigits(), key.commissionBps(), request.rate())
-                        .orElseThrow(() -> new ProblemException(Problem.of(
-                                        400,
+                        .orElseThrow(() -> new DomainException(
+                                        Kind.INVALID,
                                         "invalid-amount",
                                         "Invalid amount",
                                         "The commission on this amount exceeds the largest ledger amount.")
-                                .with("field", "amount")));
+                                .with("field", "amount"));
         // With a commission to pay, lock the pool first: the split depends on its stakers, and the
         // row is written once with its final shares and the id of the ledger transaction posted
         // right after it (V11 checks that reference at commit).
@@ -111,6 +157,12 @@ public final class ConversionService {
         }
         UUID id = inserted.get().id();
         if (commission > 0) {
+            // the product's own cap when an admin set one, else the configured one
+            spendCap(
+                    c,
+                    key.productId(),
+                    commission,
+                    key.dailyCommissionCap() == null ? dailyCap : key.dailyCommissionCap());
             pay(c, id, pool, click.get().influencerId(), split, txId, key.productId() + "/" + request.orderId());
         }
         // The response is built from what was just written (no second read of the row).
@@ -131,6 +183,39 @@ public final class ConversionService {
                         txId,
                         inserted.get().createdAt())),
                 false);
+    }
+
+    /**
+     * Adds {@code commission} to today's (UTC) paid total of the product; 429 {@code
+     * commission-cap-reached} when that would pass {@code cap} (the {@code commission_budget} CHECK
+     * refuses it, so concurrent conversions cannot slip past: the row stays locked until commit).
+     */
+    private void spendCap(Connection c, String productId, long commission, long cap) {
+        try {
+            Sql.update(
+                    c,
+                    "INSERT INTO commission_budget AS b (product_id, day, cap, paid)"
+                            + " VALUES (?, (now() AT TIME ZONE 'UTC')::date, ?, ?)"
+                            + " ON CONFLICT (product_id, day) DO UPDATE SET paid = b.paid + EXCLUDED.paid,"
+                            + " cap = EXCLUDED.cap",
+                    productId,
+                    cap,
+                    commission);
+        } catch (DataAccessException e) {
+            // 23514: the CHECK refused (over the cap); 22003: paid + commission left bigint
+            if (e.isCheckViolation("commission_budget") || "22003".equals(e.sqlState())) {
+                ConversionMetrics.capped();
+                long now = clock.instant().getEpochSecond();
+                throw new DomainException(
+                                Kind.LIMITED,
+                                "commission-cap-reached",
+                                "Daily commission cap reached",
+                                "This product's commissions today would pass its daily cap of " + Amounts.format(cap)
+                                        + " base units; report the conversion again after 00:00 UTC.")
+                        .with("retryAfterSeconds", Math.max(1, 86_400 - Math.floorMod(now, 86_400L)));
+            }
+            throw e;
+        }
     }
 
     /** One ledger transaction from the merchant commissions to the pool's pot and the influencer. */
@@ -165,7 +250,7 @@ public final class ConversionService {
         }
     }
 
-    private static Map<String, Object> load(Connection c, String where, Object... params) {
+    private static Conversion load(Connection c, String where, Object... params) {
         return Sql.queryOne(
                         c,
                         "SELECT c.*, l.code FROM conversions c LEFT JOIN links l ON l.id = c.link_id WHERE " + where,
@@ -211,28 +296,23 @@ public final class ConversionService {
                 rs.getTimestamp("created_at"));
     }
 
-    private static Map<String, Object> body(Row row) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", row.id().toString());
-        body.put("productId", row.productId());
-        body.put("orderId", row.orderId());
-        body.put(
-                "amount",
+    private static Conversion body(Row row) {
+        return new Conversion(
+                row.id().toString(),
+                row.productId(),
+                row.orderId(),
                 BigDecimal.valueOf(row.amountMinor(), ConversionRequest.minorDigits(row.currency()))
-                        .toPlainString());
-        body.put("currency", row.currency());
-        body.put("status", row.status());
-        body.put("linkCode", row.linkCode());
-        body.put("clickId", row.clickId() == null ? null : row.clickId().toString());
-        body.put("commissionBps", row.commissionBps());
-        body.put("commission", Amounts.format(row.commission()));
-        body.put("poolShare", Amounts.format(row.poolShare()));
-        body.put("influencerShare", Amounts.format(row.influencerShare()));
-        body.put(
-                "transactionId",
-                row.transactionId() == null ? null : row.transactionId().toString());
-        body.put("settlement", "simulated");
-        body.put("createdAt", row.createdAt().toInstant().toString());
-        return body;
+                        .toPlainString(),
+                row.currency(),
+                row.status(),
+                row.linkCode(),
+                row.clickId() == null ? null : row.clickId().toString(),
+                row.commissionBps(),
+                Amounts.format(row.commission()),
+                Amounts.format(row.poolShare()),
+                Amounts.format(row.influencerShare()),
+                row.transactionId() == null ? null : row.transactionId().toString(),
+                "simulated",
+                row.createdAt().toInstant().toString());
     }
 }

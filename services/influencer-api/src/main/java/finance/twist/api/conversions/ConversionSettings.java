@@ -25,9 +25,16 @@ import java.util.regex.Pattern;
  * @param rates TWIST base units per one major unit of each accepted currency, from
  *     {@code conversions.rates.<currency>} [CONVERSIONS_RATES_USD, ...]: an exact decimal number of
  *     TWIST per unit (at most 9 decimals), e.g. {@code usd: "10"} = 10 TWIST per 1 USD
+ * @param dailyCap base units of commission one product (merchant) may pay per UTC day, from
+ *     {@code conversions.daily.cap} [CONVERSIONS_DAILY_CAP] in TWIST (default {@value
+ *     #DEFAULT_DAILY_CAP_TWIST}); a conversion whose commission would pass it is refused with 429
+ *     {@code commission-cap-reached} (issue 21)
  */
 public record ConversionSettings(
-        Optional<byte[]> secretKey, Optional<byte[]> previousSecretKey, Map<String, BigInteger> rates) {
+        Optional<byte[]> secretKey, Optional<byte[]> previousSecretKey, Map<String, BigInteger> rates, long dailyCap) {
+
+    /** Default per-product daily commission cap: 100,000 TWIST (the daily edge emission budget). */
+    public static final String DEFAULT_DAILY_CAP_TWIST = "100000";
 
     private static final StructuredLog LOG = StructuredLog.of(ConversionSettings.class);
     private static final Pattern RATE = Pattern.compile("[0-9]{1,12}(\\.[0-9]{1,9})?");
@@ -37,6 +44,15 @@ public record ConversionSettings(
         secretKey = secretKey.map(byte[]::clone);
         previousSecretKey = previousSecretKey.map(byte[]::clone);
         rates = Map.copyOf(rates);
+        if (dailyCap < 0) {
+            throw new IllegalArgumentException("conversions.daily.cap must not be negative");
+        }
+    }
+
+    /** Settings without a daily cap of their own (the default cap). */
+    public ConversionSettings(
+            Optional<byte[]> secretKey, Optional<byte[]> previousSecretKey, Map<String, BigInteger> rates) {
+        this(secretKey, previousSecretKey, rates, twist("conversions.daily.cap", DEFAULT_DAILY_CAP_TWIST));
     }
 
     public static ConversionSettings from(Config conversions, boolean development) {
@@ -79,7 +95,19 @@ public record ConversionSettings(
                     "conversions.secret.key (CONVERSIONS_SECRET_KEY) is not set; products cannot be created"
                             + " and every conversion gets 401");
         }
-        return new ConversionSettings(key, previous, rates);
+        long dailyCap = twist(
+                "conversions.daily.cap", conversions.get("daily.cap").asString().orElse(DEFAULT_DAILY_CAP_TWIST));
+        return new ConversionSettings(key, previous, rates, dailyCap);
+    }
+
+    /** A whole-TWIST setting (a decimal with at most 9 decimals, 0 to 9,999,999,999) in base units. */
+    private static long twist(String name, String value) {
+        String text = value.strip();
+        if (!RATE.matcher(text).matches() || text.indexOf('.') > 10 || (text.indexOf('.') < 0 && text.length() > 10)) {
+            throw new IllegalArgumentException(
+                    name + " must be a decimal number of TWIST (0 to 9999999999, at most 9 decimals)");
+        }
+        return new BigDecimal(text).movePointRight(9).toBigIntegerExact().longValueExact();
     }
 
     /** A configured server key: base64 of exactly 32 bytes; blank counts as unset. */

@@ -1,8 +1,8 @@
 package finance.twist.api.conversions;
 
 import finance.twist.api.db.Sql;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.common.logging.StructuredLog;
 import java.util.List;
 import java.util.Optional;
@@ -128,11 +128,12 @@ public final class ProductSecretResealer {
      * current state (no previous key configured), and the same request succeeds once the operator
      * has changed that state.
      */
-    private static ProblemException noPreviousKey() {
-        return new ProblemException(Problem.conflict(
+    private static DomainException noPreviousKey() {
+        return new DomainException(
+                Kind.CONFLICT,
                 "no-previous-secret-key",
                 "No previous secret key",
                 "Nothing to re-seal from: CONVERSIONS_SECRET_KEY_PREVIOUS must be set to the old key (with"
-                        + " CONVERSIONS_SECRET_KEY the new one) to rotate the key sealing merchant secrets."));
+                        + " CONVERSIONS_SECRET_KEY the new one) to rotate the key sealing merchant secrets.");
     }
 }

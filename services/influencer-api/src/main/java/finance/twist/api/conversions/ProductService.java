@@ -2,8 +2,8 @@ package finance.twist.api.conversions;
 
 import finance.twist.api.db.DataAccessException;
 import finance.twist.api.db.Sql;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.common.logging.StructuredLog;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -48,11 +48,16 @@ public final class ProductService {
         this.clock = clock;
     }
 
-    /** Create body: {@code id} optional (generated {@code prod-<12 hex>} when absent). */
-    public record CreateRequest(String id, String name, Integer commissionBps) {}
+    /**
+     * Create body: {@code id} optional (generated {@code prod-<12 hex>} when absent);
+     * {@code dailyCommissionCap} optional (base units as a string; absent: the configured cap).
+     */
+    public record CreateRequest(String id, String name, Integer commissionBps, String dailyCommissionCap) {}
 
     /** Update body; absent members stay as they are. */
-    public record UpdateRequest(String name, Integer commissionBps, Boolean isActive) {}
+    public record UpdateRequest(String name, Integer commissionBps, Boolean isActive, String dailyCommissionCap) {}
+
+    private static final Pattern BASE_UNITS = Pattern.compile("0|[1-9][0-9]{0,18}");
 
     /**
      * A key that may verify a conversion now.
@@ -61,8 +66,11 @@ public final class ProductService {
      * @param productId its product
      * @param commissionBps the product's commission rate
      * @param secret the HMAC key bytes
+     * @param dailyCommissionCap the product's own daily commission cap in base units, or null for
+     *     the configured one
      */
-    public record SigningKey(String keyId, String productId, int commissionBps, byte[] secret) {}
+    public record SigningKey(
+            String keyId, String productId, int commissionBps, byte[] secret, Long dailyCommissionCap) {}
 
     /**
      * A signing key of a product, without its secret.
@@ -83,6 +91,8 @@ public final class ProductService {
      * @param createdAt when it was created
      * @param updatedAt when it last changed
      * @param keys its signing keys, newest first
+     * @param dailyCommissionCap its own daily commission cap (base units), or null: the configured
+     *     one ({@code CONVERSIONS_DAILY_CAP})
      */
     public record Product(
             String id,
@@ -91,7 +101,8 @@ public final class ProductService {
             boolean isActive,
             String createdAt,
             String updatedAt,
-            List<Key> keys) {}
+            List<Key> keys,
+            String dailyCommissionCap) {}
 
     /**
      * A new product with its first key; the only time its secret is shown.
@@ -103,6 +114,7 @@ public final class ProductService {
      * @param createdAt see {@link Product}
      * @param updatedAt see {@link Product}
      * @param keys see {@link Product}
+     * @param dailyCommissionCap see {@link Product}
      * @param keyId the new key's id
      * @param secret the new key's secret (64 hex)
      */
@@ -114,6 +126,7 @@ public final class ProductService {
             String createdAt,
             String updatedAt,
             List<Key> keys,
+            String dailyCommissionCap,
             String keyId,
             String secret) {}
 
@@ -140,18 +153,24 @@ public final class ProductService {
         String id = request.id() == null ? "prod-" + hex(6) : productId(request.id());
         String name = name(request.name(), true);
         int bps = commissionBps(request.commissionBps(), true);
+        Long cap = dailyCommissionCap(request.dailyCommissionCap());
         ProductSecretKeyring sealer = sealer();
         return sql.inTransaction(c -> {
             int inserted = Sql.update(
                     c,
-                    "INSERT INTO products (id, name, commission_bps) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO products (id, name, commission_bps, daily_commission_cap) VALUES (?, ?, ?, ?)"
+                            + " ON CONFLICT (id) DO NOTHING",
                     id,
                     name,
-                    bps);
+                    bps,
+                    cap);
             if (inserted == 0) {
-                throw new ProblemException(
-                        Problem.conflict("product-exists", "Product exists", "A product with this id already exists.")
-                                .with("field", "id"));
+                throw new DomainException(
+                                Kind.CONFLICT,
+                                "product-exists",
+                                "Product exists",
+                                "A product with this id already exists.")
+                        .with("field", "id");
             }
             Product product = product(c, id);
             NewKey key = newKey(c, sealer, id);
@@ -163,6 +182,7 @@ public final class ProductService {
                     product.createdAt(),
                     product.updatedAt(),
                     product.keys(),
+                    product.dailyCommissionCap(),
                     key.keyId(),
                     key.secret());
         });
@@ -185,15 +205,19 @@ public final class ProductService {
     public Product update(String id, UpdateRequest update) {
         String name = name(update.name(), false);
         Integer bps = update.commissionBps() == null ? null : commissionBps(update.commissionBps(), false);
+        Long cap = dailyCommissionCap(update.dailyCommissionCap());
         return sql.inTransaction(c -> {
             existing(c, id);
             Sql.update(
                     c,
                     "UPDATE products SET name = COALESCE(?, name), commission_bps = COALESCE(?, commission_bps),"
-                            + " is_active = COALESCE(?, is_active), updated_at = now() WHERE id = ?",
+                            + " is_active = COALESCE(?, is_active),"
+                            + " daily_commission_cap = COALESCE(?, daily_commission_cap), updated_at = now()"
+                            + " WHERE id = ?",
                     name,
                     bps,
                     update.isActive(),
+                    cap,
                     id);
             return product(c, id);
         });
@@ -223,13 +247,13 @@ public final class ProductService {
         if (keyring.isEmpty() || keyId == null || !KEY_ID.matcher(keyId).matches()) {
             return Optional.empty();
         }
-        record Stored(String productId, int bps, byte[] sealed) {}
+        record Stored(String productId, int bps, byte[] sealed, Long cap) {}
         Optional<Stored> stored = sql.read(c -> Sql.queryOne(
                 c,
-                "SELECT k.product_id, p.commission_bps, k.secret_ciphertext FROM product_keys k"
-                        + " JOIN products p ON p.id = k.product_id"
+                "SELECT k.product_id, p.commission_bps, k.secret_ciphertext, p.daily_commission_cap"
+                        + " FROM product_keys k JOIN products p ON p.id = k.product_id"
                         + " WHERE k.key_id = ? AND p.is_active AND (k.expires_at IS NULL OR k.expires_at > ?)",
-                rs -> new Stored(rs.getString(1), rs.getInt(2), rs.getBytes(3)),
+                rs -> new Stored(rs.getString(1), rs.getInt(2), rs.getBytes(3), (Long) rs.getObject(4)),
                 keyId,
                 Timestamp.from(clock.instant())));
         if (stored.isEmpty()) {
@@ -248,7 +272,8 @@ public final class ProductService {
                 keyId,
                 stored.get().productId(),
                 stored.get().bps(),
-                opened.get().secret().getBytes(StandardCharsets.US_ASCII)));
+                opened.get().secret().getBytes(StandardCharsets.US_ASCII),
+                stored.get().cap()));
     }
 
     /** Whether {@code id} names an active product (links may only be generated for those). */
@@ -296,7 +321,10 @@ public final class ProductService {
                                 rs.getBoolean("is_active"),
                                 rs.getTimestamp("created_at").toInstant().toString(),
                                 rs.getTimestamp("updated_at").toInstant().toString(),
-                                keys),
+                                keys,
+                                rs.getObject("daily_commission_cap") == null
+                                        ? null
+                                        : Long.toString(rs.getLong("daily_commission_cap"))),
                         id)
                 .orElseThrow(ProductService::notFound);
     }
@@ -307,8 +335,11 @@ public final class ProductService {
     }
 
     private ProductSecretKeyring sealer() {
-        return keyring.orElseThrow(() -> new ProblemException(Problem.serviceUnavailable(
-                "Merchant secrets cannot be stored: CONVERSIONS_SECRET_KEY is not configured.")));
+        return keyring.orElseThrow(() -> new DomainException(
+                Kind.UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+                "Merchant secrets cannot be stored: CONVERSIONS_SECRET_KEY is not configured."));
     }
 
     private String hex(int bytes) {
@@ -319,8 +350,7 @@ public final class ProductService {
 
     static String productId(String value) {
         if (value == null || !PRODUCT_ID.matcher(value).matches()) {
-            throw new ProblemException(Problem.badRequest("'id' must be 1-100 of A-Z a-z 0-9 . _ : -.")
-                    .with("field", "id"));
+            throw invalid("id", "'id' must be 1-100 of A-Z a-z 0-9 . _ : -.");
         }
         return value;
     }
@@ -330,23 +360,45 @@ public final class ProductService {
             return null;
         }
         if (value == null || value.isBlank() || value.length() > 200) {
-            throw new ProblemException(
-                    Problem.badRequest("'name' must be 1-200 characters.").with("field", "name"));
+            throw invalid("name", "'name' must be 1-200 characters.");
         }
         return value.strip();
     }
 
+    /** A product's own daily commission cap: base units as a decimal string (null: none given). */
+    private static Long dailyCommissionCap(String value) {
+        if (value == null) {
+            return null;
+        }
+        if (BASE_UNITS.matcher(value).matches()) {
+            try {
+                return Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                // above 2^63-1: fall through
+            }
+        }
+        throw invalid(
+                "dailyCommissionCap",
+                "'dailyCommissionCap' must be a string of base units from 0 to 9223372036854775807.");
+    }
+
     private static int commissionBps(Integer value, boolean required) {
         if (value == null || value < 0 || value > 10_000) {
-            throw new ProblemException(Problem.badRequest(
-                            "'commissionBps' must be an integer from 0 to 10000 (basis points of the order amount)"
-                                    + (required ? " and is required." : "."))
-                    .with("field", "commissionBps"));
+            throw invalid(
+                    "commissionBps",
+                    "'commissionBps' must be an integer from 0 to 10000 (basis points of the order amount)"
+                            + (required ? " and is required." : "."));
         }
         return value;
     }
 
-    private static ProblemException notFound() {
-        return new ProblemException(Problem.of(404, "product-not-found", "Product not found", "No such product."));
+    /** The product-not-found refusal (also for ids that cannot name a product). */
+    public static DomainException notFound() {
+        return new DomainException(Kind.NOT_FOUND, "product-not-found", "Product not found", "No such product.");
+    }
+
+    /** The same problem as {@code Problem.badRequest} ({@code invalid-request}), naming the field. */
+    private static DomainException invalid(String field, String detail) {
+        return new DomainException(Kind.INVALID, "invalid-request", "Invalid request", detail).with("field", field);
     }
 }

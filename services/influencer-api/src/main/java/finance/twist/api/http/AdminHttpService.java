@@ -24,12 +24,17 @@ import java.util.UUID;
 
 /**
  * Admin operations (role {@code admin} in the token; the {@code AuthFilter} enforces it for
- * {@code /admin/**}). Credits are simulated deposits from the mint account.
+ * {@code /admin/**}, and every handler asserts it again through {@link AdminOnly}). Credits are
+ * simulated deposits from the mint account; one above {@code ledger.credit.approval.threshold} is
+ * answered 202 with a pending credit request that a different admin approves ({@link Deposits}).
  *
  * <pre>
  * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
  *   -H 'Idempotency-Key: deposit-42' -d '{"wallet":"9xQe…","amount":"10000000000","reason":"test deposit"}' \
  *   http://127.0.0.1:3003/admin/ledger/credit
+ *   # 200 {"transactionId":…}; above the threshold 202 {"id":"$REQUEST_ID","status":"pending",…}
+ * curl -X POST -H "Authorization: Bearer $OTHER_ADMIN_TOKEN" \
+ *   http://127.0.0.1:3003/admin/ledger/credits/$REQUEST_ID/approve   # the requester: 403 four-eyes-required
  * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
  *   -d '{"amount":"1000000000"}' http://127.0.0.1:3003/admin/pools/$INFLUENCER_ID/rewards
  * curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:3003/admin/dev/outbox   # development only
@@ -39,11 +44,14 @@ public final class AdminHttpService implements HttpService {
 
     private final Idempotency idempotency;
     private final StakingService staking;
+    private final Deposits deposits;
     private final Optional<DevOutbox> outbox;
 
-    public AdminHttpService(Idempotency idempotency, StakingService staking, Optional<DevOutbox> outbox) {
+    public AdminHttpService(
+            Idempotency idempotency, StakingService staking, Deposits deposits, Optional<DevOutbox> outbox) {
         this.idempotency = idempotency;
         this.staking = staking;
+        this.deposits = deposits;
         this.outbox = outbox;
     }
 
@@ -67,12 +75,14 @@ public final class AdminHttpService implements HttpService {
     public void routing(HttpRules rules) {
         Routes.on(rules)
                 .post("/admin/ledger/credit", this::credit)
+                .get("/admin/ledger/credits/{id}", this::creditRequest)
+                .post("/admin/ledger/credits/{id}/approve", this::approveCredit)
                 .post("/admin/pools/{influencerId}/rewards", this::fund)
                 .get("/admin/dev/outbox", this::outbox);
     }
 
     private void credit(ServerRequest req, ServerResponse res) {
-        Caller admin = Caller.of(req);
+        Caller admin = AdminOnly.caller(req);
         String key = Http.idempotencyKey(req)
                 .orElseThrow(() -> ProblemException.badRequest("Header 'Idempotency-Key' is required for credits."));
         byte[] raw = Requests.rawJson(req);
@@ -89,13 +99,30 @@ public final class AdminHttpService implements HttpService {
         }
         Deposits.Credit credit = new Deposits.Credit(admin.userId(), key, body.wallet(), amount, body.reason());
         Idempotency.Outcome outcome = idempotency.once(
-                Http.idempotent(req, admin.userId(), Optional.of(key), raw),
-                c -> new Idempotency.Outcome(200, Http.json(Deposits.credit(c, credit)), false));
+                Http.idempotent(req, admin.userId(), Optional.of(key), raw), c -> switch (deposits.credit(c, credit)) {
+                    case Deposits.Posted posted -> new Idempotency.Outcome(200, Http.json(posted.credited()), false);
+                    // above the threshold: recorded for a second admin, nothing moved yet
+                    case Deposits.Pending pending -> new Idempotency.Outcome(202, Http.json(pending.request()), false);
+                });
         Http.send(res, outcome);
     }
 
+    private void creditRequest(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
+        Responses.ok(res, deposits.get(creditRequestId(req)));
+    }
+
+    private void approveCredit(ServerRequest req, ServerResponse res) {
+        Caller admin = AdminOnly.caller(req);
+        Responses.ok(res, deposits.approve(creditRequestId(req), admin.userId()));
+    }
+
+    private static UUID creditRequestId(ServerRequest req) {
+        return Http.uuid("credit request", req.path().pathParameters().get("id"), true);
+    }
+
     private void fund(ServerRequest req, ServerResponse res) {
-        Caller admin = Caller.of(req);
+        Caller admin = AdminOnly.caller(req);
         UUID influencerId = Http.uuid("pool", req.path().pathParameters().get("influencerId"), true);
         Optional<String> key = Http.idempotencyKey(req);
         byte[] raw = Requests.rawJson(req);
@@ -111,6 +138,7 @@ public final class AdminHttpService implements HttpService {
     }
 
     private void outbox(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         DevOutbox box =
                 outbox.orElseThrow(() -> ProblemException.notFound("The dev outbox exists only in development mode."));
         Responses.ok(res, Map.of("messages", box.messages()));

@@ -10,7 +10,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * Operator actions on the conversions set-up, admin only (the {@code AuthFilter} requires the admin
- * role on {@code /admin/**}, as for the product routes). Re-sealing is the middle step of rotating
+ * role on {@code /admin/**}, as for the product routes, and the handler asserts it again through
+ * {@link AdminOnly}). Re-sealing is the middle step of rotating
  * {@code CONVERSIONS_SECRET_KEY} (runbooks/rotate-conversions-secret-key.md).
  *
  * <pre>
@@ -33,6 +34,7 @@ public final class ConversionsAdminHttpService implements HttpService {
     }
 
     private void reseal(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, resealer.reseal());
     }
 }

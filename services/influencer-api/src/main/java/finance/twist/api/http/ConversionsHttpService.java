@@ -63,10 +63,11 @@ public final class ConversionsHttpService implements HttpService {
         req.context().register(new AccessLogFilter.CallerId("product:" + key.productId()));
         ConversionRequest.Valid request =
                 Json.parse(body, ConversionRequest.class).validate(settings);
-        ConversionService.Result result = conversions.record(key, request);
+        ConversionService.Result result = conversions.record(key, request, settings.dailyCap());
         Http.send(
                 res,
-                new Idempotency.Outcome(result.duplicate() ? 200 : 201, Http.json(result.body()), result.duplicate()));
+                new Idempotency.Outcome(
+                        result.duplicate() ? 200 : 201, Http.json(result.conversion()), result.duplicate()));
     }
 
     private static String header(ServerRequest req, String name) {

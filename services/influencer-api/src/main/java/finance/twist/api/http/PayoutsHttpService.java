@@ -22,7 +22,9 @@ import java.util.UUID;
 /**
  * Payouts of influencer earnings. Balance and request are the calling influencer's own (403
  * {@code not-an-influencer} otherwise); history is the caller's own, or anyone's for an admin;
- * approve and reject are admin-only (the access table says so). The payout goes to the wallet the
+ * approve and reject are admin-only (the access table says so, and the handlers assert it again
+ * through {@link AdminOnly}); an admin never approves their own payout (403
+ * {@code four-eyes-required}). The payout goes to the wallet the
  * influencer signed in with, never to an address in a body. Settlement is simulated.
  *
  * <pre>
@@ -113,13 +115,13 @@ public final class PayoutsHttpService implements HttpService {
     }
 
     private void approve(ServerRequest req, ServerResponse res) {
-        Caller admin = Caller.of(req);
+        Caller admin = AdminOnly.caller(req);
         Responses.ok(res, payouts.approve(id(req), admin.userId()));
         MoneyMetrics.payout("approve", false);
     }
 
     private void reject(ServerRequest req, ServerResponse res) {
-        Caller admin = Caller.of(req);
+        Caller admin = AdminOnly.caller(req);
         UUID id = id(req);
         RejectRequest body = Json.parse(Requests.rawJson(req), RejectRequest.class);
         String reason = body.reason() == null ? "" : body.reason().strip();

@@ -1,8 +1,6 @@
 package finance.twist.api.http;
 
 import finance.twist.api.conversions.ProductService;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
@@ -13,7 +11,7 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * Merchant products, admin only (the {@code AuthFilter} requires the admin role on
- * {@code /admin/**}). A product's signing secret is in the response that creates it or rotates its
+ * {@code /admin/**}, and each handler asserts it again through {@link AdminOnly}). A product's signing secret is in the response that creates it or rotates its
  * key, and never again.
  *
  * <pre>
@@ -45,23 +43,28 @@ public final class ProductsAdminHttpService implements HttpService {
     }
 
     private void create(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.json(res, 201, products.create(Requests.body(req, ProductService.CreateRequest.class)));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, products.list());
     }
 
     private void get(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, products.get(id(req)));
     }
 
     private void update(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         String id = id(req);
         Responses.ok(res, products.update(id, Requests.body(req, ProductService.UpdateRequest.class)));
     }
 
     private void rotate(ServerRequest req, ServerResponse res) {
+        AdminOnly.caller(req);
         Responses.ok(res, products.rotate(id(req)));
     }
 
@@ -69,7 +72,7 @@ public final class ProductsAdminHttpService implements HttpService {
     private static String id(ServerRequest req) {
         String id = req.path().pathParameters().get("id");
         if (id == null || !ProductService.PRODUCT_ID.matcher(id).matches()) {
-            throw new ProblemException(Problem.of(404, "product-not-found", "Product not found", "No such product."));
+            throw ProductService.notFound();
         }
         return id;
     }

@@ -1,16 +1,73 @@
 package finance.twist.api.ledger;
 
 import finance.twist.api.auth.UserDirectory;
+import finance.twist.api.db.DataAccessException;
+import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
+import io.helidon.config.Config;
+import java.math.BigDecimal;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.util.UUID;
 
 /**
  * Admin credits: simulated deposits from the mint account to a wallet's available balance (the
- * wallet's user is created if it has never signed in). Runs inside the caller's transaction, the
- * one {@link finance.twist.api.db.Idempotency} opens, so the credit and its idempotency record
- * commit together.
+ * wallet's user is created if it has never signed in).
+ *
+ * <p>Four eyes (issue 21): a credit of at most {@link #approvalThreshold()} base units is posted at
+ * once, inside the caller's transaction (the one {@link finance.twist.api.db.Idempotency} opens, so
+ * the credit and its idempotency record commit together). A larger one is only recorded as a
+ * pending {@code credit_requests} row; a <em>different</em> admin approves it with {@link #approve},
+ * which locks the row, posts the ledger transaction and marks the row approved in one database
+ * transaction. The table's CHECKs ({@code credit_requests_four_eyes}, {@code
+ * credit_requests_status_facts}) make a self-approved or half-approved credit impossible.
+ *
+ * <p>Configured as {@code ledger.credit.approval.threshold} ({@code
+ * LEDGER_CREDIT_APPROVAL_THRESHOLD}): whole TWIST, a decimal with at most 9 decimals; default
+ * {@value #DEFAULT_THRESHOLD_TWIST}.
  */
 public final class Deposits {
+
+    /** Default: credits above 1,000,000 TWIST need a second admin. */
+    public static final String DEFAULT_THRESHOLD_TWIST = "1000000";
+
+    private final Sql sql;
+    private final long approvalThreshold;
+
+    public Deposits(Sql sql, long approvalThreshold) {
+        if (approvalThreshold < 0) {
+            throw new IllegalArgumentException("ledger.credit.approval.threshold must not be negative");
+        }
+        this.sql = sql;
+        this.approvalThreshold = approvalThreshold;
+    }
+
+    /** Reads {@code ledger.credit.approval.threshold} (TWIST) from the {@code ledger} node. */
+    public static Deposits from(Sql sql, Config ledger) {
+        String text = ledger.get("credit.approval.threshold")
+                .asString()
+                .orElse(DEFAULT_THRESHOLD_TWIST)
+                .strip();
+        BigDecimal twist;
+        try {
+            twist = new BigDecimal(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("ledger.credit.approval.threshold must be a decimal number of TWIST");
+        }
+        if (twist.signum() < 0 || twist.scale() > 9 || twist.precision() - twist.scale() > 10) {
+            throw new IllegalArgumentException(
+                    "ledger.credit.approval.threshold must be 0 to 9999999999 TWIST with at most 9 decimals");
+        }
+        return new Deposits(sql, twist.movePointRight(9).toBigIntegerExact().longValueExact());
+    }
+
+    /** Credits above this many base units need a second admin. */
+    public long approvalThreshold() {
+        return approvalThreshold;
+    }
 
     /**
      * A credit to make.
@@ -34,27 +91,200 @@ public final class Deposits {
      */
     public record Credited(String transactionId, String wallet, String amount, String available, String settlement) {}
 
-    private Deposits() {}
+    /**
+     * A credit that needs (or had) a second admin.
+     *
+     * @param id the credit request
+     * @param status {@code pending} or {@code approved}
+     * @param wallet target wallet
+     * @param amount base units as a string
+     * @param reason the requesting admin's reason
+     * @param requestedBy the requesting admin's user id
+     * @param approvedBy the approving admin's user id, once approved
+     * @param transactionId the ledger transaction, once approved
+     * @param available the wallet's available balance right after the approval, else null
+     * @param approvalThreshold credits above this many base units need a second admin
+     * @param settlement always {@code simulated}
+     * @param requestedAt when it was requested
+     * @param approvedAt when it was approved
+     */
+    public record CreditRequest(
+            String id,
+            String status,
+            String wallet,
+            String amount,
+            String reason,
+            String requestedBy,
+            String approvedBy,
+            String transactionId,
+            String available,
+            String approvalThreshold,
+            String settlement,
+            String requestedAt,
+            String approvedAt) {}
 
-    public static Credited credit(Connection c, Credit credit) {
-        UUID userId = UserDirectory.ensure(c, credit.wallet());
-        long mint = LedgerService.systemAccount(c, LedgerService.MINT);
-        long available = LedgerService.userAvailable(c, userId);
-        UUID txId = LedgerService.post(
+    /** What a credit did: posted now, or waiting for a second admin. */
+    public sealed interface Outcome permits Posted, Pending {}
+
+    /** Posted at once (at most the threshold). */
+    public record Posted(Credited credited) implements Outcome {}
+
+    /** Recorded for a second admin (above the threshold). */
+    public record Pending(CreditRequest request) implements Outcome {}
+
+    /** Credits at once, or records a pending credit above the threshold, inside the caller's transaction. */
+    public Outcome credit(Connection c, Credit credit) {
+        if (credit.amount() <= approvalThreshold) {
+            return new Posted(post(c, credit));
+        }
+        try {
+            UUID id = Sql.queryOne(
+                            c,
+                            "INSERT INTO credit_requests (requested_by, idempotency_key, wallet, amount, reason)"
+                                    + " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                            rs -> rs.getObject(1, UUID.class),
+                            credit.adminId(),
+                            credit.idempotencyKey(),
+                            credit.wallet(),
+                            credit.amount(),
+                            credit.reason())
+                    .orElseThrow();
+            return new Pending(read(c, id, null).orElseThrow());
+        } catch (DataAccessException e) {
+            if (e.isUniqueViolation("credit_requests_key_unique")) {
+                // the Idempotency record of this key answers a retry before this runs; reaching here
+                // means the same key was used for a credit whose record is gone
+                throw new DomainException(
+                        Kind.UNPROCESSABLE,
+                        "idempotency-key-reused",
+                        "Idempotency key reused",
+                        "This Idempotency-Key was already used for a credit request.");
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Approves a pending credit as {@code approverId}: 404 {@code credit-request-not-found}, 403
+     * {@code four-eyes-required} for the admin who requested it, 409 {@code credit-not-pending} once
+     * approved. The row lock makes concurrent approvals post once.
+     */
+    public CreditRequest approve(UUID requestId, UUID approverId) {
+        return sql.inTransaction(c -> {
+            record Locked(UUID requestedBy, String status, String wallet, long amount, String reason) {}
+            Locked request = Sql.queryOne(
+                            c,
+                            "SELECT requested_by, status, wallet, amount, reason FROM credit_requests"
+                                    + " WHERE id = ? FOR UPDATE",
+                            rs -> new Locked(
+                                    rs.getObject(1, UUID.class),
+                                    rs.getString(2),
+                                    rs.getString(3),
+                                    rs.getLong(4),
+                                    rs.getString(5)),
+                            requestId)
+                    .orElseThrow(Deposits::notFound);
+            if (request.requestedBy().equals(approverId)) {
+                throw fourEyes();
+            }
+            if (!request.status().equals("pending")) {
+                throw new DomainException(
+                                Kind.CONFLICT,
+                                "credit-not-pending",
+                                "Credit already decided",
+                                "This credit request is " + request.status() + "; only pending ones can be approved.")
+                        .with("creditStatus", request.status());
+            }
+            UUID txId = transfer(
+                    c, "credit-request:" + requestId, approverId, request.wallet(), request.amount(), request.reason());
+            try {
+                Sql.update(
+                        c,
+                        "UPDATE credit_requests SET status = 'approved', approved_by = ?, transaction_id = ?,"
+                                + " approved_at = now() WHERE id = ? AND status = 'pending'",
+                        approverId,
+                        txId,
+                        requestId);
+            } catch (DataAccessException e) {
+                if (e.isCheckViolation("credit_requests_four_eyes")) {
+                    throw fourEyes();
+                }
+                throw e;
+            }
+            long available =
+                    LedgerService.balance(c, LedgerService.userAvailable(c, UserDirectory.ensure(c, request.wallet())));
+            return read(c, requestId, Amounts.format(available)).orElseThrow();
+        });
+    }
+
+    /** A credit request; 404 {@code credit-request-not-found}. */
+    public CreditRequest get(UUID requestId) {
+        return sql.read(c -> read(c, requestId, null).orElseThrow(Deposits::notFound));
+    }
+
+    private Credited post(Connection c, Credit credit) {
+        UUID txId = transfer(
                 c,
-                LedgerService.Posting.transfer(
-                        "deposit",
-                        "http:" + credit.adminId() + ":" + credit.idempotencyKey(),
-                        credit.adminId(),
-                        credit.reason(),
-                        mint,
-                        available,
-                        credit.amount()));
+                "http:" + credit.adminId() + ":" + credit.idempotencyKey(),
+                credit.adminId(),
+                credit.wallet(),
+                credit.amount(),
+                credit.reason());
+        UUID userId = UserDirectory.ensure(c, credit.wallet());
         return new Credited(
                 txId.toString(),
                 credit.wallet(),
                 Amounts.format(credit.amount()),
-                Amounts.format(LedgerService.balance(c, available)),
+                Amounts.format(LedgerService.balance(c, LedgerService.userAvailable(c, userId))),
                 "simulated");
+    }
+
+    /** The ledger transfer of a credit: mint → the wallet's available balance. */
+    private static UUID transfer(Connection c, String key, UUID actor, String wallet, long amount, String reason) {
+        UUID userId = UserDirectory.ensure(c, wallet);
+        long mint = LedgerService.systemAccount(c, LedgerService.MINT);
+        long available = LedgerService.userAvailable(c, userId);
+        return LedgerService.post(
+                c, LedgerService.Posting.transfer("deposit", key, actor, reason, mint, available, amount));
+    }
+
+    private java.util.Optional<CreditRequest> read(Connection c, UUID id, String available) {
+        return Sql.queryOne(c, "SELECT * FROM credit_requests WHERE id = ?", rs -> request(rs, available), id);
+    }
+
+    private CreditRequest request(ResultSet rs, String available) throws SQLException {
+        UUID approvedBy = rs.getObject("approved_by", UUID.class);
+        UUID txId = rs.getObject("transaction_id", UUID.class);
+        Timestamp approvedAt = rs.getTimestamp("approved_at");
+        return new CreditRequest(
+                rs.getObject("id", UUID.class).toString(),
+                rs.getString("status"),
+                rs.getString("wallet"),
+                Amounts.format(rs.getLong("amount")),
+                rs.getString("reason"),
+                rs.getObject("requested_by", UUID.class).toString(),
+                approvedBy == null ? null : approvedBy.toString(),
+                txId == null ? null : txId.toString(),
+                available,
+                Amounts.format(approvalThreshold),
+                "simulated",
+                rs.getTimestamp("requested_at").toInstant().toString(),
+                approvedAt == null ? null : approvedAt.toInstant().toString());
+    }
+
+    private static DomainException notFound() {
+        return new DomainException(
+                Kind.NOT_FOUND,
+                "credit-request-not-found",
+                "Credit request not found",
+                "No credit request with this id.");
+    }
+
+    private static DomainException fourEyes() {
+        return new DomainException(
+                Kind.FORBIDDEN,
+                "four-eyes-required",
+                "Second admin required",
+                "The admin who requested this credit cannot approve it; another admin must.");
     }
 }

@@ -2,12 +2,12 @@ package finance.twist.api.payouts;
 
 import finance.twist.api.db.DataAccessException;
 import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.LedgerService;
 import finance.twist.api.staking.ChainClient;
 import finance.twist.api.staking.SimulatedChainClient;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -33,7 +33,9 @@ import java.util.UUID;
  * <p>Locking: a request locks the influencer row (so one influencer's requests queue and the
  * pending check is exact; the partial unique index {@code payouts_one_pending} backs it up); a
  * decision locks the payout row and re-reads its status, so of concurrent decisions exactly one
- * sees {@code pending} and the others get 409. Ledger accounts are locked after those rows by
+ * sees {@code pending} and the others get 409. An admin never approves a payout they requested
+ * themselves (four eyes, 403 {@code four-eyes-required}, backed by the {@code payouts_four_eyes}
+ * CHECK). Refusals are {@link DomainException}s; the HTTP layer maps them. Ledger accounts are locked after those rows by
  * {@link LedgerService#post}, in id order, as everywhere else.
  */
 public final class PayoutService {
@@ -120,7 +122,7 @@ public final class PayoutService {
     /** Filters of the payout history. */
     public record HistoryQuery(Optional<UUID> influencerId, Optional<String> status, int limit, int offset) {}
 
-    private record Locked(UUID influencerId, String status, PayoutFees fees) {}
+    private record Locked(UUID influencerId, UUID requestedBy, String status, PayoutFees fees) {}
 
     /**
      * The caller's payout balances, read from the ledger: {@code available} is the earnings account
@@ -156,12 +158,12 @@ public final class PayoutService {
     public Payout request(Connection c, UUID userId, long gross) {
         UUID influencerId = influencerOf(c, userId, true);
         if (gross < PayoutFees.MINIMUM) {
-            throw new ProblemException(Problem.of(
-                            400,
+            throw new DomainException(
+                            Kind.INVALID,
                             "below-minimum-payout",
                             "Below minimum payout",
                             "The minimum payout is 10 TWIST (" + PayoutFees.MINIMUM + " base units).")
-                    .with("minimum", Amounts.format(PayoutFees.MINIMUM)));
+                    .with("minimum", Amounts.format(PayoutFees.MINIMUM));
         }
         if (Sql.queryOne(
                         c,
@@ -215,6 +217,11 @@ public final class PayoutService {
     public Payout approve(UUID payoutId, UUID adminUserId) {
         return sql.inTransaction(c -> {
             Locked payout = lockPending(c, payoutId);
+            // four eyes (issue 21): the influencer's own user never approves its payout, also when
+            // it holds the admin role; V14's payouts_four_eyes CHECK refuses it again
+            if (payout.requestedBy().equals(adminUserId)) {
+                throw fourEyes();
+            }
             UUID settleTx = LedgerService.post(
                     c,
                     new LedgerService.Posting(
@@ -282,10 +289,18 @@ public final class PayoutService {
     private static Payout decide(Connection c, UUID payoutId, String assignments, Object... values) {
         Object[] params = Arrays.copyOf(values, values.length + 1);
         params[values.length] = payoutId;
-        int updated = Sql.update(
-                c,
-                "UPDATE payouts SET " + assignments + ", decided_at = now() WHERE id = ? AND status = 'pending'",
-                params);
+        int updated;
+        try {
+            updated = Sql.update(
+                    c,
+                    "UPDATE payouts SET " + assignments + ", decided_at = now() WHERE id = ? AND status = 'pending'",
+                    params);
+        } catch (DataAccessException e) {
+            if (e.isCheckViolation("payouts_four_eyes")) {
+                throw fourEyes();
+            }
+            throw e;
+        }
         if (updated != 1) {
             throw new IllegalStateException("locked pending payout " + payoutId + " changed underneath");
         }
@@ -303,7 +318,11 @@ public final class PayoutService {
             if (!admin) {
                 UUID own = influencerOf(c, userId, false);
                 if (influencerId.isPresent() && !influencerId.get().equals(own)) {
-                    throw ProblemException.forbidden("Only admins may read another influencer's payouts.");
+                    throw new DomainException(
+                            Kind.FORBIDDEN,
+                            "forbidden",
+                            "Forbidden",
+                            "Only admins may read another influencer's payouts.");
                 }
                 influencerId = Optional.of(own);
             }
@@ -337,8 +356,8 @@ public final class PayoutService {
                         "SELECT id FROM influencers WHERE user_id = ?" + (lock ? " FOR UPDATE" : ""),
                         rs -> rs.getObject(1, UUID.class),
                         userId)
-                .orElseThrow(() -> new ProblemException(
-                        Problem.of(403, "not-an-influencer", "Not an influencer", "Only influencers have payouts.")));
+                .orElseThrow(() -> new DomainException(
+                        Kind.FORBIDDEN, "not-an-influencer", "Not an influencer", "Only influencers have payouts."));
     }
 
     /**
@@ -348,10 +367,11 @@ public final class PayoutService {
     private static Locked lockPending(Connection c, UUID payoutId) {
         Locked payout = Sql.queryOne(
                         c,
-                        "SELECT influencer_id, status, gross_amount, platform_fee, processing_fee, net_amount"
-                                + " FROM payouts WHERE id = ? FOR UPDATE",
+                        "SELECT influencer_id, requested_by, status, gross_amount, platform_fee, processing_fee,"
+                                + " net_amount FROM payouts WHERE id = ? FOR UPDATE",
                         rs -> new Locked(
                                 rs.getObject("influencer_id", UUID.class),
+                                rs.getObject("requested_by", UUID.class),
                                 rs.getString("status"),
                                 new PayoutFees(
                                         rs.getLong("gross_amount"),
@@ -359,14 +379,16 @@ public final class PayoutService {
                                         rs.getLong("processing_fee"),
                                         rs.getLong("net_amount"))),
                         payoutId)
-                .orElseThrow(() -> new ProblemException(
-                        Problem.of(404, "payout-not-found", "Payout not found", "No payout with this id.")));
+                .orElseThrow(() -> new DomainException(
+                        Kind.NOT_FOUND, "payout-not-found", "Payout not found", "No payout with this id."));
         if (!payout.status().equals("pending")) {
-            throw new ProblemException(Problem.conflict(
+            // the payout's status under its own name: a problem's "status" is its HTTP status (RFC 9457)
+            throw new DomainException(
+                            Kind.CONFLICT,
                             "payout-not-pending",
                             "Payout already decided",
                             "This payout is " + payout.status() + "; only pending payouts can be approved or rejected.")
-                    .with("status", payout.status()));
+                    .with("payoutStatus", payout.status());
         }
         return payout;
     }
@@ -402,10 +424,19 @@ public final class PayoutService {
         return value == null ? null : value.toString();
     }
 
-    private static ProblemException pendingExists() {
-        return new ProblemException(Problem.conflict(
+    private static DomainException pendingExists() {
+        return new DomainException(
+                Kind.CONFLICT,
                 "payout-pending",
                 "Payout already pending",
-                "A payout request is already pending; wait until it is approved or rejected."));
+                "A payout request is already pending; wait until it is approved or rejected.");
+    }
+
+    private static DomainException fourEyes() {
+        return new DomainException(
+                Kind.FORBIDDEN,
+                "four-eyes-required",
+                "Second admin required",
+                "An admin cannot approve their own payout; another admin must.");
     }
 }

@@ -119,6 +119,27 @@ class ConversionSettingsTest {
         }
     }
 
+    @Test
+    void theDailyCommissionCapComesFromCONVERSIONS_DAILY_CAPInWholeTwist() {
+        // the environment variable the chart sets (influencerApi.money.commissionDailyCapTwist)
+        Config config = Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(EnvironmentVariables.expand(Map.of("CONVERSIONS_DAILY_CAP", "2500.5"))))
+                .addSource(ConfigSources.classpath("application.yaml"))
+                .build();
+        assertThat(ConversionSettings.from(config.get("conversions"), false).dailyCap())
+                .isEqualTo(2_500_500_000_000L);
+        // application.yaml's default, the same as the code's
+        assertThat(settings(Map.of()).dailyCap()).isEqualTo(100_000L * 1_000_000_000L);
+        assertThat(settings(Map.of("conversions.daily.cap", "0")).dailyCap()).isZero();
+        for (String bad : new String[] {"-1", "1e3", "0.0000000001", "99999999999", "ten"}) {
+            assertThatThrownBy(() -> settings(Map.of("conversions.daily.cap", bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
     /** Base64 of 32 bytes of {@code fill}: a valid key without key material in the source. */
     private static String base64Key(int fill) {
         byte[] key = new byte[32];
