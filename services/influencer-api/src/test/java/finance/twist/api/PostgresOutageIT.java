@@ -111,6 +111,13 @@ class PostgresOutageIT {
             assertThat(readMs).isLessThan(within.toMillis());
             assertThat(writeMs).isLessThan(within.toMillis());
         }
+        // a wallet's first request needs its users row, looked up by the guard (AuthFilter) before
+        // any route: the same 503 problem, its Retry-After the body's retryAfterSeconds
+        HttpResponse<String> first = api.get("/me/balance", api.token(ApiHarness.newWallet()));
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(503);
+        assertThat(first.headers().firstValue("Content-Type")).contains("application/problem+json");
+        assertThat(first.body()).contains("\"type\":\"https://twist.finance/problems/unavailable\"");
+        assertThat(first.headers().firstValue("Retry-After")).contains(ApiHarness.field(first, "retryAfterSeconds"));
     }
 
     private static long awaitOk(ApiHarness api, String token) throws InterruptedException {

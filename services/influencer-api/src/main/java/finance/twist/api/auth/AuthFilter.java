@@ -1,5 +1,7 @@
 package finance.twist.api.auth;
 
+import finance.twist.api.db.DatabaseUnavailableException;
+import finance.twist.api.http.DomainProblems;
 import finance.twist.common.http.AccessLogFilter;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
@@ -95,9 +97,9 @@ public final class AuthFilter implements Filter {
         Caller caller;
         try {
             caller = new Caller(users.userIdFor(token.wallet()), token.wallet(), token.roles());
-        } catch (ProblemException e) {
-            // e.g. 503 when no database connection is available for the first-request user row
-            reject(req, res, e.problem());
+        } catch (DatabaseUnavailableException e) {
+            // 503 when no database connection is available for the first-request user row
+            reject(req, res, DomainProblems.problem(e));
             return;
         }
         req.context().register(caller);

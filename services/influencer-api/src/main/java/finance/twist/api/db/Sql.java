@@ -1,7 +1,5 @@
 package finance.twist.api.db;
 
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import finance.twist.common.logging.StructuredLog;
 import io.helidon.dbclient.DbClient;
 import io.helidon.dbclient.DbClientException;
@@ -160,8 +158,9 @@ public final class Sql {
     }
 
     /**
-     * An outage or a timeout is not the client's fault and not a bug: 503 with Retry-After (issue
-     * 21) instead of a 500. SQLSTATE class 08 (connection lost or refused, "Connection is closed"),
+     * An outage or a timeout is not the client's fault and not a bug: a
+     * {@link DatabaseUnavailableException} (503 with Retry-After in the HTTP layer, issue 21)
+     * instead of a 500. SQLSTATE class 08 (connection lost or refused, "Connection is closed"),
      * 53 (too many connections, out of resources), 57P01-57P03 (server shutting down or starting),
      * 57014 (statement_timeout or a cancel), 55P03 (lock_timeout) and 25P03
      * (idle_in_transaction_session_timeout); anything else stays as it is.
@@ -184,22 +183,20 @@ public final class Sql {
             return e;
         }
         LOG.warn("db.unavailable", "sqlState", state, "reason", outage ? "outage" : "timeout");
-        return new ProblemException(Problem.serviceUnavailable(
-                        outage ? "The database is unavailable; retry shortly." : "The database is busy; retry shortly.")
-                .with("retryAfterSeconds", outage ? 5 : 1));
+        return outage ? DatabaseUnavailableException.outage() : DatabaseUnavailableException.busy();
     }
 
     /**
      * A pooled connection; when the pool cannot hand one out in time (database down or every
-     * connection busy) the client gets a 503 with Retry-After instead of a 500.
+     * connection busy) a {@link DatabaseUnavailableException} (the client gets a 503 with
+     * Retry-After) instead of a 500.
      */
     private Connection connection() {
         try {
             return db.unwrap(Connection.class);
         } catch (DbClientException e) {
             LOG.warn("db.connection_unavailable", "reason", String.valueOf(e.getMessage()));
-            throw new ProblemException(Problem.serviceUnavailable("The database is busy; retry shortly.")
-                    .with("retryAfterSeconds", 1));
+            throw DatabaseUnavailableException.busy();
         }
     }
 

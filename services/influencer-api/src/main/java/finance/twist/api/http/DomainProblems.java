@@ -1,5 +1,6 @@
 package finance.twist.api.http;
 
+import finance.twist.api.db.DatabaseUnavailableException;
 import finance.twist.api.domain.DomainException;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemErrorHandlers;
@@ -9,6 +10,8 @@ import java.util.Map;
 /**
  * The one place where a domain refusal becomes an HTTP status and a problem+json body: domain
  * services throw {@link DomainException} with a {@link DomainException.Kind}, and this maps it.
+ * A database outage ({@link DatabaseUnavailableException} from {@code db/Sql}) is mapped here too,
+ * to 503 {@code unavailable} with {@code retryAfterSeconds} (and so a {@code Retry-After} header).
  */
 public final class DomainProblems {
 
@@ -16,7 +19,10 @@ public final class DomainProblems {
 
     /** Registers the mapping on the routing (before the common problem handlers run). */
     public static void register(HttpRouting.Builder routing) {
-        routing.error(DomainException.class, (req, res, e) -> ProblemErrorHandlers.send(req, res, problem(e)));
+        routing.error(DomainException.class, (req, res, e) -> ProblemErrorHandlers.send(req, res, problem(e)))
+                .error(
+                        DatabaseUnavailableException.class,
+                        (req, res, e) -> ProblemErrorHandlers.send(req, res, problem(e)));
     }
 
     /** The problem a domain refusal is answered with. */
@@ -35,5 +41,10 @@ public final class DomainProblems {
             problem = problem.with(member.getKey(), member.getValue());
         }
         return problem;
+    }
+
+    /** The problem a database outage is answered with: 503, retry after the seconds it gives. */
+    public static Problem problem(DatabaseUnavailableException e) {
+        return Problem.serviceUnavailable(e.detail()).with("retryAfterSeconds", e.retryAfterSeconds());
     }
 }

@@ -13,6 +13,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -49,8 +50,30 @@ public final class MeHttpService implements HttpService {
     /** {@code GET /me/balance} (base units as strings). */
     record BalanceBody(String available, String staked, String claimable, String settlement) {}
 
+    /**
+     * One of {@code GET /me/history} (base units and dates as strings).
+     *
+     * @param account {@code available} or {@code stake}
+     * @param influencerId the pool's influencer for stake entries, else null
+     * @param amount signed base units
+     * @param createdAt ISO-8601 instant
+     */
+    record HistoryItemBody(
+            String transactionId, String kind, String account, String influencerId, String amount, String createdAt) {
+
+        static HistoryItemBody of(AccountReads.HistoryItem item) {
+            return new HistoryItemBody(
+                    item.transactionId().toString(),
+                    item.kind(),
+                    item.account().name().toLowerCase(Locale.ROOT),
+                    item.influencerId() == null ? null : item.influencerId().toString(),
+                    Amounts.format(item.amount()),
+                    item.createdAt().toString());
+        }
+    }
+
     /** {@code GET /me/history}. */
-    record HistoryPage(List<AccountReads.HistoryItem> items, int limit, int offset) {}
+    record HistoryPage(List<HistoryItemBody> items, int limit, int offset) {}
 
     /** One of {@code GET /me/stakes} (base units and dates as strings). */
     record StakeItem(
@@ -122,7 +145,12 @@ public final class MeHttpService implements HttpService {
         int offset = Http.intParam(req, "offset", 0, 0, 1_000_000);
         Responses.ok(
                 res,
-                new HistoryPage(sql.read(c -> accounts.history(c, caller.userId(), limit, offset)), limit, offset));
+                new HistoryPage(
+                        sql.read(c -> accounts.history(c, caller.userId(), limit, offset)).stream()
+                                .map(HistoryItemBody::of)
+                                .toList(),
+                        limit,
+                        offset));
     }
 
     private void stakes(ServerRequest req, ServerResponse res) {

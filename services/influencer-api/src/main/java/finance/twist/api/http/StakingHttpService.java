@@ -72,6 +72,80 @@ public final class StakingHttpService implements HttpService {
      */
     public record ClaimRequest(String influencerId) {}
 
+    /**
+     * {@code POST /staking/stake} and {@code /staking/unstake} (base units as strings).
+     *
+     * @param position the caller's stake in the pool after the move
+     * @param tier the pool's tier after the move
+     */
+    record MovedBody(
+            String transactionId,
+            String influencerId,
+            String amount,
+            String settlement,
+            String position,
+            String totalStaked,
+            int stakerCount,
+            String tier) {
+
+        static MovedBody of(StakingService.Moved m) {
+            return new MovedBody(
+                    m.transactionId().toString(),
+                    m.influencerId().toString(),
+                    Amounts.format(m.amount()),
+                    m.settlement(),
+                    Amounts.format(m.position()),
+                    Amounts.format(m.totalStaked()),
+                    m.stakerCount(),
+                    m.tier().name());
+        }
+    }
+
+    /**
+     * {@code POST /staking/claim} (base units as strings).
+     *
+     * @param claimedAmount the same as {@code amount}, named for what it is
+     */
+    record ClaimedBody(
+            String transactionId,
+            String influencerId,
+            String amount,
+            String settlement,
+            String claimedAmount,
+            String totalClaimed) {
+
+        static ClaimedBody of(StakingService.Claimed c) {
+            return new ClaimedBody(
+                    c.transactionId().toString(),
+                    c.influencerId().toString(),
+                    Amounts.format(c.amount()),
+                    c.settlement(),
+                    Amounts.format(c.amount()),
+                    Amounts.format(c.totalClaimed()));
+        }
+    }
+
+    /**
+     * {@code POST /admin/pools/{influencerId}/rewards} (base units as strings); public for the
+     * admin route ({@code AdminHttpService}).
+     */
+    public record FundedBody(
+            String transactionId,
+            String influencerId,
+            String amount,
+            String settlement,
+            String totalRewardsDistributed) {
+
+        public static FundedBody of(StakingService.Funded f) {
+            return new FundedBody(
+                    f.transactionId().toString(),
+                    f.influencerId().toString(),
+                    Amounts.format(f.amount()),
+                    f.settlement(),
+                    Amounts.format(f.totalRewardsDistributed()));
+        }
+    }
+
     /** An influencer in pool responses (base units and dates as strings). */
     record InfluencerBody(
             String id, String username, String displayName, String avatar, String bio, String tier, boolean verified) {
@@ -182,7 +256,7 @@ public final class StakingHttpService implements HttpService {
             StakingService.Moved result = stake
                     ? staking.stake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null))
                     : staking.unstake(c, caller.userId(), caller.wallet(), influencerId, amount, key.orElse(null));
-            return new Idempotency.Outcome(200, Http.json(result), false);
+            return new Idempotency.Outcome(200, Http.json(MovedBody.of(result)), false);
         });
         Http.send(res, outcome);
         MoneyMetrics.staking(stake ? "stake" : "unstake", outcome.replayed());
@@ -198,7 +272,8 @@ public final class StakingHttpService implements HttpService {
                 Http.idempotent(req, caller.userId(), key, raw),
                 c -> new Idempotency.Outcome(
                         200,
-                        Http.json(staking.claim(c, caller.userId(), caller.wallet(), influencerId, key.orElse(null))),
+                        Http.json(ClaimedBody.of(
+                                staking.claim(c, caller.userId(), caller.wallet(), influencerId, key.orElse(null)))),
                         false));
         Http.send(res, outcome);
         MoneyMetrics.staking("claim", outcome.replayed());

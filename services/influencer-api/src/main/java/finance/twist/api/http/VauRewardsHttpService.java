@@ -68,6 +68,14 @@ public final class VauRewardsHttpService implements HttpService {
         }
     }
 
+    /**
+     * The response body.
+     *
+     * @param credited items paid now
+     * @param duplicates items paid before (or repeated within the batch)
+     */
+    record Delivered(int credited, int duplicates) {}
+
     private final Optional<byte[]> serviceKey;
     private final RequestHmac hmac = new RequestHmac(Duration.ofMinutes(5));
     private final Sql sql;
@@ -108,7 +116,7 @@ public final class VauRewardsHttpService implements HttpService {
         VauRewardService.Outcome outcome = sql.inTransaction(c -> rewards.credit(c, items));
         MoneyMetrics.vauRewards(outcome.credited(), outcome.duplicates());
         LOG.info("vau_rewards.delivered", "credited", outcome.credited(), "duplicates", outcome.duplicates());
-        Responses.ok(res, outcome);
+        Responses.ok(res, new Delivered(outcome.credited(), outcome.duplicates()));
     }
 
     /** 401 for anything but a fresh, correct signature by the edge; the reason goes to the log only. */

@@ -2,6 +2,7 @@ package finance.twist.api.ledger;
 
 import finance.twist.api.db.Sql;
 import java.sql.Connection;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.UUID;
@@ -25,13 +26,21 @@ public final class AccountReads {
      *
      * @param transactionId the ledger transaction
      * @param kind the transaction's kind ({@code deposit}, {@code stake}, ...)
-     * @param account {@code available} or {@code stake}
+     * @param account the user's available balance or a stake position
      * @param influencerId the pool's influencer for stake entries, else null
-     * @param amount signed base units as a string
-     * @param createdAt ISO-8601 instant
+     * @param amount signed base units
+     * @param createdAt when the entry was made
      */
     public record HistoryItem(
-            String transactionId, String kind, String account, String influencerId, String amount, String createdAt) {}
+            UUID transactionId, String kind, Account account, UUID influencerId, long amount, Instant createdAt) {}
+
+    /** Which of the user's accounts an entry is on. */
+    public enum Account {
+        /** The available balance ({@code user_available}). */
+        AVAILABLE,
+        /** A stake position in a pool ({@code stake_position}). */
+        STAKE
+    }
 
     public Balances balances(Connection c, UUID userId) {
         return Sql.queryOne(
@@ -52,18 +61,13 @@ public final class AccountReads {
                         + " JOIN ledger_transactions t ON t.id = e.transaction_id"
                         + " LEFT JOIN staking_pools p ON p.id = a.pool_id"
                         + " WHERE a.user_id = ? ORDER BY e.id DESC LIMIT ? OFFSET ?",
-                rs -> {
-                    UUID influencer = rs.getObject("influencer_id", UUID.class);
-                    return new HistoryItem(
-                            rs.getObject("id", UUID.class).toString(),
-                            rs.getString("kind"),
-                            "stake_position".equals(rs.getString("account_kind")) ? "stake" : "available",
-                            influencer == null ? null : influencer.toString(),
-                            Long.toString(rs.getLong("amount")),
-                            rs.getObject("created_at", OffsetDateTime.class)
-                                    .toInstant()
-                                    .toString());
-                },
+                rs -> new HistoryItem(
+                        rs.getObject("id", UUID.class),
+                        rs.getString("kind"),
+                        "stake_position".equals(rs.getString("account_kind")) ? Account.STAKE : Account.AVAILABLE,
+                        rs.getObject("influencer_id", UUID.class),
+                        rs.getLong("amount"),
+                        rs.getObject("created_at", OffsetDateTime.class).toInstant()),
                 userId,
                 limit,
                 offset);

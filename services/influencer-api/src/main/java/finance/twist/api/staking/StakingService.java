@@ -1,5 +1,6 @@
 package finance.twist.api.staking;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
@@ -56,7 +57,7 @@ public final class StakingService {
     }
 
     /**
-     * A stake or unstake as it happened (base units as decimal strings).
+     * A stake or unstake as it happened (base units).
      *
      * @param transactionId the ledger transaction
      * @param influencerId the pool's influencer
@@ -68,35 +69,33 @@ public final class StakingService {
      * @param tier the pool's tier after it
      */
     public record Moved(
-            String transactionId,
-            String influencerId,
-            String amount,
+            UUID transactionId,
+            UUID influencerId,
+            long amount,
             String settlement,
-            String position,
-            String totalStaked,
+            long position,
+            long totalStaked,
             int stakerCount,
-            String tier) {}
+            Tier tier) {}
 
     /**
-     * A claim as it happened.
+     * A claim as it happened (base units).
      *
      * @param transactionId the ledger transaction
      * @param influencerId the pool's influencer
      * @param amount what moved (the claimed rewards)
      * @param settlement {@code simulated} or {@code chain}
-     * @param claimedAmount the same amount, named for what it is
      * @param totalClaimed everything the caller has claimed from the pool
      */
-    public record Claimed(
-            String transactionId,
-            String influencerId,
-            String amount,
-            String settlement,
-            String claimedAmount,
-            String totalClaimed) {}
+    public record Claimed(UUID transactionId, UUID influencerId, long amount, String settlement, long totalClaimed) {}
 
     /**
-     * An admin funding of a pool's reward pot.
+     * An admin funding of a pool's reward pot (base units).
+     *
+     * <p>Its JSON shape (base units as strings) is the {@code POST /admin/pools/{id}/rewards}
+     * response body, because {@code AdminHttpService} still writes this record as it is; the HTTP
+     * layer's mapping is {@code StakingHttpService.FundedBody.of(Funded)}, and once the admin
+     * route uses it the {@link JsonFormat} annotations go.
      *
      * @param transactionId the ledger transaction
      * @param influencerId the pool's influencer
@@ -105,11 +104,11 @@ public final class StakingService {
      * @param totalRewardsDistributed the pool's rewards so far
      */
     public record Funded(
-            String transactionId,
-            String influencerId,
-            String amount,
+            UUID transactionId,
+            UUID influencerId,
+            @JsonFormat(shape = JsonFormat.Shape.STRING) long amount,
             String settlement,
-            String totalRewardsDistributed) {}
+            @JsonFormat(shape = JsonFormat.Shape.STRING) long totalRewardsDistributed) {}
 
     public Moved stake(Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
         Pool pool = lockPool(c, influencerId);
@@ -139,15 +138,7 @@ public final class StakingService {
         PoolRepository.saveStake(c, position.id(), pool.acc(), accrued, position.totalClaimed());
         PoolRepository.event(c, pool.id(), userId, "stake", amount, txId);
         ChainClient.Settlement settlement = chain.settle("stake", wallet, amount, txId);
-        return new Moved(
-                txId.toString(),
-                influencerId.toString(),
-                Amounts.format(amount),
-                settlement.mode(),
-                Amounts.format(staked + amount),
-                Amounts.format(totalStaked),
-                stakers,
-                tier.name());
+        return new Moved(txId, influencerId, amount, settlement.mode(), staked + amount, totalStaked, stakers, tier);
     }
 
     public Moved unstake(Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
@@ -170,15 +161,7 @@ public final class StakingService {
         PoolRepository.saveStake(c, position.id(), pool.acc(), accrued, position.totalClaimed());
         PoolRepository.event(c, pool.id(), userId, "unstake", amount, txId);
         ChainClient.Settlement settlement = chain.settle("unstake", wallet, amount, txId);
-        return new Moved(
-                txId.toString(),
-                influencerId.toString(),
-                Amounts.format(amount),
-                settlement.mode(),
-                Amounts.format(staked - amount),
-                Amounts.format(totalStaked),
-                stakers,
-                tier.name());
+        return new Moved(txId, influencerId, amount, settlement.mode(), staked - amount, totalStaked, stakers, tier);
     }
 
     public Claimed claim(Connection c, UUID userId, String wallet, UUID influencerId, String key) {
@@ -199,13 +182,7 @@ public final class StakingService {
         PoolRepository.saveStake(c, position.id(), pool.acc(), 0, totalClaimed);
         PoolRepository.event(c, pool.id(), userId, "claim", claimable, txId);
         ChainClient.Settlement settlement = chain.settle("claim", wallet, claimable, txId);
-        return new Claimed(
-                txId.toString(),
-                influencerId.toString(),
-                Amounts.format(claimable),
-                settlement.mode(),
-                Amounts.format(claimable),
-                Amounts.format(totalClaimed));
+        return new Claimed(txId, influencerId, claimable, settlement.mode(), totalClaimed);
     }
 
     /**
@@ -227,11 +204,7 @@ public final class StakingService {
                         amount));
         accrue(c, pool, amount, txId);
         return new Funded(
-                txId.toString(),
-                influencerId.toString(),
-                Amounts.format(amount),
-                SimulatedChainClient.MODE,
-                Amounts.format(PoolRepository.totalRewards(c, pool.id())));
+                txId, influencerId, amount, SimulatedChainClient.MODE, PoolRepository.totalRewards(c, pool.id()));
     }
 
     /**
