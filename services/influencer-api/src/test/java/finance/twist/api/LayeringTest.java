@@ -31,13 +31,6 @@ class LayeringTest {
     /** Files of those packages that belong to another change (issue 22 is split by package). */
     private static final Set<String> NOT_YET = Set.of("ledger/Deposits.java", "links/ClickRecorder.java");
 
-    /**
-     * Files that still carry a JSON annotation because an HTTP handler of another change writes one
-     * of their records as the body: {@code AdminHttpService} answers {@code StakingService.Funded}
-     * until it maps it with {@code StakingHttpService.FundedBody.of}.
-     */
-    private static final Set<String> JSON_SHAPED_UNTIL_ADMIN_MAPS = Set.of("staking/StakingService.java");
-
     /** Domain classes whose nested records are results handed to the HTTP layer. */
     private static final List<String> RESULT_HOLDERS = List.of(
             "staking.StakingService",
@@ -89,8 +82,7 @@ class LayeringTest {
         List<String> violations = new ArrayList<>();
         for (String pkg : DOMAIN_PACKAGES) {
             for (Path file : sources(pkg)) {
-                if (read(file).contains("import com.fasterxml.jackson.annotation.")
-                        && !JSON_SHAPED_UNTIL_ADMIN_MAPS.contains(pkg + "/" + file.getFileName())) {
+                if (read(file).contains("import com.fasterxml.jackson.annotation.")) {
                     violations.add(file + ": a JSON annotation (map to a response record in the HttpService)");
                 }
             }

@@ -132,7 +132,8 @@ public final class AdminHttpService implements HttpService {
                 Http.idempotent(req, admin.userId(), key, raw),
                 c -> new Idempotency.Outcome(
                         200,
-                        Http.json(staking.fund(c, admin.userId(), influencerId, amount, key.orElse(null))),
+                        Http.json(StakingHttpService.FundedBody.of(
+                                staking.fund(c, admin.userId(), influencerId, amount, key.orElse(null)))),
                         false));
         Http.send(res, outcome);
     }

@@ -1,6 +1,5 @@
 package finance.twist.api.staking;
 
-import com.fasterxml.jackson.annotation.JsonFormat;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
@@ -90,12 +89,8 @@ public final class StakingService {
     public record Claimed(UUID transactionId, UUID influencerId, long amount, String settlement, long totalClaimed) {}
 
     /**
-     * An admin funding of a pool's reward pot (base units).
-     *
-     * <p>Its JSON shape (base units as strings) is the {@code POST /admin/pools/{id}/rewards}
-     * response body, because {@code AdminHttpService} still writes this record as it is; the HTTP
-     * layer's mapping is {@code StakingHttpService.FundedBody.of(Funded)}, and once the admin
-     * route uses it the {@link JsonFormat} annotations go.
+     * An admin funding of a pool's reward pot (base units); the HTTP layer's response record is
+     * {@code StakingHttpService.FundedBody}.
      *
      * @param transactionId the ledger transaction
      * @param influencerId the pool's influencer
@@ -104,11 +99,7 @@ public final class StakingService {
      * @param totalRewardsDistributed the pool's rewards so far
      */
     public record Funded(
-            UUID transactionId,
-            UUID influencerId,
-            @JsonFormat(shape = JsonFormat.Shape.STRING) long amount,
-            String settlement,
-            @JsonFormat(shape = JsonFormat.Shape.STRING) long totalRewardsDistributed) {}
+            UUID transactionId, UUID influencerId, long amount, String settlement, long totalRewardsDistributed) {}
 
     public Moved stake(Connection c, UUID userId, String wallet, UUID influencerId, long amount, String key) {
         Pool pool = lockPool(c, influencerId);
