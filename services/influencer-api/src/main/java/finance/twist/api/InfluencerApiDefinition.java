@@ -71,7 +71,9 @@ import java.util.Optional;
  * {@code production} (default) or {@code development} (emails go to the admin-readable dev outbox);
  * {@code auth.*} (see {@link AccessTokenSettings}); {@code smtp.host|port|username|password|from}
  * [SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM]; {@code app.url} [APP_URL], the web
- * app base for verification links; {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
+ * app base for verification links; {@code influencers.verification.ttl} [INFLUENCERS_VERIFICATION_TTL],
+ * how long an unverified e-mail claim's token works (ISO-8601 duration, default PT24H);
+ * {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
  * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code conversions.*}
  * (see {@link ConversionSettings}); {@code db.*} and {@code redis.*}.
  */
@@ -110,7 +112,13 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         Optional<DevOutbox> outbox = mode.equals("development") ? Optional.of(new DevOutbox()) : Optional.empty();
         EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
         InfluencerService influencerService = new InfluencerService(
-                sql, email, config.get("app.url").asString().orElse("http://localhost:3000"), clock);
+                sql,
+                email,
+                config.get("app.url").asString().orElse("http://localhost:3000"),
+                clock,
+                config.get("influencers.verification.ttl")
+                        .as(java.time.Duration.class)
+                        .orElse(InfluencerService.DEFAULT_CLAIM_TTL));
         StakingService stakingService = new StakingService(chain);
         StakingReads reads = new StakingReads(sql);
         Idempotency idempotency = new Idempotency(sql);
