@@ -21,12 +21,15 @@ const defaultBackend: BackendHandler = (req) => {
 export const outbound = {
   jwks: { keys: [] as JsonWebKey[] },
   jwksStatus: 200,
+  /** When set, served as the JWKS body instead of `jwks` (an oversized or odd document). */
+  jwksBody: undefined as string | undefined,
   jwksFetches: 0,
   backendRequests: [] as RecordedRequest[],
   backend: defaultBackend,
 
   reset(): void {
     this.jwksStatus = 200;
+    this.jwksBody = undefined;
     this.jwksFetches = 0;
     this.backendRequests = [];
     this.backend = defaultBackend;
@@ -37,6 +40,9 @@ export const outbound = {
     if (request.url === TEST_JWKS_URL) {
       outbound.jwksFetches += 1;
       if (outbound.jwksStatus !== 200) return new Response("unavailable", { status: outbound.jwksStatus });
+      if (outbound.jwksBody !== undefined) {
+        return new Response(outbound.jwksBody, { headers: { "Content-Type": "application/json" } });
+      }
       return Response.json(outbound.jwks);
     }
     if (request.url.startsWith(TEST_BACKEND_URL)) {
