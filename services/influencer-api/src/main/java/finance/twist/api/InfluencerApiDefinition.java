@@ -39,6 +39,7 @@ import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
 import finance.twist.api.payouts.PayoutService;
+import finance.twist.api.retention.RetentionPurge;
 import finance.twist.api.rewards.EmissionBudget;
 import finance.twist.api.rewards.VauRewardService;
 import finance.twist.api.staking.ChainClient;
@@ -75,7 +76,8 @@ import java.util.Optional;
  * how long an unverified e-mail claim's token works (ISO-8601 duration, default PT24H);
  * {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
  * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code conversions.*}
- * (see {@link ConversionSettings}); {@code db.*} and {@code redis.*}.
+ * (see {@link ConversionSettings}); {@code retention.*} (see {@link RetentionPurge}); {@code db.*} and
+ * {@code redis.*}.
  */
 public final class InfluencerApiDefinition implements ServiceDefinition {
 
@@ -95,6 +97,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final ProductsAdminHttpService products;
     private final ConversionsHttpService conversions;
     private final ConversionsAdminHttpService conversionsAdmin;
+    private final RetentionPurge retention;
 
     InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock, ChainClient chain) {
         this.db = db;
@@ -148,6 +151,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.redirect = new RedirectHttpService(
                 new ClickRecorder(sql, redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
         this.payouts = new PayoutsHttpService(idempotency, new PayoutService(sql, chain));
+        this.retention = new RetentionPurge(sql, RetentionPurge.Settings.from(config.get("retention")), clock);
+        retention.start();
     }
 
     public static InfluencerApiDefinition create(Config config) {
@@ -222,6 +227,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void close() {
+        retention.close();
         redis.close();
         db.close();
     }
