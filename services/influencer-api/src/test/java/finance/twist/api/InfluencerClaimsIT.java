@@ -24,19 +24,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Issue 21, "nobody can lock another person out": an unverified registration only claims its
  * e-mail address. A third party who registers the owner's address first can neither block the
  * owner nor use up the owner's registration limit; the first claim verified wins and the other
- * claims die; an unverified claim's token expires ({@code influencers.verification.ttl}, 4 s here).
+ * claims die; an unverified claim's token expires ({@code influencers.verification.ttl}, 6 s here).
  * Each attack runs against real PostgreSQL and Redis through the HTTP API.
  */
 @ExtendWith(TwistInfraExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class InfluencerClaimsIT {
 
-    private static final long TTL_MILLIS = 4000;
+    private static final long TTL_MILLIS = 6000;
 
     private final ApiHarness api;
 
     InfluencerClaimsIT(TestDatabase db, TestRedis redis) {
-        api = new ApiHarness(db, redis, Map.of("influencers.verification.ttl", "PT4S"));
+        api = new ApiHarness(db, redis, Map.of("influencers.verification.ttl", "PT6S"));
     }
 
     @AfterAll
