@@ -323,6 +323,20 @@ describe("access token", () => {
     await expect(getVerificationKey(TEST_JWKS_URL, kid, later)).rejects.toBeInstanceOf(ApiError);
   });
 
+  it("cuts off a JWKS body that drips forever at the fetch timeout, then backs off", async () => {
+    outbound.jwksDrip = true;
+    const kid = (outbound.jwks.keys[0] as JsonWebKey & { kid: string }).kid;
+    const started = Date.now();
+    await expect(getVerificationKey(TEST_JWKS_URL, kid, 1_000_000)).rejects.toBeInstanceOf(ApiError);
+    expect(Date.now() - started).toBeLessThan(6000); // the 3 s fetch timeout, not forever
+    expect(outbound.jwksFetches).toBe(1);
+    // within the back-off nobody waits on the slow server again
+    const again = Date.now();
+    await expect(getVerificationKey(TEST_JWKS_URL, kid, 1_000_500)).rejects.toBeInstanceOf(ApiError);
+    expect(Date.now() - again).toBeLessThan(500);
+    expect(outbound.jwksFetches).toBe(1);
+  }, 15_000);
+
   it("rejects a VAU whose userId is not the token's subject", async () => {
     const { wallet, device } = await newUser();
     const other = await newUser();
