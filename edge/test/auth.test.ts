@@ -2,7 +2,15 @@
 // iss/aud/exp, algorithm pinning, kid rotation with rate-limited refetch).
 
 import { describe, expect, it, vi } from "vitest";
-import { JWKS_MIN_REFETCH_MS } from "../src/auth/jwks";
+import {
+  JWKS_BACKOFF_MAX_MS,
+  JWKS_MAX_BODY_BYTES,
+  JWKS_MIN_REFETCH_MS,
+  getVerificationKey,
+  resetJwksCache,
+} from "../src/auth/jwks";
+import { ApiError } from "../src/http/errors";
+import { TEST_JWKS_URL } from "./constants";
 import { OTHER_CLIENT_ID, OTHER_CLIENT_KEY, TEST_CLIENT_KEY_NEXT } from "./constants";
 import { outbound } from "./outbound";
 import {
@@ -259,6 +267,75 @@ describe("access token", () => {
     const { wallet, token, device } = await newUser();
     await expectError(await submitVau(await signVau(device, wallet), token), 503, "JWKS_UNAVAILABLE");
   });
+
+  // Fetch limits (issue 21, docs/contracts/jwks.md): the same rule as influencer-api's JwksSource.
+  it("backs off after failed JWKS fetches: 1 s, doubling, at most 5 min", async () => {
+    outbound.jwksStatus = 500;
+    const kid = (outbound.jwks.keys[0] as JsonWebKey & { kid: string }).kid;
+    const unavailable = async (now: number) => {
+      const err = await getVerificationKey(TEST_JWKS_URL, kid, now).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ApiError);
+      expect((err as ApiError).status).toBe(503);
+    };
+    let now = 1_000_000;
+    for (let i = 0; i < 20; i++) await unavailable(now);
+    expect(outbound.jwksFetches).toBe(1); // 20 cold requests while auth-service fails: one fetch
+    let expected = 1;
+    for (const wait of [1000, 2000, 4000, 8000, 16_000, 32_000, 64_000, 128_000, 256_000, 300_000, 300_000]) {
+      now += wait - 1;
+      for (let i = 0; i < 5; i++) await unavailable(now);
+      expect(outbound.jwksFetches).toBe(expected);
+      now += 1;
+      await unavailable(now);
+      expected += 1;
+      expect(outbound.jwksFetches).toBe(expected);
+    }
+    expect(JWKS_BACKOFF_MAX_MS).toBe(300_000);
+    // auth-service is back: the next attempt after the back-off succeeds and the count resets
+    outbound.jwksStatus = 200;
+    now += 300_000;
+    expect(await getVerificationKey(TEST_JWKS_URL, kid, now)).toBeDefined();
+    expect(outbound.jwksFetches).toBe(expected + 1);
+  });
+
+  it("refuses a JWKS body over 64 KiB and keeps the keys it had", async () => {
+    const kid = (outbound.jwks.keys[0] as JsonWebKey & { kid: string }).kid;
+    const padded = (bytes: number) => {
+      const doc = JSON.stringify({ keys: outbound.jwks.keys, pad: "" });
+      return doc.replace('"pad":""', `"pad":"${"a".repeat(bytes - doc.length)}"`);
+    };
+    // a large but allowed set is read
+    outbound.jwksBody = padded(JWKS_MAX_BODY_BYTES);
+    expect(await getVerificationKey(TEST_JWKS_URL, kid, 1_000_000)).toBeDefined();
+    expect(outbound.jwksFetches).toBe(1);
+    // 8 MiB: a failed fetch; the cached key keeps working, and the failure starts the back-off
+    outbound.jwksBody = padded(8 * 1024 * 1024);
+    const later = 1_000_000 + 11 * 60 * 1000; // past the 10 min TTL
+    expect(await getVerificationKey(TEST_JWKS_URL, kid, later)).toBeDefined();
+    expect(outbound.jwksFetches).toBe(2);
+    expect(await getVerificationKey(TEST_JWKS_URL, kid, later + JWKS_MIN_REFETCH_MS)).toBeDefined();
+    expect(outbound.jwksFetches).toBe(3);
+    // and a cold isolate given only the oversized body has no keys: 503
+    resetJwksCache();
+    await expect(getVerificationKey(TEST_JWKS_URL, kid, later)).rejects.toBeInstanceOf(ApiError);
+  });
+
+  it("cuts off a JWKS body that drips forever at the fetch timeout, then backs off", async () => {
+    outbound.jwksDrip = true;
+    const kid = (outbound.jwks.keys[0] as JsonWebKey & { kid: string }).kid;
+    const started = Date.now();
+    await expect(getVerificationKey(TEST_JWKS_URL, kid, 1_000_000)).rejects.toBeInstanceOf(ApiError);
+    expect(Date.now() - started).toBeLessThan(6000); // the 3 s fetch timeout, not forever
+    expect(outbound.jwksFetches).toBe(1);
+    // within the back-off nobody waits on the slow server again
+    const again = Date.now();
+    await expect(getVerificationKey(TEST_JWKS_URL, kid, 1_000_500)).rejects.toBeInstanceOf(ApiError);
+    expect(Date.now() - again).toBeLessThan(500);
+    expect(outbound.jwksFetches).toBe(1);
+  }, 15_000);
 
   it("rejects a VAU whose userId is not the token's subject", async () => {
     const { wallet, device } = await newUser();

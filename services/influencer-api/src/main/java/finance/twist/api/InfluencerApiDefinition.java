@@ -40,6 +40,7 @@ import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
 import finance.twist.api.payouts.PayoutService;
+import finance.twist.api.retention.RetentionPurge;
 import finance.twist.api.rewards.EmissionBudget;
 import finance.twist.api.rewards.VauRewardService;
 import finance.twist.api.staking.ChainClient;
@@ -72,9 +73,12 @@ import java.util.Optional;
  * {@code production} (default) or {@code development} (emails go to the admin-readable dev outbox);
  * {@code auth.*} (see {@link AccessTokenSettings}); {@code smtp.host|port|username|password|from}
  * [SMTP_HOST, SMTP_PORT, SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM]; {@code app.url} [APP_URL], the web
- * app base for verification links; {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
+ * app base for verification links; {@code influencers.verification.ttl} [INFLUENCERS_VERIFICATION_TTL],
+ * how long an unverified e-mail claim's token works (ISO-8601 duration, default PT24H);
+ * {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
  * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code conversions.*}
- * (see {@link ConversionSettings}); {@code db.*} and {@code redis.*}.
+ * (see {@link ConversionSettings}); {@code retention.*} (see {@link RetentionPurge}); {@code db.*} and
+ * {@code redis.*}.
  */
 public final class InfluencerApiDefinition implements ServiceDefinition {
 
@@ -94,6 +98,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final ProductsAdminHttpService products;
     private final ConversionsHttpService conversions;
     private final ConversionsAdminHttpService conversionsAdmin;
+    private final RetentionPurge retention;
 
     InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock, ChainClient chain) {
         this.db = db;
@@ -111,7 +116,13 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         Optional<DevOutbox> outbox = mode.equals("development") ? Optional.of(new DevOutbox()) : Optional.empty();
         EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
         InfluencerService influencerService = new InfluencerService(
-                sql, email, config.get("app.url").asString().orElse("http://localhost:3000"), clock);
+                sql,
+                email,
+                config.get("app.url").asString().orElse("http://localhost:3000"),
+                clock,
+                config.get("influencers.verification.ttl")
+                        .as(java.time.Duration.class)
+                        .orElse(InfluencerService.DEFAULT_CLAIM_TTL));
         StakingService stakingService = new StakingService(chain);
         StakingReads reads = new StakingReads();
         Idempotency idempotency = new Idempotency(sql);
@@ -143,6 +154,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.redirect = new RedirectHttpService(
                 new ClickRecorder(sql, redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
         this.payouts = new PayoutsHttpService(idempotency, new PayoutService(sql, chain));
+        this.retention = new RetentionPurge(sql, RetentionPurge.Settings.from(config.get("retention")), clock);
+        retention.start();
     }
 
     public static InfluencerApiDefinition create(Config config) {
@@ -217,6 +230,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public void close() {
+        retention.close();
         redis.close();
         db.close();
     }

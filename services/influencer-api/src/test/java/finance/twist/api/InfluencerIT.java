@@ -112,6 +112,14 @@ class InfluencerIT {
                                 "{\"username\":\"BOB_C\",\"email\":\"x1@example.com\",\"acceptTerms\":true}")
                         .statusCode())
                 .isEqualTo(409);
+        // an unverified address is only claimed, never reserved (InfluencerClaimsIT); once bob_c
+        // verified it, the address is taken, case-insensitively
+        assertThat(api.post(
+                                "/influencers/verify-email",
+                                null,
+                                "{\"token\":\"" + latestToken("bob_c@example.com") + "\"}")
+                        .statusCode())
+                .isEqualTo(200);
         assertThat(api.post(
                                 "/influencers/register",
                                 other,
@@ -159,10 +167,10 @@ class InfluencerIT {
     }
 
     @Test
-    void registrationAttemptsAreLimitedPerEmail() {
+    void registrationAttemptsAreLimitedPerEmailAndRequester() {
         String email = "limited@example.com";
+        String token = api.token(ApiHarness.newWallet());
         for (int i = 0; i < 3; i++) {
-            String token = api.token(ApiHarness.newWallet());
             api.post(
                     "/influencers/register",
                     token,
@@ -170,10 +178,11 @@ class InfluencerIT {
         }
         HttpResponse<String> limited = api.post(
                 "/influencers/register",
-                api.token(ApiHarness.newWallet()),
+                token,
                 "{\"username\":\"limited_x\",\"email\":\"LIMITED@example.com\",\"acceptTerms\":true}");
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+        assertThat(limited.body()).contains("\"type\":\"https://twist.finance/problems/rate-limited\"");
     }
 
     private String latestToken(String email) {

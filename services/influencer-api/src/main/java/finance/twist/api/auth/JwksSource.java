@@ -4,11 +4,13 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import finance.twist.common.logging.StructuredLog;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,19 +22,37 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * auth-service's signing keys by {@code kid}: EC P-256 keys from a JWKS fetched over HTTP (cached for
  * {@code ttl}, refetched when an unknown {@code kid} appears, at most once per {@code refetchInterval})
  * or read once from a static file. Keys of any other type or curve are ignored.
+ *
+ * <p>Fetch limits (docs/contracts/jwks.md, the same at the edge): a fetch gets {@value #FETCH_TIMEOUT_MS}
+ * ms for headers and body together and at most {@value #MAX_BODY_BYTES} bytes of body; after
+ * {@code n} failures in a row no fetch starts for {@code min(2^(n-1) s, 300 s)}, so an auth-service
+ * that fails, hangs or answers a huge body is asked about once per back-off step, not once per request.
  */
 public final class JwksSource {
 
     private static final StructuredLog LOG = StructuredLog.of(JwksSource.class);
     /** How long a request with an unknown kid waits for a fetch in flight. */
     private static final Duration FETCH_WAIT = Duration.ofSeconds(3);
+    /** The whole fetch (connect, headers, body). */
+    static final long FETCH_TIMEOUT_MS = 2000;
+    /** A JWK Set of a few EC keys is well under 2 KiB; anything past this is not auth-service's. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    /** First wait after a failed fetch; doubled per further failure up to {@link #BACKOFF_MAX}. */
+    static final Duration BACKOFF_BASE = Duration.ofSeconds(1);
+
+    static final Duration BACKOFF_MAX = Duration.ofMinutes(5);
 
     private final Optional<URI> url;
     private final Duration ttl;
@@ -44,6 +64,10 @@ public final class JwksSource {
     private volatile Map<String, Es256Key> keys = Map.of();
     private volatile Instant fetchedAt = Instant.EPOCH;
     private volatile Instant lastAttempt = Instant.EPOCH;
+    /** Failed fetches in a row; guarded by {@code fetchLock}. */
+    private int failures;
+    /** No fetch starts before this (back-off after failures). */
+    private volatile Instant retryAt = Instant.EPOCH;
 
     private JwksSource(
             Optional<URI> url, Map<String, Es256Key> staticKeys, Duration ttl, Duration refetch, Clock clock) {
@@ -88,9 +112,9 @@ public final class JwksSource {
         }
         Es256Key key = keys.get(kid);
         if (key != null) {
-            if (!clock.instant().isBefore(fetchedAt.plus(ttl)) && fetchLock.tryLock()) {
+            if (refreshDue(clock.instant()) && fetchLock.tryLock()) {
                 try {
-                    if (!clock.instant().isBefore(fetchedAt.plus(ttl))) {
+                    if (refreshDue(clock.instant())) {
                         fetch(clock.instant());
                     }
                 } finally {
@@ -110,7 +134,7 @@ public final class JwksSource {
         try {
             key = keys.get(kid);
             Instant now = clock.instant();
-            if (key == null && !now.isBefore(lastAttempt.plus(refetchInterval))) {
+            if (key == null && !now.isBefore(lastAttempt.plus(refetchInterval)) && !now.isBefore(retryAt)) {
                 fetch(now);
                 key = keys.get(kid);
             }
@@ -120,27 +144,105 @@ public final class JwksSource {
         }
     }
 
-    /** Fetches the set; called with {@code fetchLock} held. Failures keep the previous set. */
+    private boolean refreshDue(Instant now) {
+        return !now.isBefore(fetchedAt.plus(ttl)) && !now.isBefore(retryAt);
+    }
+
+    /**
+     * Fetches the set; called with {@code fetchLock} held. Failures keep the previous set and
+     * push the next attempt back ({@link #BACKOFF_BASE} doubled per failure in a row, at most
+     * {@link #BACKOFF_MAX}).
+     */
     private void fetch(Instant now) {
         lastAttempt = now;
+        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(
+                HttpRequest.newBuilder(url.get())
+                        .timeout(Duration.ofMillis(FETCH_TIMEOUT_MS))
+                        .GET()
+                        .build(),
+                info -> new BoundedBody(MAX_BODY_BYTES));
         try {
-            HttpResponse<byte[]> response = http.send(
-                    HttpRequest.newBuilder(url.get())
-                            .timeout(Duration.ofSeconds(2))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> response = call.get(FETCH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
             if (response.statusCode() != 200) {
-                LOG.warn("jwks.fetch_failed", "status", response.statusCode());
+                failed(now, "status " + response.statusCode());
                 return;
             }
             keys = parse(response.body());
             fetchedAt = now;
+            failures = 0;
+            retryAt = Instant.EPOCH;
             LOG.info("jwks.fetched", "keys", keys.size());
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("jwks.fetch_failed", "reason", e.getClass().getSimpleName() + ": " + e.getMessage());
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            failed(now, "no complete answer within " + FETCH_TIMEOUT_MS + " ms");
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            failed(now, cause.getClass().getSimpleName() + ": " + cause.getMessage());
+        } catch (RuntimeException e) {
+            failed(now, e.getClass().getSimpleName() + ": " + e.getMessage());
         } catch (InterruptedException e) {
+            call.cancel(true);
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private void failed(Instant now, String reason) {
+        failures++;
+        Duration wait = BACKOFF_BASE.multipliedBy(1L << Math.min(failures - 1, 20));
+        if (wait.compareTo(BACKOFF_MAX) > 0) {
+            wait = BACKOFF_MAX;
+        }
+        retryAt = now.plus(wait);
+        LOG.warn("jwks.fetch_failed", "reason", reason, "failures", failures, "retryInMs", wait.toMillis());
+    }
+
+    /** Collects a body of at most {@code max} bytes; a longer one fails the fetch and is cancelled. */
+    private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+        private final int max;
+        private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private Flow.Subscription subscription;
+
+        BoundedBody(int max) {
+            this.max = max;
+        }
+
+        @Override
+        public CompletionStage<byte[]> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            this.subscription = subscription;
+            subscription.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> buffers) {
+            if (result.isDone()) {
+                return;
+            }
+            for (ByteBuffer buffer : buffers) {
+                if (out.size() + buffer.remaining() > max) {
+                    subscription.cancel();
+                    result.completeExceptionally(new IOException("JWKS body larger than " + max + " bytes"));
+                    return;
+                }
+                byte[] chunk = new byte[buffer.remaining()];
+                buffer.get(chunk);
+                out.write(chunk, 0, chunk.length);
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            result.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(out.toByteArray());
         }
     }
 

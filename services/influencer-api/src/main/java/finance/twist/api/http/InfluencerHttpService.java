@@ -1,9 +1,10 @@
 package finance.twist.api.http;
 
 import finance.twist.api.auth.Caller;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.influencers.InfluencerService;
 import finance.twist.api.influencers.RegistrationLimits;
-import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Requests;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
@@ -28,7 +29,8 @@ import io.helidon.webserver.http.ServerResponse;
  * curl http://127.0.0.1:3003/influencers/alice_b                     # public profile, no email
  * </pre>
  *
- * Registration and resend are rate limited per email and per user ({@link RegistrationLimits}).
+ * Registration and resend are rate limited per (email, user) and per user ({@link RegistrationLimits}).
+ * A registration claims its address; the first claim verified owns it ({@link InfluencerService}).
  */
 public final class InfluencerHttpService implements HttpService {
 
@@ -90,6 +92,7 @@ public final class InfluencerHttpService implements HttpService {
                 res,
                 influencers
                         .publicProfile(username)
-                        .orElseThrow(() -> ProblemException.notFound("No influencer with that username.")));
+                        .orElseThrow(() -> new DomainException(
+                                Kind.NOT_FOUND, "not-found", "Not found", "No influencer with that username.")));
     }
 }

@@ -1,12 +1,13 @@
 package finance.twist.api.influencers;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.type.TypeReference;
 import finance.twist.api.db.DataAccessException;
 import finance.twist.api.db.Sql;
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.LedgerService;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import finance.twist.common.json.Json;
 import finance.twist.common.logging.StructuredLog;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,6 +35,14 @@ import java.util.regex.Pattern;
  * Influencer registration, email verification and profiles. The registering user's wallet comes
  * from the token (the signed login proved it); the influencer's staking pool and its reward pot are
  * created in the same transaction as the influencer.
+ *
+ * <p>E-mail claims (issue 21): a registration only <em>claims</em> its address. Pending claims never
+ * reserve it: several users may claim one address, and the first to verify owns it (a partial
+ * unique index on verified addresses, V13). Verifying removes the other pending claims' tokens, and
+ * from then on registering or resending for that address answers 409 {@code email-taken}. A claim's
+ * token expires after {@code influencers.verification.ttl} (24 h by default); a resend makes a new
+ * one while nobody owns the address. So a third party who registers somebody else's address first
+ * can neither block nor delay the owner. Refusals are {@link DomainException}s.
  */
 public final class InfluencerService {
 
@@ -47,7 +55,8 @@ public final class InfluencerService {
     static final Pattern HTTP_URL = Pattern.compile("https?://[^\\s]{1,490}");
     static final List<String> RESTRICTED = List.of("admin", "administrator", "root", "system", "twist", "official");
     static final Set<String> SOCIAL_KEYS = Set.of("twitter", "instagram", "youtube", "tiktok", "website");
-    static final Duration TOKEN_LIFETIME = Duration.ofHours(24);
+    /** Default lifetime of a claim's verification token ({@code influencers.verification.ttl}). */
+    public static final Duration DEFAULT_CLAIM_TTL = Duration.ofHours(24);
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -55,14 +64,99 @@ public final class InfluencerService {
     private final EmailSender email;
     private final String appUrl;
     private final Clock clock;
+    private final Duration claimTtl;
     private final java.util.concurrent.ConcurrentHashMap<UUID, UUID> influencerByUser =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    public InfluencerService(Sql sql, EmailSender email, String appUrl, Clock clock) {
+    public InfluencerService(Sql sql, EmailSender email, String appUrl, Clock clock, Duration claimTtl) {
+        if (claimTtl.isNegative() || claimTtl.isZero()) {
+            throw new IllegalArgumentException("influencers.verification.ttl must be positive");
+        }
         this.sql = sql;
         this.email = email;
         this.appUrl = appUrl;
         this.clock = clock;
+        this.claimTtl = claimTtl;
+    }
+
+    /**
+     * A registration as answered.
+     *
+     * @param id the influencer
+     * @param username as registered
+     * @param email the claimed address, lower-cased
+     * @param emailVerified always false at registration
+     * @param verificationEmailSent whether the verification e-mail went out
+     */
+    public record Registered(
+            String id, String username, String email, boolean emailVerified, boolean verificationEmailSent) {}
+
+    /**
+     * A verified claim.
+     *
+     * @param verified always true
+     * @param username the influencer whose address it now is
+     */
+    public record Verified(boolean verified, String username) {}
+
+    /** @param verificationEmailSent whether the new verification e-mail went out */
+    public record Resent(boolean verificationEmailSent) {}
+
+    /**
+     * A pool as a public profile shows it (amounts in base units, decimal strings).
+     *
+     * @param totalStaked sum of positions
+     * @param stakerCount positions above zero
+     * @param revenueShareBps the stakers' share of commissions
+     * @param minStake minimum per stake
+     */
+    public record PoolSummary(String totalStaked, int stakerCount, int revenueShareBps, String minStake) {}
+
+    /**
+     * A profile: never e-mail address, user or wallet. {@code pool} only on the public profile.
+     *
+     * @param id influencer id
+     * @param username as registered
+     * @param displayName shown name
+     * @param bio may be null
+     * @param avatar may be null
+     * @param coverImage may be null
+     * @param socialLinks by network
+     * @param categories labels
+     * @param tier BRONZE..PLATINUM
+     * @param emailVerified whether the address is verified
+     * @param createdAt RFC 3339
+     * @param pool the influencer's pool (public profile only)
+     */
+    public record Profile(
+            String id,
+            String username,
+            String displayName,
+            String bio,
+            String avatar,
+            String coverImage,
+            Map<String, String> socialLinks,
+            List<String> categories,
+            String tier,
+            boolean emailVerified,
+            String createdAt,
+            @JsonInclude(JsonInclude.Include.NON_NULL) PoolSummary pool) {
+
+        Profile withPool(PoolSummary summary) {
+            return new Profile(
+                    id,
+                    username,
+                    displayName,
+                    bio,
+                    avatar,
+                    coverImage,
+                    socialLinks,
+                    categories,
+                    tier,
+                    emailVerified,
+                    createdAt,
+                    summary);
+        }
     }
 
     /**
@@ -98,7 +192,7 @@ public final class InfluencerService {
      * Registers the caller's influencer and its pool; {@code admit} runs after validation and
      * before anything is written (rate limits).
      */
-    public Map<String, Object> register(UUID userId, RegisterRequest request, Runnable admit) {
+    public Registered register(UUID userId, RegisterRequest request, Runnable admit) {
         if (!Boolean.TRUE.equals(request.acceptTerms())) {
             throw invalid("acceptTerms", "You must accept the terms and conditions.");
         }
@@ -122,6 +216,9 @@ public final class InfluencerService {
             if (Sql.queryOne(c, "SELECT 1 FROM influencers WHERE user_id = ?", rs -> 1, userId)
                     .isPresent()) {
                 throw alreadyRegistered();
+            }
+            if (ownedByAnother(c, address, null)) {
+                throw emailTaken();
             }
             UUID id;
             try {
@@ -153,17 +250,28 @@ public final class InfluencerService {
             return id;
         });
         boolean sent = sendVerification(address, username, token);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", influencerId.toString());
-        body.put("username", username);
-        body.put("email", address);
-        body.put("emailVerified", false);
-        body.put("verificationEmailSent", sent);
-        return body;
+        return new Registered(influencerId.toString(), username, address, false, sent);
     }
 
-    /** Marks the email of the token's influencer verified; the token works once, for 24 hours. */
-    public Map<String, Object> verifyEmail(String token) {
+    /** Whether an influencer other than {@code self} has verified {@code address}. */
+    private static boolean ownedByAnother(Connection c, String address, UUID self) {
+        return Sql.queryOne(
+                        c,
+                        "SELECT 1 FROM influencers WHERE lower(email) = lower(?) AND email_verified_at IS NOT NULL"
+                                + " AND id <> ?",
+                        rs -> 1,
+                        address,
+                        self == null ? new UUID(0, 0) : self)
+                .isPresent();
+    }
+
+    /**
+     * Marks the e-mail of the token's influencer verified; the token works once, within the claim
+     * TTL. The first claim of an address to be verified wins: the other pending claims' tokens are
+     * deleted in the same transaction, and a claim verified after another one answers 409
+     * {@code email-taken} (the partial unique index decides a race).
+     */
+    public Verified verifyEmail(String token) {
         if (token == null || token.isBlank() || token.length() > 128) {
             throw invalidToken();
         }
@@ -177,22 +285,40 @@ public final class InfluencerService {
                             hash,
                             OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC))
                     .orElseThrow(InfluencerService::invalidToken);
-            String username = Sql.queryOne(
-                            c,
-                            "UPDATE influencers SET email_verified_at = COALESCE(email_verified_at, now()),"
-                                    + " updated_at = now() WHERE id = ? RETURNING username",
-                            rs -> rs.getString(1),
-                            influencerId)
-                    .orElseThrow();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("verified", true);
-            body.put("username", username);
-            return body;
+            record Owner(String username, String email) {}
+            Owner owner;
+            try {
+                owner = Sql.queryOne(
+                                c,
+                                "UPDATE influencers SET email_verified_at = COALESCE(email_verified_at, now()),"
+                                        + " updated_at = now() WHERE id = ? RETURNING username, email",
+                                rs -> new Owner(rs.getString(1), rs.getString(2)),
+                                influencerId)
+                        .orElseThrow();
+            } catch (DataAccessException e) {
+                if (e.isUniqueViolation("influencers_email_verified_ci")) {
+                    throw emailTaken();
+                }
+                throw e;
+            }
+            int removed = Sql.update(
+                    c,
+                    "DELETE FROM email_verifications v USING influencers i WHERE v.influencer_id = i.id"
+                            + " AND lower(i.email) = lower(?) AND i.id <> ? AND v.used_at IS NULL",
+                    owner.email(),
+                    influencerId);
+            if (removed > 0) {
+                LOG.info("influencer.competing_claims_removed", "tokens", removed);
+            }
+            return new Verified(true, owner.username());
         });
     }
 
-    /** A new verification email for the caller's influencer (409 when already verified). */
-    public Map<String, Object> resendVerification(UUID userId) {
+    /**
+     * A new verification e-mail for the caller's influencer (409 {@code email-already-verified} when
+     * verified, 409 {@code email-taken} when another influencer verified the address first).
+     */
+    public Resent resendVerification(UUID userId) {
         String token = newToken();
         String[] target = sql.inTransaction(c -> {
             record Row(UUID id, String username, String email, boolean verified) {}
@@ -204,17 +330,23 @@ public final class InfluencerService {
                             userId)
                     .orElseThrow(InfluencerService::notAnInfluencer);
             if (row.verified()) {
-                throw new ProblemException(Problem.conflict(
-                        "email-already-verified", "Email already verified", "The email is already verified."));
+                throw new DomainException(
+                        Kind.CONFLICT,
+                        "email-already-verified",
+                        "Email already verified",
+                        "The email is already verified.");
+            }
+            if (ownedByAnother(c, row.email(), row.id())) {
+                throw emailTaken();
             }
             storeToken(c, row.id(), token);
             return new String[] {row.email(), row.username()};
         });
-        return Map.of("verificationEmailSent", sendVerification(target[0], target[1], token));
+        return new Resent(sendVerification(target[0], target[1], token));
     }
 
     /** Public profile: never email, user or wallet. */
-    public Optional<Map<String, Object>> publicProfile(String username) {
+    public Optional<Profile> publicProfile(String username) {
         if (!USERNAME.matcher(username).matches()) {
             return Optional.empty();
         }
@@ -223,16 +355,12 @@ public final class InfluencerService {
                 "SELECT i.*, p.total_staked, p.staker_count, p.revenue_share_bps, p.min_stake"
                         + " FROM influencers i JOIN staking_pools p ON p.influencer_id = i.id"
                         + " WHERE lower(i.username) = lower(?)",
-                rs -> {
-                    Map<String, Object> body = profile(rs);
-                    Map<String, Object> pool = new LinkedHashMap<>();
-                    pool.put("totalStaked", Amounts.format(rs.getLong("total_staked")));
-                    pool.put("stakerCount", rs.getInt("staker_count"));
-                    pool.put("revenueShareBps", rs.getInt("revenue_share_bps"));
-                    pool.put("minStake", Amounts.format(rs.getLong("min_stake")));
-                    body.put("pool", pool);
-                    return body;
-                },
+                rs -> profile(rs)
+                        .withPool(new PoolSummary(
+                                Amounts.format(rs.getLong("total_staked")),
+                                rs.getInt("staker_count"),
+                                rs.getInt("revenue_share_bps"),
+                                Amounts.format(rs.getLong("min_stake")))),
                 username));
     }
 
@@ -256,7 +384,7 @@ public final class InfluencerService {
         return found;
     }
 
-    public Map<String, Object> updateProfile(UUID userId, ProfileUpdate update) {
+    public Profile updateProfile(UUID userId, ProfileUpdate update) {
         String displayName = update.displayName() == null ? null : displayName(update.displayName());
         String bio = bio(update.bio());
         String avatar = url("avatar", update.avatar());
@@ -272,11 +400,11 @@ public final class InfluencerService {
                             userId)
                     .orElseThrow(InfluencerService::notAnInfluencer);
             if (!row.verified()) {
-                throw new ProblemException(Problem.of(
-                        403,
+                throw new DomainException(
+                        Kind.FORBIDDEN,
                         "email-not-verified",
                         "Email not verified",
-                        "Verify your email before updating your profile."));
+                        "Verify your email before updating your profile.");
             }
             Sql.update(
                     c,
@@ -296,28 +424,27 @@ public final class InfluencerService {
         });
     }
 
-    private static Map<String, Object> profile(ResultSet rs) throws SQLException {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", rs.getObject("id", UUID.class).toString());
-        body.put("username", rs.getString("username"));
-        body.put("displayName", rs.getString("display_name"));
-        body.put("bio", rs.getString("bio"));
-        body.put("avatar", rs.getString("avatar"));
-        body.put("coverImage", rs.getString("cover_image"));
+    private static Profile profile(ResultSet rs) throws SQLException {
+        Map<String, String> socialLinks;
         try {
-            body.put(
-                    "socialLinks",
-                    Json.mapper().readValue(rs.getString("social_links"), new TypeReference<Map<String, String>>() {}));
+            socialLinks =
+                    Json.mapper().readValue(rs.getString("social_links"), new TypeReference<Map<String, String>>() {});
         } catch (java.io.IOException e) {
             throw new IllegalStateException("social_links is not a JSON object", e);
         }
-        body.put("categories", List.of((String[]) rs.getArray("categories").getArray()));
-        body.put("tier", rs.getString("tier"));
-        body.put("emailVerified", rs.getObject("email_verified_at") != null);
-        body.put(
-                "createdAt",
-                rs.getObject("created_at", OffsetDateTime.class).toInstant().toString());
-        return body;
+        return new Profile(
+                rs.getObject("id", UUID.class).toString(),
+                rs.getString("username"),
+                rs.getString("display_name"),
+                rs.getString("bio"),
+                rs.getString("avatar"),
+                rs.getString("cover_image"),
+                socialLinks,
+                List.of((String[]) rs.getArray("categories").getArray()),
+                rs.getString("tier"),
+                rs.getObject("email_verified_at") != null,
+                rs.getObject("created_at", OffsetDateTime.class).toInstant().toString(),
+                null);
     }
 
     private void storeToken(Connection c, UUID influencerId, String token) {
@@ -326,7 +453,7 @@ public final class InfluencerService {
                 "INSERT INTO email_verifications (token_hash, influencer_id, expires_at) VALUES (?, ?, ?)",
                 sha256(token),
                 influencerId,
-                OffsetDateTime.ofInstant(clock.instant().plus(TOKEN_LIFETIME), ZoneOffset.UTC));
+                OffsetDateTime.ofInstant(clock.instant().plus(claimTtl), ZoneOffset.UTC));
     }
 
     private boolean sendVerification(String address, String username, String token) {
@@ -335,7 +462,7 @@ public final class InfluencerService {
             email.send(new EmailMessage(
                     address,
                     "Verify your TWIST influencer email",
-                    "Hello " + username + ",\n\nConfirm your email within 24 hours:\n" + link
+                    "Hello " + username + ",\n\nConfirm your email within " + hours(claimTtl) + ":\n" + link
                             + "\n\nOr send this token to POST /influencers/verify-email: " + token + "\n",
                     Instant.now(clock)));
             return true;
@@ -343,6 +470,15 @@ public final class InfluencerService {
             LOG.error("email.verification_not_sent", e, "username", username);
             return false;
         }
+    }
+
+    private static String hours(Duration ttl) {
+        long hours = ttl.toHours();
+        if (hours >= 1 && ttl.equals(Duration.ofHours(hours))) {
+            return hours == 1 ? "1 hour" : hours + " hours";
+        }
+        long minutes = Math.max(1, ttl.toMinutes());
+        return minutes == 1 ? "1 minute" : minutes + " minutes";
     }
 
     private static String newToken() {
@@ -422,40 +558,48 @@ public final class InfluencerService {
         return value;
     }
 
-    private static ProblemException conflict(DataAccessException e) {
+    private static DomainException conflict(DataAccessException e) {
         if (e.isUniqueViolation("influencers_username_ci")) {
-            return new ProblemException(
-                    Problem.conflict("username-taken", "Username already taken", "The username is already taken."));
+            return new DomainException(
+                    Kind.CONFLICT, "username-taken", "Username already taken", "The username is already taken.");
         }
-        if (e.isUniqueViolation("influencers_email_ci")) {
-            return new ProblemException(
-                    Problem.conflict("email-taken", "Email already registered", "The email is already registered."));
+        if (e.isUniqueViolation("influencers_email_verified_ci")) {
+            return emailTaken();
         }
         if (e.isUniqueViolation("influencers_one_per_user")) {
             return alreadyRegistered();
         }
-        return new ProblemException(Problem.badRequest("The influencer could not be stored."));
+        return new DomainException(
+                Kind.INVALID, "invalid-request", "Invalid request", "The influencer could not be stored.");
     }
 
-    private static ProblemException alreadyRegistered() {
-        return new ProblemException(Problem.conflict(
-                "already-registered", "Already registered", "This wallet already has an influencer account."));
+    private static DomainException emailTaken() {
+        return new DomainException(
+                Kind.CONFLICT, "email-taken", "Email already registered", "The email is already registered.");
     }
 
-    static ProblemException notAnInfluencer() {
-        return new ProblemException(
-                Problem.of(404, "not-an-influencer", "Not an influencer", "You have not registered as an influencer."));
+    private static DomainException alreadyRegistered() {
+        return new DomainException(
+                Kind.CONFLICT,
+                "already-registered",
+                "Already registered",
+                "This wallet already has an influencer account.");
     }
 
-    private static ProblemException invalidToken() {
-        return new ProblemException(Problem.of(
-                400,
+    static DomainException notAnInfluencer() {
+        return new DomainException(
+                Kind.NOT_FOUND, "not-an-influencer", "Not an influencer", "You have not registered as an influencer.");
+    }
+
+    private static DomainException invalidToken() {
+        return new DomainException(
+                Kind.INVALID,
                 "invalid-verification-token",
                 "Invalid verification token",
-                "The token is invalid, used or expired."));
+                "The token is invalid, used or expired.");
     }
 
-    private static ProblemException invalid(String field, String detail) {
-        return new ProblemException(Problem.badRequest(detail).with("field", field));
+    private static DomainException invalid(String field, String detail) {
+        return new DomainException(Kind.INVALID, "invalid-request", "Invalid request", detail, Map.of("field", field));
     }
 }

@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -29,8 +30,54 @@ import java.util.regex.Pattern;
 public final class ClickRecorder {
 
     private static final StructuredLog LOG = StructuredLog.of(ClickRecorder.class);
-    private static final Pattern BOT = Pattern.compile(
-            "bot|crawl|spider|slurp|curl|wget|python-requests|httpclient|headless|facebookexternalhit|preview");
+    /** Separators between the products and comments of a User-Agent (RFC 9110 §10.1.5). */
+    private static final Pattern UA_SEPARATORS = Pattern.compile("[\\s;(),+]+");
+    /** A crawler's product name: ends in bot, crawler or spider, optionally with a dashed suffix. */
+    private static final Pattern CRAWLER_NAME = Pattern.compile("[a-z0-9._-]*(bot|crawler|spider)(-[a-z0-9-]+)?");
+    /**
+     * Whole tokens (product names, with or without a version) that name a crawler, a link
+     * previewer or a scripted client. Matched as tokens, never as substrings: "Cubot" (a phone
+     * brand) and "RoboticsApp" are not bots.
+     */
+    private static final Set<String> BOT_TOKENS = Set.of(
+            "bot",
+            "crawler",
+            "spider",
+            "slurp",
+            "googlebot",
+            "bingbot",
+            "yandexbot",
+            "duckduckbot",
+            "applebot",
+            "twitterbot",
+            "telegrambot",
+            "slackbot",
+            "slackbot-linkexpanding",
+            "discordbot",
+            "linkedinbot",
+            "adsbot-google",
+            "baiduspider",
+            "petalbot",
+            "facebookexternalhit",
+            "facebookcatalog",
+            "curl",
+            "wget",
+            "python-requests",
+            "python-urllib",
+            "python-httpx",
+            "aiohttp",
+            "go-http-client",
+            "java-http-client",
+            "apache-httpclient",
+            "okhttp",
+            "libwww-perl",
+            "scrapy",
+            "axios",
+            "node-fetch",
+            "undici",
+            "headlesschrome",
+            "phantomjs");
+
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
 
     private final Sql sql;
@@ -100,11 +147,29 @@ public final class ClickRecorder {
                 Timestamp.from(now)));
     }
 
-    /** A missing or empty user agent, or one naming a crawler or a scripted client. */
+    /**
+     * A missing or empty user agent, or one with a token naming a crawler or a scripted client:
+     * a token of {@link #BOT_TOKENS}, or a versioned product whose name ends in bot, crawler or
+     * spider ({@code Googlebot/2.1}, {@code PetalBot/1.0}, {@code AhrefsBot/7.0}). A bare word
+     * ending in "bot" without a version ({@code CUBOT P20}, a phone) is not enough.
+     */
     static boolean isBot(String userAgent) {
-        return userAgent == null
-                || userAgent.isBlank()
-                || BOT.matcher(userAgent.toLowerCase(Locale.ROOT)).find();
+        if (userAgent == null || userAgent.isBlank()) {
+            return true;
+        }
+        for (String token : UA_SEPARATORS.split(userAgent.toLowerCase(Locale.ROOT))) {
+            int slash = token.indexOf('/');
+            String name = slash < 0 ? token : token.substring(0, slash);
+            if (BOT_TOKENS.contains(name)) {
+                return true;
+            }
+            if (slash > 0
+                    && slash < token.length() - 1
+                    && CRAWLER_NAME.matcher(name).matches()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Per link and client IP: human clicks and bot hits are two separate budgets. */
