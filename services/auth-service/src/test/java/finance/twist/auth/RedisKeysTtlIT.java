@@ -8,19 +8,14 @@ import finance.twist.testing.TestConfigs;
 import finance.twist.testing.TestRedis;
 import finance.twist.testing.TwistInfraExtension;
 import io.helidon.config.Config;
-import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 
 /**
  * Retention of Redis keys (issue 21): every key auth-service writes expires. Drives every writer
@@ -74,18 +69,7 @@ class RedisKeysTtlIT {
                         .statusCode())
                 .isEqualTo(204);
 
-        Map<String, Long> ttls = new TreeMap<>();
-        try (Jedis jedis = new Jedis(URI.create(redis.url()))) {
-            String cursor = ScanParams.SCAN_POINTER_START;
-            do {
-                ScanResult<String> page = jedis.scan(
-                        cursor, new ScanParams().match(redis.keyPrefix() + "*").count(500));
-                for (String key : page.getResult()) {
-                    ttls.put(key, jedis.pttl(key));
-                }
-                cursor = page.getCursor();
-            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        }
+        Map<String, Long> ttls = redis.ttlsByKey();
         Set<String> families = new TreeSet<>();
         for (String key : ttls.keySet()) {
             String[] parts = key.substring(redis.keyPrefix().length()).split(":");

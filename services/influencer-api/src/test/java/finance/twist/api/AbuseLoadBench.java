@@ -1,7 +1,5 @@
 package finance.twist.api;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import finance.twist.testing.EmbeddedServers;
 import finance.twist.testing.TestDatabase;
 import finance.twist.testing.TestRedis;
@@ -27,7 +25,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -70,7 +67,7 @@ class AbuseLoadBench {
     void abuseAndABlackHoledDatabaseUnderLoad() throws Exception {
         Path data = Files.createTempDirectory("twist-abuse-bench");
         int port = EmbeddedServers.freePort();
-        EmbeddedPostgres pg = start(data, port);
+        EmbeddedPostgres pg = OwnPostgres.start(data, port);
         TestDatabase db =
                 new TestDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "", "postgres");
         ApiHarness api = new ApiHarness(db, redis, Map.of("db.pool-size", "16"));
@@ -116,11 +113,7 @@ class AbuseLoadBench {
             line("phase 1: authenticated GET /me/balance %s", balances.summary());
 
             // phase 2: black hole under the same load
-            long postmaster = Long.parseLong(
-                    Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
-            signal("STOP", List.of(postmaster));
-            List<Long> frozen = processes(postmaster);
-            signal("STOP", frozen);
+            List<Long> frozen = OwnPostgres.freeze(data);
             long frozenAt = System.nanoTime();
             Sample ready = new Sample();
             Sample outageStakes = new Sample();
@@ -150,7 +143,7 @@ class AbuseLoadBench {
                 outageStakes.add(stake(client, api, user, influencer));
                 sleep(250);
             }
-            signal("CONT", frozen);
+            OwnPostgres.thaw(frozen);
             long thawedAt = System.nanoTime();
             frozenNow.set(false);
             probes.shutdown();
@@ -369,32 +362,5 @@ class AbuseLoadBench {
 
     private static String os() {
         return System.getProperty("os.name") + " " + System.getProperty("os.arch");
-    }
-
-    private static EmbeddedPostgres start(Path data, int port) throws IOException {
-        return EmbeddedPostgres.builder()
-                .setPort(port)
-                .setDataDirectory(data)
-                .setCleanDataDirectory(false)
-                .setPGStartupWait(Duration.ofSeconds(60))
-                .setServerConfig("fsync", "off")
-                .start();
-    }
-
-    private static List<Long> processes(long postmaster) {
-        List<Long> pids = new ArrayList<>();
-        pids.add(postmaster);
-        ProcessHandle.of(postmaster)
-                .map(ProcessHandle::descendants)
-                .orElse(Stream.empty())
-                .forEach(p -> pids.add(p.pid()));
-        return pids;
-    }
-
-    private static void signal(String signal, List<Long> pids) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
-        pids.forEach(pid -> command.add(Long.toString(pid)));
-        Process kill = new ProcessBuilder(command).inheritIO().start();
-        assertThat(kill.waitFor()).isZero();
     }
 }

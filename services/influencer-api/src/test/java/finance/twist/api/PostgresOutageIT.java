@@ -8,16 +8,13 @@ import finance.twist.testing.TestDatabase;
 import finance.twist.testing.TestRedis;
 import finance.twist.testing.TwistInfraExtension;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -42,7 +39,7 @@ class PostgresOutageIT {
     void aStoppedOrFrozenDatabaseGives503WithRetryAfterAndTheServiceRecoversByItself() throws Exception {
         Path data = Files.createTempDirectory("twist-pg-outage");
         int port = EmbeddedServers.freePort();
-        EmbeddedPostgres pg = start(data, port);
+        EmbeddedPostgres pg = OwnPostgres.start(data, port);
         TestDatabase db =
                 new TestDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "", "postgres");
         // shorter than the defaults so the test stays short; the mechanism is the same
@@ -61,21 +58,17 @@ class PostgresOutageIT {
             assertUnavailable(api, token, wallet, Duration.ofSeconds(4));
             assertThat(HttpProbe.get(api.management + "/ready").statusCode()).isEqualTo(503);
 
-            pg = start(data, port);
+            pg = OwnPostgres.start(data, port);
             long recovered = awaitOk(api, token);
             System.out.println("postgres-outage: restart -> first 200 after " + recovered + " ms");
             api.credit(wallet, 1_000_000_000L);
 
             // 2. PostgreSQL freezes: a black hole, no reset, no answer
-            // the postmaster first, so no backend is forked after the list of its children is taken
-            long postmaster = postmaster(data);
-            signal("STOP", List.of(postmaster));
-            List<Long> frozen = postgresProcesses(postmaster);
-            signal("STOP", frozen);
+            List<Long> frozen = OwnPostgres.freeze(data);
             try {
                 assertUnavailable(api, token, wallet, Duration.ofSeconds(7));
             } finally {
-                signal("CONT", frozen);
+                OwnPostgres.thaw(frozen);
             }
             recovered = awaitOk(api, token);
             System.out.println("postgres-outage: thaw -> first 200 after " + recovered + " ms");
@@ -132,39 +125,5 @@ class PostgresOutageIT {
                     .isLessThan(Duration.ofSeconds(30).toNanos());
             Thread.sleep(200);
         }
-    }
-
-    private static EmbeddedPostgres start(Path data, int port) throws IOException {
-        return EmbeddedPostgres.builder()
-                .setPort(port)
-                .setDataDirectory(data)
-                .setCleanDataDirectory(false)
-                .setPGStartupWait(Duration.ofSeconds(60))
-                .setServerConfig("fsync", "off")
-                .start();
-    }
-
-    /** The postmaster: first line of postmaster.pid. */
-    private static long postmaster(Path data) throws IOException {
-        return Long.parseLong(
-                Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
-    }
-
-    /** The postmaster and every process it started. */
-    private static List<Long> postgresProcesses(long postmaster) {
-        List<Long> pids = new ArrayList<>();
-        pids.add(postmaster);
-        ProcessHandle.of(postmaster)
-                .map(ProcessHandle::descendants)
-                .orElse(Stream.empty())
-                .forEach(p -> pids.add(p.pid()));
-        return pids;
-    }
-
-    private static void signal(String signal, List<Long> pids) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
-        pids.forEach(pid -> command.add(Long.toString(pid)));
-        Process kill = new ProcessBuilder(command).inheritIO().start();
-        assertThat(kill.waitFor()).isZero();
     }
 }

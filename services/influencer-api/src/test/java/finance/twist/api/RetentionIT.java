@@ -18,16 +18,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-import redis.clients.jedis.Jedis;
-import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.resps.ScanResult;
 
 /**
  * Retention (issue 21): the purge deletes old link clicks and idempotency keys in batches against
@@ -162,18 +158,7 @@ class RetentionIT {
                         .statusCode())
                 .isEqualTo(201);
 
-        Map<String, Long> ttls = new TreeMap<>();
-        try (Jedis jedis = new Jedis(URI.create(redis.url()))) {
-            String cursor = ScanParams.SCAN_POINTER_START;
-            do {
-                ScanResult<String> page = jedis.scan(
-                        cursor, new ScanParams().match(redis.keyPrefix() + "*").count(500));
-                for (String key : page.getResult()) {
-                    ttls.put(key, jedis.pttl(key));
-                }
-                cursor = page.getCursor();
-            } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
-        }
+        Map<String, Long> ttls = redis.ttlsByKey();
         Set<String> families = new TreeSet<>();
         for (String key : ttls.keySet()) {
             String[] parts = key.substring(redis.keyPrefix().length()).split(":");
