@@ -130,7 +130,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
         this.staking = new StakingHttpService(sql, idempotency, stakingService, reads);
         this.admin =
-                new AdminHttpService(idempotency, stakingService, Deposits.from(sql, config.get("ledger")), outbox);
+                new AdminHttpService(sql, idempotency, stakingService, Deposits.from(config.get("ledger")), outbox);
         this.vauRewards = new VauRewardsHttpService(
                 config.get("edge.service.key").asString().asOptional(),
                 sql,

@@ -125,9 +125,10 @@ class AdminHardeningIT {
                         })
                         .register(
                                 new AdminHttpService(
+                                        sql,
                                         idempotency,
                                         new StakingService(new SimulatedChainClient()),
-                                        Deposits.from(sql, config.get("ledger")),
+                                        Deposits.from(config.get("ledger")),
                                         Optional.of(new DevOutbox())),
                                 new PayoutsHttpService(idempotency, new PayoutService(sql, new SimulatedChainClient())),
                                 new ProductsAdminHttpService(new ProductService(sql, keyring, Clock.systemUTC())),

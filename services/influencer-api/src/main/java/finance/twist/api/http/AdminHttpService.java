@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.AccessTokenVerifier;
 import finance.twist.api.auth.Caller;
 import finance.twist.api.db.Idempotency;
+import finance.twist.api.db.Sql;
 import finance.twist.api.influencers.DevOutbox;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.Deposits;
@@ -42,13 +43,15 @@ import java.util.UUID;
  */
 public final class AdminHttpService implements HttpService {
 
+    private final Sql sql;
     private final Idempotency idempotency;
     private final StakingService staking;
     private final Deposits deposits;
     private final Optional<DevOutbox> outbox;
 
     public AdminHttpService(
-            Idempotency idempotency, StakingService staking, Deposits deposits, Optional<DevOutbox> outbox) {
+            Sql sql, Idempotency idempotency, StakingService staking, Deposits deposits, Optional<DevOutbox> outbox) {
+        this.sql = sql;
         this.idempotency = idempotency;
         this.staking = staking;
         this.deposits = deposits;
@@ -63,6 +66,78 @@ public final class AdminHttpService implements HttpService {
      * @param reason why (1-200 characters, kept as the ledger memo)
      */
     public record CreditRequest(String wallet, JsonNode amount, String reason) {}
+
+    /**
+     * A credit made (base units as strings).
+     *
+     * @param transactionId the ledger transaction
+     * @param wallet target wallet
+     * @param amount base units
+     * @param available the wallet's available balance after it
+     * @param settlement always {@code simulated}
+     */
+    public record CreditedBody(
+            String transactionId, String wallet, String amount, String available, String settlement) {
+
+        static CreditedBody of(Deposits.Credited c) {
+            return new CreditedBody(
+                    c.transactionId().toString(),
+                    c.wallet(),
+                    Amounts.format(c.amount()),
+                    Amounts.format(c.available()),
+                    c.settlement());
+        }
+    }
+
+    /**
+     * A credit request (ids, base units and times as strings; members without a value are null).
+     *
+     * @param id the credit request
+     * @param status {@code pending} or {@code approved}
+     * @param wallet target wallet
+     * @param amount base units
+     * @param reason the requesting admin's reason
+     * @param requestedBy the requesting admin's user id
+     * @param approvedBy the approving admin's user id, once approved
+     * @param transactionId the ledger transaction, once approved
+     * @param available the wallet's available balance right after the approval
+     * @param approvalThreshold credits above this many base units need a second admin
+     * @param settlement always {@code simulated}
+     * @param requestedAt when it was requested
+     * @param approvedAt when it was approved
+     */
+    public record CreditRequestBody(
+            String id,
+            String status,
+            String wallet,
+            String amount,
+            String reason,
+            String requestedBy,
+            String approvedBy,
+            String transactionId,
+            String available,
+            String approvalThreshold,
+            String settlement,
+            String requestedAt,
+            String approvedAt) {
+
+        static CreditRequestBody of(Deposits.CreditRequest r) {
+            return new CreditRequestBody(
+                    r.id().toString(),
+                    r.status(),
+                    r.wallet(),
+                    Amounts.format(r.amount()),
+                    r.reason(),
+                    r.requestedBy().toString(),
+                    r.approvedBy() == null ? null : r.approvedBy().toString(),
+                    r.transactionId() == null ? null : r.transactionId().toString(),
+                    r.available() == null ? null : Amounts.format(r.available()),
+                    Amounts.format(r.approvalThreshold()),
+                    r.settlement(),
+                    r.requestedAt().toString(),
+                    r.approvedAt() == null ? null : r.approvedAt().toString());
+        }
+    }
 
     /**
      * Pool funding body.
@@ -100,21 +175,25 @@ public final class AdminHttpService implements HttpService {
         Deposits.Credit credit = new Deposits.Credit(admin.userId(), key, body.wallet(), amount, body.reason());
         Idempotency.Outcome outcome = idempotency.once(
                 Http.idempotent(req, admin.userId(), Optional.of(key), raw), c -> switch (deposits.credit(c, credit)) {
-                    case Deposits.Posted posted -> new Idempotency.Outcome(200, Http.json(posted.credited()), false);
+                    case Deposits.Posted posted ->
+                        new Idempotency.Outcome(200, Http.json(CreditedBody.of(posted.credited())), false);
                     // above the threshold: recorded for a second admin, nothing moved yet
-                    case Deposits.Pending pending -> new Idempotency.Outcome(202, Http.json(pending.request()), false);
+                    case Deposits.Pending pending ->
+                        new Idempotency.Outcome(202, Http.json(CreditRequestBody.of(pending.request())), false);
                 });
         Http.send(res, outcome);
     }
 
     private void creditRequest(ServerRequest req, ServerResponse res) {
         AdminOnly.caller(req);
-        Responses.ok(res, deposits.get(creditRequestId(req)));
+        UUID id = creditRequestId(req);
+        Responses.ok(res, CreditRequestBody.of(sql.read(c -> deposits.get(c, id))));
     }
 
     private void approveCredit(ServerRequest req, ServerResponse res) {
         Caller admin = AdminOnly.caller(req);
-        Responses.ok(res, deposits.approve(creditRequestId(req), admin.userId()));
+        UUID id = creditRequestId(req);
+        Responses.ok(res, CreditRequestBody.of(sql.inTransaction(c -> deposits.approve(c, id, admin.userId()))));
     }
 
     private static UUID creditRequestId(ServerRequest req) {

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.UUID;
 
 /**
@@ -34,19 +35,17 @@ public final class Deposits {
     /** Default: credits above 1,000,000 TWIST need a second admin. */
     public static final String DEFAULT_THRESHOLD_TWIST = "1000000";
 
-    private final Sql sql;
     private final long approvalThreshold;
 
-    public Deposits(Sql sql, long approvalThreshold) {
+    public Deposits(long approvalThreshold) {
         if (approvalThreshold < 0) {
             throw new IllegalArgumentException("ledger.credit.approval.threshold must not be negative");
         }
-        this.sql = sql;
         this.approvalThreshold = approvalThreshold;
     }
 
     /** Reads {@code ledger.credit.approval.threshold} (TWIST) from the {@code ledger} node. */
-    public static Deposits from(Sql sql, Config ledger) {
+    public static Deposits from(Config ledger) {
         String text = ledger.get("credit.approval.threshold")
                 .asString()
                 .orElse(DEFAULT_THRESHOLD_TWIST)
@@ -61,7 +60,7 @@ public final class Deposits {
             throw new IllegalArgumentException(
                     "ledger.credit.approval.threshold must be 0 to 9999999999 TWIST with at most 9 decimals");
         }
-        return new Deposits(sql, twist.movePointRight(9).toBigIntegerExact().longValueExact());
+        return new Deposits(twist.movePointRight(9).toBigIntegerExact().longValueExact());
     }
 
     /** Credits above this many base units need a second admin. */
@@ -85,11 +84,11 @@ public final class Deposits {
      *
      * @param transactionId the ledger transaction
      * @param wallet target wallet
-     * @param amount base units as a string
-     * @param available the wallet's available balance after it, base units as a string
+     * @param amount base units
+     * @param available the wallet's available balance after it, base units
      * @param settlement always {@code simulated}
      */
-    public record Credited(String transactionId, String wallet, String amount, String available, String settlement) {}
+    public record Credited(UUID transactionId, String wallet, long amount, long available, String settlement) {}
 
     /**
      * A credit that needs (or had) a second admin.
@@ -97,31 +96,32 @@ public final class Deposits {
      * @param id the credit request
      * @param status {@code pending} or {@code approved}
      * @param wallet target wallet
-     * @param amount base units as a string
+     * @param amount base units
      * @param reason the requesting admin's reason
      * @param requestedBy the requesting admin's user id
      * @param approvedBy the approving admin's user id, once approved
      * @param transactionId the ledger transaction, once approved
-     * @param available the wallet's available balance right after the approval, else null
+     * @param available the wallet's available balance right after the approval (base units), else
+     *     null
      * @param approvalThreshold credits above this many base units need a second admin
      * @param settlement always {@code simulated}
      * @param requestedAt when it was requested
      * @param approvedAt when it was approved
      */
     public record CreditRequest(
-            String id,
+            UUID id,
             String status,
             String wallet,
-            String amount,
+            long amount,
             String reason,
-            String requestedBy,
-            String approvedBy,
-            String transactionId,
-            String available,
-            String approvalThreshold,
+            UUID requestedBy,
+            UUID approvedBy,
+            UUID transactionId,
+            Long available,
+            long approvalThreshold,
             String settlement,
-            String requestedAt,
-            String approvedAt) {}
+            Instant requestedAt,
+            Instant approvedAt) {}
 
     /** What a credit did: posted now, or waiting for a second admin. */
     public sealed interface Outcome permits Posted, Pending {}
@@ -167,59 +167,57 @@ public final class Deposits {
     /**
      * Approves a pending credit as {@code approverId}: 404 {@code credit-request-not-found}, 403
      * {@code four-eyes-required} for the admin who requested it, 409 {@code credit-not-pending} once
-     * approved. The row lock makes concurrent approvals post once.
+     * approved. The row lock makes concurrent approvals post once. Inside the caller's transaction.
      */
-    public CreditRequest approve(UUID requestId, UUID approverId) {
-        return sql.inTransaction(c -> {
-            record Locked(UUID requestedBy, String status, String wallet, long amount, String reason) {}
-            Locked request = Sql.queryOne(
-                            c,
-                            "SELECT requested_by, status, wallet, amount, reason FROM credit_requests"
-                                    + " WHERE id = ? FOR UPDATE",
-                            rs -> new Locked(
-                                    rs.getObject(1, UUID.class),
-                                    rs.getString(2),
-                                    rs.getString(3),
-                                    rs.getLong(4),
-                                    rs.getString(5)),
-                            requestId)
-                    .orElseThrow(Deposits::notFound);
-            if (request.requestedBy().equals(approverId)) {
+    public CreditRequest approve(Connection c, UUID requestId, UUID approverId) {
+        record Locked(UUID requestedBy, String status, String wallet, long amount, String reason) {}
+        Locked request = Sql.queryOne(
+                        c,
+                        "SELECT requested_by, status, wallet, amount, reason FROM credit_requests"
+                                + " WHERE id = ? FOR UPDATE",
+                        rs -> new Locked(
+                                rs.getObject(1, UUID.class),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getLong(4),
+                                rs.getString(5)),
+                        requestId)
+                .orElseThrow(Deposits::notFound);
+        if (request.requestedBy().equals(approverId)) {
+            throw fourEyes();
+        }
+        if (!request.status().equals("pending")) {
+            throw new DomainException(
+                            Kind.CONFLICT,
+                            "credit-not-pending",
+                            "Credit already decided",
+                            "This credit request is " + request.status() + "; only pending ones can be approved.")
+                    .with("creditStatus", request.status());
+        }
+        UUID txId = transfer(
+                c, "credit-request:" + requestId, approverId, request.wallet(), request.amount(), request.reason());
+        try {
+            Sql.update(
+                    c,
+                    "UPDATE credit_requests SET status = 'approved', approved_by = ?, transaction_id = ?,"
+                            + " approved_at = now() WHERE id = ? AND status = 'pending'",
+                    approverId,
+                    txId,
+                    requestId);
+        } catch (DataAccessException e) {
+            if (e.isCheckViolation("credit_requests_four_eyes")) {
                 throw fourEyes();
             }
-            if (!request.status().equals("pending")) {
-                throw new DomainException(
-                                Kind.CONFLICT,
-                                "credit-not-pending",
-                                "Credit already decided",
-                                "This credit request is " + request.status() + "; only pending ones can be approved.")
-                        .with("creditStatus", request.status());
-            }
-            UUID txId = transfer(
-                    c, "credit-request:" + requestId, approverId, request.wallet(), request.amount(), request.reason());
-            try {
-                Sql.update(
-                        c,
-                        "UPDATE credit_requests SET status = 'approved', approved_by = ?, transaction_id = ?,"
-                                + " approved_at = now() WHERE id = ? AND status = 'pending'",
-                        approverId,
-                        txId,
-                        requestId);
-            } catch (DataAccessException e) {
-                if (e.isCheckViolation("credit_requests_four_eyes")) {
-                    throw fourEyes();
-                }
-                throw e;
-            }
-            long available =
-                    LedgerService.balance(c, LedgerService.userAvailable(c, UserDirectory.ensure(c, request.wallet())));
-            return read(c, requestId, Amounts.format(available)).orElseThrow();
-        });
+            throw e;
+        }
+        long available =
+                LedgerService.balance(c, LedgerService.userAvailable(c, UserDirectory.ensure(c, request.wallet())));
+        return read(c, requestId, available).orElseThrow();
     }
 
-    /** A credit request; 404 {@code credit-request-not-found}. */
-    public CreditRequest get(UUID requestId) {
-        return sql.read(c -> read(c, requestId, null).orElseThrow(Deposits::notFound));
+    /** A credit request, on the caller's connection; 404 {@code credit-request-not-found}. */
+    public CreditRequest get(Connection c, UUID requestId) {
+        return read(c, requestId, null).orElseThrow(Deposits::notFound);
     }
 
     private Credited post(Connection c, Credit credit) {
@@ -232,10 +230,10 @@ public final class Deposits {
                 credit.reason());
         UUID userId = UserDirectory.ensure(c, credit.wallet());
         return new Credited(
-                txId.toString(),
+                txId,
                 credit.wallet(),
-                Amounts.format(credit.amount()),
-                Amounts.format(LedgerService.balance(c, LedgerService.userAvailable(c, userId))),
+                credit.amount(),
+                LedgerService.balance(c, LedgerService.userAvailable(c, userId)),
                 "simulated");
     }
 
@@ -248,28 +246,28 @@ public final class Deposits {
                 c, LedgerService.Posting.transfer("deposit", key, actor, reason, mint, available, amount));
     }
 
-    private java.util.Optional<CreditRequest> read(Connection c, UUID id, String available) {
+    private java.util.Optional<CreditRequest> read(Connection c, UUID id, Long available) {
         return Sql.queryOne(c, "SELECT * FROM credit_requests WHERE id = ?", rs -> request(rs, available), id);
     }
 
-    private CreditRequest request(ResultSet rs, String available) throws SQLException {
+    private CreditRequest request(ResultSet rs, Long available) throws SQLException {
         UUID approvedBy = rs.getObject("approved_by", UUID.class);
         UUID txId = rs.getObject("transaction_id", UUID.class);
         Timestamp approvedAt = rs.getTimestamp("approved_at");
         return new CreditRequest(
-                rs.getObject("id", UUID.class).toString(),
+                rs.getObject("id", UUID.class),
                 rs.getString("status"),
                 rs.getString("wallet"),
-                Amounts.format(rs.getLong("amount")),
+                rs.getLong("amount"),
                 rs.getString("reason"),
-                rs.getObject("requested_by", UUID.class).toString(),
-                approvedBy == null ? null : approvedBy.toString(),
-                txId == null ? null : txId.toString(),
+                rs.getObject("requested_by", UUID.class),
+                approvedBy,
+                txId,
                 available,
-                Amounts.format(approvalThreshold),
+                approvalThreshold,
                 "simulated",
-                rs.getTimestamp("requested_at").toInstant().toString(),
-                approvedAt == null ? null : approvedAt.toInstant().toString());
+                rs.getTimestamp("requested_at").toInstant(),
+                approvedAt == null ? null : approvedAt.toInstant());
     }
 
     private static DomainException notFound() {

@@ -22,16 +22,15 @@ class DepositsTest {
                         EnvironmentVariables.expand(Map.of("LEDGER_CREDIT_APPROVAL_THRESHOLD", "250.5"))))
                 .addSource(ConfigSources.classpath("application.yaml"))
                 .build();
-        assertThat(Deposits.from(null, env.get("ledger")).approvalThreshold()).isEqualTo(250_500_000_000L);
+        assertThat(Deposits.from(env.get("ledger")).approvalThreshold()).isEqualTo(250_500_000_000L);
         // application.yaml's default, the same as the code's
         Config defaults = Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
                 .addSource(ConfigSources.classpath("application.yaml"))
                 .build();
-        assertThat(Deposits.from(null, defaults.get("ledger")).approvalThreshold())
-                .isEqualTo(1_000_000L * Amounts.ONE_TWIST);
-        assertThat(Deposits.from(null, Config.empty().get("ledger")).approvalThreshold())
+        assertThat(Deposits.from(defaults.get("ledger")).approvalThreshold()).isEqualTo(1_000_000L * Amounts.ONE_TWIST);
+        assertThat(Deposits.from(Config.empty().get("ledger")).approvalThreshold())
                 .isEqualTo(1_000_000L * Amounts.ONE_TWIST);
         for (String bad : new String[] {"-1", "ten", "0.0000000001", "99999999999"}) {
             Config config = Config.builder()
@@ -39,7 +38,7 @@ class DepositsTest {
                     .disableSystemPropertiesSource()
                     .addSource(ConfigSources.create(Map.of("ledger.credit.approval.threshold", bad)))
                     .build();
-            assertThatThrownBy(() -> Deposits.from(null, config.get("ledger")))
+            assertThatThrownBy(() -> Deposits.from(config.get("ledger")))
                     .as(bad)
                     .isInstanceOf(IllegalArgumentException.class);
         }
