@@ -281,6 +281,57 @@ class AdminHardeningIT {
         api.assertLedgerConsistent();
     }
 
+    @Test
+    void aPendingCreditCanBeRejectedOrWithdrawnAndIsNeverPostedAfterwards() throws SQLException {
+        String first = api.token(ApiHarness.newWallet(), "user", "admin");
+        String second = api.token(ApiHarness.newWallet(), "user", "admin");
+        String wallet = ApiHarness.newWallet();
+        String body = "{\"wallet\":\"" + wallet + "\",\"amount\":\"" + 300 * TWIST + "\",\"reason\":\"typo\"}";
+        String withdrawn =
+                ApiHarness.field(api.post("/admin/ledger/credit", first, body, "Idempotency-Key", "withdraw-1"), "id");
+        String rejected =
+                ApiHarness.field(api.post("/admin/ledger/credit", first, body, "Idempotency-Key", "reject-1"), "id");
+
+        // a user who is not an admin cannot reject
+        assertThat(api.post("/admin/ledger/credits/" + withdrawn + "/reject", api.token(ApiHarness.newWallet()), "")
+                        .statusCode())
+                .isEqualTo(403);
+        // the admin who asked withdraws the first one (no second admin needed: nothing moves)
+        HttpResponse<String> own = api.post("/admin/ledger/credits/" + withdrawn + "/reject", first, "");
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        assertThat(ApiHarness.field(own, "status")).isEqualTo("rejected");
+        assertThat(own.body()).contains("\"transactionId\":null").contains("\"approvedBy\":null");
+        assertThat(own.body()).doesNotContain("\"rejectedAt\":null");
+        // another admin rejects the second one
+        HttpResponse<String> other = api.post("/admin/ledger/credits/" + rejected + "/reject", second, "");
+        assertThat(other.statusCode()).as(other.body()).isEqualTo(200);
+        assertThat(ApiHarness.field(other, "status")).isEqualTo("rejected");
+
+        // once rejected it can be neither approved nor rejected again, and nothing was credited
+        HttpResponse<String> approve = api.post("/admin/ledger/credits/" + withdrawn + "/approve", second, "");
+        assertThat(approve.statusCode()).as(approve.body()).isEqualTo(409);
+        assertThat(ApiHarness.field(approve, "type")).isEqualTo("https://twist.finance/problems/credit-not-pending");
+        assertThat(approve.body()).contains("\"creditStatus\":\"rejected\"");
+        assertThat(api.post("/admin/ledger/credits/" + rejected + "/reject", first, "")
+                        .statusCode())
+                .isEqualTo(409);
+        assertThat(api.post("/admin/ledger/credits/" + UUID.randomUUID() + "/reject", first, "")
+                        .statusCode())
+                .isEqualTo(404);
+        assertThat(api.get("/admin/ledger/credits/" + rejected, first).body()).contains("\"status\":\"rejected\"");
+        assertThat(available(wallet)).isZero();
+
+        // the database refuses a request that is both rejected and approved, or rejected without its facts
+        assertThat(sqlError("UPDATE credit_requests SET status = 'approved', approved_by = (SELECT u.id FROM users u"
+                        + " WHERE u.id <> credit_requests.requested_by LIMIT 1), approved_at = now(),"
+                        + " transaction_id = (SELECT id FROM ledger_transactions LIMIT 1) WHERE id = '" + withdrawn
+                        + "'"))
+                .contains("credit_requests_status_facts");
+        assertThat(sqlError("UPDATE credit_requests SET rejected_at = NULL WHERE id = '" + rejected + "'"))
+                .contains("credit_requests_status_facts");
+        api.assertLedgerConsistent();
+    }
+
     // ---- 3. commissions: a per-merchant daily cap, no self-referral ----
 
     @Test

@@ -27,7 +27,8 @@ import java.util.UUID;
  * Admin operations (role {@code admin} in the token; the {@code AuthFilter} enforces it for
  * {@code /admin/**}, and every handler asserts it again through {@link AdminOnly}). Credits are
  * simulated deposits from the mint account; one above {@code ledger.credit.approval.threshold} is
- * answered 202 with a pending credit request that a different admin approves ({@link Deposits}).
+ * answered 202 with a pending credit request that a different admin approves, or any admin
+ * rejects ({@link Deposits}).
  *
  * <pre>
  * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
@@ -36,6 +37,8 @@ import java.util.UUID;
  *   # 200 {"transactionId":…}; above the threshold 202 {"id":"$REQUEST_ID","status":"pending",…}
  * curl -X POST -H "Authorization: Bearer $OTHER_ADMIN_TOKEN" \
  *   http://127.0.0.1:3003/admin/ledger/credits/$REQUEST_ID/approve   # the requester: 403 four-eyes-required
+ * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" \
+ *   http://127.0.0.1:3003/admin/ledger/credits/$REQUEST_ID/reject    # any admin; the requester withdraws it
  * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" -H 'Content-Type: application/json' \
  *   -d '{"amount":"1000000000"}' http://127.0.0.1:3003/admin/pools/$INFLUENCER_ID/rewards
  * curl -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:3003/admin/dev/outbox   # development only
@@ -93,7 +96,7 @@ public final class AdminHttpService implements HttpService {
      * A credit request (ids, base units and times as strings; members without a value are null).
      *
      * @param id the credit request
-     * @param status {@code pending} or {@code approved}
+     * @param status {@code pending}, {@code approved} or {@code rejected}
      * @param wallet target wallet
      * @param amount base units
      * @param reason the requesting admin's reason
@@ -105,6 +108,8 @@ public final class AdminHttpService implements HttpService {
      * @param settlement always {@code simulated}
      * @param requestedAt when it was requested
      * @param approvedAt when it was approved
+     * @param rejectedBy the admin who rejected (or withdrew) it
+     * @param rejectedAt when it was rejected
      */
     public record CreditRequestBody(
             String id,
@@ -119,7 +124,9 @@ public final class AdminHttpService implements HttpService {
             String approvalThreshold,
             String settlement,
             String requestedAt,
-            String approvedAt) {
+            String approvedAt,
+            String rejectedBy,
+            String rejectedAt) {
 
         static CreditRequestBody of(Deposits.CreditRequest r) {
             return new CreditRequestBody(
@@ -135,7 +142,9 @@ public final class AdminHttpService implements HttpService {
                     Amounts.format(r.approvalThreshold()),
                     r.settlement(),
                     r.requestedAt().toString(),
-                    r.approvedAt() == null ? null : r.approvedAt().toString());
+                    r.approvedAt() == null ? null : r.approvedAt().toString(),
+                    r.rejectedBy() == null ? null : r.rejectedBy().toString(),
+                    r.rejectedAt() == null ? null : r.rejectedAt().toString());
         }
     }
 
@@ -152,6 +161,7 @@ public final class AdminHttpService implements HttpService {
                 .post("/admin/ledger/credit", this::credit)
                 .get("/admin/ledger/credits/{id}", this::creditRequest)
                 .post("/admin/ledger/credits/{id}/approve", this::approveCredit)
+                .post("/admin/ledger/credits/{id}/reject", this::rejectCredit)
                 .post("/admin/pools/{influencerId}/rewards", this::fund)
                 .get("/admin/dev/outbox", this::outbox);
     }
@@ -194,6 +204,12 @@ public final class AdminHttpService implements HttpService {
         Caller admin = AdminOnly.caller(req);
         UUID id = creditRequestId(req);
         Responses.ok(res, CreditRequestBody.of(sql.inTransaction(c -> deposits.approve(c, id, admin.userId()))));
+    }
+
+    private void rejectCredit(ServerRequest req, ServerResponse res) {
+        Caller admin = AdminOnly.caller(req);
+        UUID id = creditRequestId(req);
+        Responses.ok(res, CreditRequestBody.of(sql.inTransaction(c -> deposits.reject(c, id, admin.userId()))));
     }
 
     private static UUID creditRequestId(ServerRequest req) {

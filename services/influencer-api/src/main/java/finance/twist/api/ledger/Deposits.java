@@ -24,7 +24,9 @@ import java.util.UUID;
  * pending {@code credit_requests} row; a <em>different</em> admin approves it with {@link #approve},
  * which locks the row, posts the ledger transaction and marks the row approved in one database
  * transaction. The table's CHECKs ({@code credit_requests_four_eyes}, {@code
- * credit_requests_status_facts}) make a self-approved or half-approved credit impossible.
+ * credit_requests_status_facts}) make a self-approved or half-approved credit impossible. A
+ * pending request can be rejected with {@link #reject} by any admin, the one who asked included
+ * (withdrawing it): nothing moves, and a rejected request can never be approved.
  *
  * <p>Configured as {@code ledger.credit.approval.threshold} ({@code
  * LEDGER_CREDIT_APPROVAL_THRESHOLD}): whole TWIST, a decimal with at most 9 decimals; default
@@ -94,7 +96,7 @@ public final class Deposits {
      * A credit that needs (or had) a second admin.
      *
      * @param id the credit request
-     * @param status {@code pending} or {@code approved}
+     * @param status {@code pending}, {@code approved} or {@code rejected}
      * @param wallet target wallet
      * @param amount base units
      * @param reason the requesting admin's reason
@@ -107,6 +109,8 @@ public final class Deposits {
      * @param settlement always {@code simulated}
      * @param requestedAt when it was requested
      * @param approvedAt when it was approved
+     * @param rejectedBy the admin who rejected (or withdrew) it, once rejected
+     * @param rejectedAt when it was rejected
      */
     public record CreditRequest(
             UUID id,
@@ -121,7 +125,9 @@ public final class Deposits {
             long approvalThreshold,
             String settlement,
             Instant requestedAt,
-            Instant approvedAt) {}
+            Instant approvedAt,
+            UUID rejectedBy,
+            Instant rejectedAt) {}
 
     /** What a credit did: posted now, or waiting for a second admin. */
     public sealed interface Outcome permits Posted, Pending {}
@@ -187,12 +193,7 @@ public final class Deposits {
             throw fourEyes();
         }
         if (!request.status().equals("pending")) {
-            throw new DomainException(
-                            Kind.CONFLICT,
-                            "credit-not-pending",
-                            "Credit already decided",
-                            "This credit request is " + request.status() + "; only pending ones can be approved.")
-                    .with("creditStatus", request.status());
+            throw notPending(request.status(), "approved");
         }
         UUID txId = transfer(
                 c, "credit-request:" + requestId, approverId, request.wallet(), request.amount(), request.reason());
@@ -213,6 +214,30 @@ public final class Deposits {
         long available =
                 LedgerService.balance(c, LedgerService.userAvailable(c, UserDirectory.ensure(c, request.wallet())));
         return read(c, requestId, available).orElseThrow();
+    }
+
+    /**
+     * Rejects a pending credit as {@code adminId} (any admin; the one who asked withdraws it): 404
+     * {@code credit-request-not-found}, 409 {@code credit-not-pending} once approved or rejected.
+     * Nothing moves. Inside the caller's transaction; the row lock orders it against an approval.
+     */
+    public CreditRequest reject(Connection c, UUID requestId, UUID adminId) {
+        String status = Sql.queryOne(
+                        c,
+                        "SELECT status FROM credit_requests WHERE id = ? FOR UPDATE",
+                        rs -> rs.getString(1),
+                        requestId)
+                .orElseThrow(Deposits::notFound);
+        if (!status.equals("pending")) {
+            throw notPending(status, "rejected");
+        }
+        Sql.update(
+                c,
+                "UPDATE credit_requests SET status = 'rejected', rejected_by = ?, rejected_at = now()"
+                        + " WHERE id = ? AND status = 'pending'",
+                adminId,
+                requestId);
+        return read(c, requestId, null).orElseThrow();
     }
 
     /** A credit request, on the caller's connection; 404 {@code credit-request-not-found}. */
@@ -254,6 +279,7 @@ public final class Deposits {
         UUID approvedBy = rs.getObject("approved_by", UUID.class);
         UUID txId = rs.getObject("transaction_id", UUID.class);
         Timestamp approvedAt = rs.getTimestamp("approved_at");
+        Timestamp rejectedAt = rs.getTimestamp("rejected_at");
         return new CreditRequest(
                 rs.getObject("id", UUID.class),
                 rs.getString("status"),
@@ -267,7 +293,9 @@ public final class Deposits {
                 approvalThreshold,
                 "simulated",
                 rs.getTimestamp("requested_at").toInstant(),
-                approvedAt == null ? null : approvedAt.toInstant());
+                approvedAt == null ? null : approvedAt.toInstant(),
+                rs.getObject("rejected_by", UUID.class),
+                rejectedAt == null ? null : rejectedAt.toInstant());
     }
 
     private static DomainException notFound() {
@@ -276,6 +304,15 @@ public final class Deposits {
                 "credit-request-not-found",
                 "Credit request not found",
                 "No credit request with this id.");
+    }
+
+    private static DomainException notPending(String status, String verb) {
+        return new DomainException(
+                        Kind.CONFLICT,
+                        "credit-not-pending",
+                        "Credit already decided",
+                        "This credit request is " + status + "; only pending ones can be " + verb + ".")
+                .with("creditStatus", status);
     }
 
     private static DomainException fourEyes() {
