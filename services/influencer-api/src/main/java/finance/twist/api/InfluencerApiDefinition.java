@@ -39,6 +39,9 @@ import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.api.links.LinkSettings;
+import finance.twist.api.links.OwnNetworkRepository;
+import finance.twist.api.links.OwnNetworks;
+import finance.twist.api.links.PepperedHash;
 import finance.twist.api.payouts.PayoutService;
 import finance.twist.api.retention.RetentionPurge;
 import finance.twist.api.rewards.EmissionBudget;
@@ -150,9 +153,12 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 new MerchantSignature(productService, redis, clock),
                 new ConversionService(sql, clock),
                 conversionSettings);
-        this.links = new LinksHttpService(sql, linkService);
-        this.redirect = new RedirectHttpService(
-                new ClickRecorder(sql, redis, linkSettings), ClientIp.trusting(linkSettings.trustedProxies()), clock);
+        ClientIp clientIp = ClientIp.trusting(linkSettings.trustedProxies());
+        OwnNetworks ownNetworks =
+                new OwnNetworks(new PepperedHash(linkSettings.ipPepper()), new OwnNetworkRepository());
+        this.links = new LinksHttpService(sql, linkService, ownNetworks, clientIp, clock);
+        this.redirect =
+                new RedirectHttpService(new ClickRecorder(sql, redis, linkSettings, ownNetworks), clientIp, clock);
         this.payouts = new PayoutsHttpService(idempotency, new PayoutService(sql, chain));
         this.retention = new RetentionPurge(sql, RetentionPurge.Settings.from(config.get("retention")), clock);
         retention.start();

@@ -439,6 +439,52 @@ class AdminHardeningIT {
         assertThat(ApiHarness.field(bad, "field")).isEqualTo("buyerWallet");
     }
 
+    @Test
+    void anInfluencersOwnClickDoesNotAttributeByLinkCode() {
+        MerchantKey merchant = api.createProduct("own-click-shop", 1000);
+        Influencer influencer = influencer("own");
+        // the influencer manages links from 198.51.100.7 and from an IPv6 address, behind the proxy
+        HttpResponse<String> created = api.post(
+                "/links/generate",
+                influencer.token(),
+                "{\"productId\":\"own-click-shop\"}",
+                "X-Forwarded-For",
+                "198.51.100.7");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String code = code(created.body());
+        assertThat(api.get("/links/me", influencer.token(), "X-Forwarded-For", "2001:db8:7:7::1")
+                        .statusCode())
+                .isEqualTo(200);
+
+        // and clicks the link from the same address, then from another address of the same /64
+        String ownClick = follow(code, "198.51.100.7");
+        HttpResponse<String> own = api.conversion(
+                merchant,
+                "{\"orderId\":\"own-1\",\"amount\":\"10\",\"currency\":\"USD\",\"linkCode\":\"" + code + "\"}");
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(201);
+        assertThat(ApiHarness.field(own, "status")).isEqualTo("unattributed");
+        follow(code, "2001:db8:7:7:abcd::2");
+        HttpResponse<String> own6 = api.conversion(
+                merchant,
+                "{\"orderId\":\"own-2\",\"amount\":\"10\",\"currency\":\"USD\",\"linkCode\":\"" + code + "\"}");
+        assertThat(ApiHarness.field(own6, "status")).isEqualTo("unattributed");
+        assertThat(earnings(influencer)).isZero();
+        assertThat(api.queryLong("SELECT count(*) FROM link_clicks WHERE is_own AND id = '" + ownClick + "'"))
+                .isEqualTo(1);
+        // the stored network is a peppered hash, never the address
+        assertThat(api.queryLong("SELECT count(*) FROM user_networks n JOIN users u ON u.id = n.user_id"
+                        + " WHERE u.wallet = '" + influencer.wallet() + "' AND octet_length(n.network_hash) = 32"))
+                .isEqualTo(2);
+
+        // a buyer from another network attributes by link code as before
+        follow(code, "203.0.113.77");
+        HttpResponse<String> buyer = api.conversion(
+                merchant,
+                "{\"orderId\":\"own-3\",\"amount\":\"10\",\"currency\":\"USD\",\"linkCode\":\"" + code + "\"}");
+        assertThat(ApiHarness.field(buyer, "status")).isEqualTo("attributed");
+        assertThat(earnings(influencer)).isEqualTo(10 * TWIST);
+    }
+
     // ---- helpers ----
 
     private record Influencer(String id, String wallet, String token) {}

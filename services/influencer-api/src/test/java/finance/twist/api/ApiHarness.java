@@ -194,19 +194,22 @@ final class ApiHarness implements AutoCloseable {
         return response.body();
     }
 
-    HttpResponse<String> get(String path, String token) {
-        return withoutBody("GET", path, token);
+    HttpResponse<String> get(String path, String token, String... headers) {
+        return withoutBody("GET", path, token, headers);
     }
 
     HttpResponse<String> delete(String path, String token) {
         return withoutBody("DELETE", path, token);
     }
 
-    private HttpResponse<String> withoutBody(String method, String path, String token) {
+    private HttpResponse<String> withoutBody(String method, String path, String token, String... headers) {
         HttpRequest.Builder request =
                 HttpRequest.newBuilder(URI.create(base + path)).method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
+        }
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
         return send(request.build());
     }

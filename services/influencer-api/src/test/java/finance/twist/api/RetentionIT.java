@@ -62,7 +62,8 @@ class RetentionIT {
     @Test
     void thePurgeDeletesOldClicksAndIdempotencyKeysInBatchesAndKeepsWhatMustStay() {
         ApiHarness.MerchantKey merchant = api.createProduct("retention-shop", 1000);
-        String owner = api.token(ApiHarness.newWallet());
+        String ownerWallet = ApiHarness.newWallet();
+        String owner = api.token(ownerWallet);
         api.registerInfluencer(owner, "ret_" + UUID.randomUUID().toString().substring(0, 8));
         HttpResponse<String> created = api.post("/links/generate", owner, "{\"productId\":\"retention-shop\"}");
         assertThat(created.statusCode()).isEqualTo(201);
@@ -90,6 +91,10 @@ class RetentionIT {
                 + ", 'ret-old-' || g, sha256(g::text::bytea), now() - interval '8 days' FROM generate_series(1, 17) g");
         api.execute("INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) SELECT " + user
                 + ", 'ret-new-' || g, sha256(g::text::bytea), now() - interval '1 day' FROM generate_series(1, 3) g");
+        // 9 networks of the owner's own requests last seen 31 days ago; the one of /links/generate is fresh
+        api.execute("INSERT INTO user_networks (user_id, network_hash, last_seen) SELECT u.id, sha256(g::text::bytea),"
+                + " now() - interval '31 days' FROM users u, generate_series(1, 9) g WHERE u.wallet = '"
+                + ownerWallet + "'");
         long clicksBefore = api.queryLong("SELECT count(*) FROM link_clicks WHERE link_id = '" + linkId + "'");
         assertThat(clicksBefore).isEqualTo(29);
 
@@ -102,8 +107,12 @@ class RetentionIT {
 
         assertThat(purged.clicks()).isEqualTo(23);
         assertThat(purged.idempotencyKeys()).isEqualTo(17);
-        // 23 clicks = 7+7+7+2 (4 statements), 17 keys = 7+7+3 (3 statements)
-        assertThat(purged.statements()).isEqualTo(7);
+        assertThat(purged.networks()).isEqualTo(9);
+        // 23 clicks = 7+7+7+2 (4 statements), 17 keys = 7+7+3 (3 statements), 9 networks = 7+2 (2)
+        assertThat(purged.statements()).isEqualTo(9);
+        assertThat(api.queryLong("SELECT count(*) FROM user_networks WHERE last_seen > now() - interval '1 hour'"))
+                .as("the owner's own network, seen by /links/generate")
+                .isGreaterThanOrEqualTo(1);
         assertThat(api.queryLong("SELECT count(*) FROM link_clicks WHERE link_id = '" + linkId + "'"))
                 .isEqualTo(6);
         assertThat(api.queryLong("SELECT count(*) FROM link_clicks WHERE id = '" + attributed + "'"))
@@ -116,7 +125,7 @@ class RetentionIT {
         assertThat(api.queryLong("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'ret-new-%'"))
                 .isEqualTo(3);
         // nothing left to do: one statement per table
-        assertThat(purge.runOnce()).isEqualTo(new RetentionPurge.Purged(0, 0, 2));
+        assertThat(purge.runOnce()).isEqualTo(new RetentionPurge.Purged(0, 0, 0, 3));
         // the link's analytics still answer
         assertThat(api.get("/links/" + linkId + "/metrics", owner).statusCode()).isEqualTo(200);
     }

@@ -20,7 +20,9 @@ import java.util.UUID;
  *       buyer's visit exactly; the per-IP click limit exists to keep link metrics honest, and a
  *       flood from the buyer's address (or a shared NAT) must not take the buyer's commission.
  *   <li>otherwise (absent or not qualifying) {@code linkCode} given: the latest qualifying click on
- *       the link with that code that was also counted (within the per-IP limit);
+ *       the link with that code that was also counted (within the per-IP limit) and is not the
+ *       influencer's own ({@code is_own}: from a network the influencer's own requests came from,
+ *       {@link finance.twist.api.links.OwnNetworks});
  *   <li>otherwise the conversion is unattributed and earns nothing.
  * </ol>
  *
@@ -66,7 +68,7 @@ final class Attribution {
         }
         return Sql.queryOne(
                 c,
-                SELECT + " AND k.counted AND l.code = ? ORDER BY k.clicked_at DESC LIMIT 1",
+                SELECT + " AND k.counted AND NOT k.is_own AND l.code = ? ORDER BY k.clicked_at DESC LIMIT 1",
                 Attribution::click,
                 since,
                 productId,

@@ -4,6 +4,8 @@ import finance.twist.api.auth.Caller;
 import finance.twist.api.db.Sql;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.links.LinkService;
+import finance.twist.api.links.OwnNetworks;
+import finance.twist.common.http.ClientIp;
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
 import finance.twist.common.http.Requests;
@@ -14,6 +16,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
@@ -23,7 +26,8 @@ import java.util.UUID;
 
 /**
  * Referral links of the calling influencer. Generating needs an influencer; every other route is
- * the link owner's or an admin's, and anyone else gets 404.
+ * the link owner's or an admin's, and anyone else gets 404. Every route notes the caller's network
+ * ({@link OwnNetworks}) so that the influencer's own clicks do not attribute by link code.
  *
  * <pre>
  * curl -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
@@ -42,11 +46,17 @@ public final class LinksHttpService implements HttpService {
 
     private final Sql sql;
     private final LinkService links;
+    private final OwnNetworks own;
+    private final ClientIp clientIp;
+    private final Clock clock;
 
     /** Each route runs its work in one {@link Sql#inTransaction} (writes) or {@link Sql#read} (reads). */
-    public LinksHttpService(Sql sql, LinkService links) {
+    public LinksHttpService(Sql sql, LinkService links, OwnNetworks own, ClientIp clientIp, Clock clock) {
         this.sql = sql;
         this.links = links;
+        this.own = own;
+        this.clientIp = clientIp;
+        this.clock = clock;
     }
 
     /**
@@ -154,6 +164,7 @@ public final class LinksHttpService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
+        rules.any("/links", this::seen).any("/links/{+}", this::seen);
         Routes.on(rules)
                 .post("/links/generate", this::generate)
                 .get("/links/me", this::mine)
@@ -162,6 +173,18 @@ public final class LinksHttpService implements HttpService {
                 .delete("/links/{id}", this::deactivate)
                 .get("/links/{id}/metrics", this::metrics)
                 .get("/links/{id}/analytics", this::analytics);
+    }
+
+    /** Notes the caller's network (at most once an hour per user and network), then goes on. */
+    private void seen(ServerRequest req, ServerResponse res) {
+        req.context()
+                .get(Caller.class)
+                .ifPresent(caller -> own.due(caller.userId(), clientIp.bucketOf(req), clock.instant())
+                        .ifPresent(seen -> sql.inTransaction(c -> {
+                            own.record(c, seen);
+                            return null;
+                        })));
+        res.next();
     }
 
     private void generate(ServerRequest req, ServerResponse res) {

@@ -52,10 +52,12 @@ public final class RedirectHttpService implements HttpService {
             throw notFound();
         }
         Instant now = clock.instant();
+        String ip = clientIp.of(req);
         ClickRecorder.Followed followed = clicks.follow(
                         code,
                         new ClickRecorder.Visit(
-                                clientIp.of(req),
+                                ip,
+                                ClientIp.bucket(ip),
                                 req.headers().first(HeaderNames.USER_AGENT).orElse(null),
                                 req.headers().first(HeaderNames.REFERER).orElse(null),
                                 req.headers()

@@ -5,9 +5,6 @@ import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.ratelimit.RedisRateLimiter;
 import finance.twist.common.ratelimit.RedisRateLimiter.Limit;
 import finance.twist.common.redis.Redis;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +22,8 @@ import java.util.regex.Pattern;
  * per-link, per-IP rate limit in Redis is exceeded. When Redis cannot be asked the click counts
  * (attribution must not depend on Redis being up; the redirect happens regardless). Clicks flagged as bots draw
  * on a budget of their own, so a crawler or a script hammering a link from a buyer's address
- * (a shared NAT, an office) never spends that address's human clicks.
+ * (a shared NAT, an office) never spends that address's human clicks. A click from a network the
+ * link's influencer used for their own requests ({@link OwnNetworks}) is recorded {@code is_own}.
  */
 public final class ClickRecorder {
 
@@ -84,16 +82,28 @@ public final class ClickRecorder {
     private final Redis redis;
     private final RedisRateLimiter limiter;
     private final LinkSettings settings;
+    private final PepperedHash hash;
+    private final OwnNetworks own;
 
-    public ClickRecorder(Sql sql, Redis redis, LinkSettings settings) {
+    public ClickRecorder(Sql sql, Redis redis, LinkSettings settings, OwnNetworks own) {
         this.sql = sql;
         this.redis = redis;
         this.limiter = new RedisRateLimiter(redis);
         this.settings = settings;
+        this.hash = new PepperedHash(settings.ipPepper());
+        this.own = own;
     }
 
-    /** A visit as the redirect saw it. */
-    public record Visit(String ip, String userAgent, String referrer, String country) {}
+    /**
+     * A visit as the redirect saw it.
+     *
+     * @param ip the client address
+     * @param network its network: the address for IPv4, the /64 for IPv6 (the rate limits' bucket)
+     * @param userAgent the User-Agent header
+     * @param referrer the Referer header
+     * @param country Cloudflare's CF-IPCountry header
+     */
+    public record Visit(String ip, String network, String userAgent, String referrer, String country) {}
 
     /**
      * A followed link and the recorded click's id (null when the link is deactivated or expired:
@@ -107,7 +117,8 @@ public final class ClickRecorder {
      * by the code, which names exactly one link for good.
      */
     public Optional<Followed> follow(String code, Visit visit, Instant now) {
-        byte[] ipHash = hash(visit.ip() == null ? "" : visit.ip());
+        byte[] ipHash = hash.of(visit.ip() == null ? "" : visit.ip());
+        byte[] networkHash = own.networkOf(visit.network());
         String ua = visit.userAgent();
         boolean bot = isBot(ua);
         boolean counted = withinLimit(code, ipHash, bot);
@@ -121,9 +132,12 @@ public final class ClickRecorder {
                 : null;
         return sql.read(c -> Sql.queryOne(
                 c,
-                "WITH link AS (SELECT id, code, destination_url, is_active, expires_at FROM links WHERE code = ?),"
+                "WITH link AS (SELECT id, code, destination_url, is_active, expires_at, influencer_id FROM links"
+                        + " WHERE code = ?),"
                         + " click AS (INSERT INTO link_clicks (link_id, ip_hash, ua_hash, referrer, country, is_bot,"
-                        + " counted) SELECT id, ?, ?, ?, ?, ?, ? FROM link"
+                        + " counted, is_own) SELECT id, ?, ?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM influencers i"
+                        + " JOIN user_networks n ON n.user_id = i.user_id WHERE i.id = link.influencer_id"
+                        + " AND n.network_hash = ? AND n.last_seen > ?) FROM link"
                         + " WHERE is_active AND (expires_at IS NULL OR expires_at > ?) RETURNING id)"
                         + " SELECT link.*, (SELECT id FROM click) AS click_id FROM link",
                 rs -> {
@@ -139,11 +153,13 @@ public final class ClickRecorder {
                 },
                 code,
                 ipHash,
-                ua == null ? null : hash(ua),
+                ua == null ? null : hash.of(ua),
                 referrer,
                 country,
                 bot,
                 counted,
+                networkHash,
+                Timestamp.from(now.minus(OwnNetworks.WINDOW)),
                 Timestamp.from(now)));
     }
 
@@ -190,17 +206,6 @@ public final class ClickRecorder {
             // flood protection the limit gives pauses for the outage instead.
             LOG.warn("links.click_limit_unavailable", "reason", e.getClass().getSimpleName());
             return true;
-        }
-    }
-
-    private byte[] hash(String value) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(settings.ipPepper());
-            digest.update((byte) 0);
-            return digest.digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,6 +1,8 @@
 package finance.twist.api.retention;
 
 import finance.twist.api.db.Sql;
+import finance.twist.api.links.OwnNetworkRepository;
+import finance.twist.api.links.OwnNetworks;
 import finance.twist.common.logging.StructuredLog;
 import io.helidon.config.Config;
 import java.time.Clock;
@@ -18,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * a long lock or a pooled connection for long. Runs in the service on a schedule (every {@code
  * interval}, first one a minute after start); several replicas share the work ({@code FOR UPDATE
  * SKIP LOCKED}) instead of waiting on each other. A click a conversion points at is kept (the
- * conversion's attribution names it). Configuration (environment variable in brackets, docs/configuration.md):
+ * conversion's attribution names it). The networks of influencers' own requests ({@link OwnNetworks})
+ * are deleted once not seen for the 30-day attribution window. Configuration (environment variable in brackets, docs/configuration.md):
  *
  * <ul>
  *   <li>{@code retention.enabled} [RETENTION_ENABLED], default true;
@@ -34,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 public final class RetentionPurge implements AutoCloseable {
 
     private static final StructuredLog LOG = StructuredLog.of(RetentionPurge.class);
+    private final OwnNetworkRepository ownNetworks = new OwnNetworkRepository();
     /** Conversions attribute a click up to 30 days old (conversions.Attribution.WINDOW). */
     static final Duration ATTRIBUTION_WINDOW = Duration.ofDays(30);
 
@@ -78,9 +82,10 @@ public final class RetentionPurge implements AutoCloseable {
      *
      * @param clicks link clicks deleted
      * @param idempotencyKeys idempotency keys deleted
+     * @param networks networks of influencers' own requests not seen within the attribution window
      * @param statements delete statements run (one per batch, plus the last, short one per table)
      */
-    public record Purged(long clicks, long idempotencyKeys, int statements) {}
+    public record Purged(long clicks, long idempotencyKeys, long networks, int statements) {}
 
     private final Sql sql;
     private final Settings settings;
@@ -148,10 +153,29 @@ public final class RetentionPurge implements AutoCloseable {
                 break;
             }
         }
-        if (clicks > 0 || keys > 0) {
-            LOG.info("retention.purged", "clicks", clicks, "idempotencyKeys", keys, "statements", statements);
+        long networks = 0;
+        Instant networksBefore = now.minus(OwnNetworks.WINDOW);
+        while (true) {
+            int deleted = sql.inTransaction(c -> ownNetworks.purge(c, networksBefore, settings.batchSize()));
+            statements++;
+            networks += deleted;
+            if (deleted < settings.batchSize()) {
+                break;
+            }
         }
-        return new Purged(clicks, keys, statements);
+        if (clicks > 0 || keys > 0 || networks > 0) {
+            LOG.info(
+                    "retention.purged",
+                    "clicks",
+                    clicks,
+                    "idempotencyKeys",
+                    keys,
+                    "networks",
+                    networks,
+                    "statements",
+                    statements);
+        }
+        return new Purged(clicks, keys, networks, statements);
     }
 
     @Override
