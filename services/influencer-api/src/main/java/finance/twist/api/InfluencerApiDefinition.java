@@ -146,12 +146,14 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         Optional<ProductSecretKeyring> keyring = conversionSettings
                 .secretKey()
                 .map(key -> new ProductSecretKeyring(key, conversionSettings.previousSecretKey()));
-        ProductService productService = new ProductService(sql, keyring, clock);
-        this.products = new ProductsAdminHttpService(productService);
-        this.conversionsAdmin = new ConversionsAdminHttpService(new ProductSecretResealer(sql, keyring));
+        ProductService productService = new ProductService(keyring, clock);
+        this.products = new ProductsAdminHttpService(sql, productService);
+        this.conversionsAdmin = new ConversionsAdminHttpService(sql, new ProductSecretResealer(keyring));
         this.conversions = new ConversionsHttpService(
-                new MerchantSignature(productService, redis, clock),
-                new ConversionService(sql, clock),
+                sql,
+                new MerchantSignature(redis, clock),
+                productService,
+                new ConversionService(clock),
                 conversionSettings);
         ClientIp clientIp = ClientIp.trusting(linkSettings.trustedProxies());
         OwnNetworks ownNetworks =
@@ -159,7 +161,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.links = new LinksHttpService(sql, linkService, ownNetworks, clientIp, clock);
         this.redirect =
                 new RedirectHttpService(new ClickRecorder(sql, redis, linkSettings, ownNetworks), clientIp, clock);
-        this.payouts = new PayoutsHttpService(idempotency, new PayoutService(sql, chain));
+        this.payouts = new PayoutsHttpService(sql, idempotency, new PayoutService(chain));
         this.retention = new RetentionPurge(sql, RetentionPurge.Settings.from(config.get("retention")), clock);
         retention.start();
     }

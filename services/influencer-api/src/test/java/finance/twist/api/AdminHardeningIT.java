@@ -130,9 +130,9 @@ class AdminHardeningIT {
                                         new StakingService(new SimulatedChainClient()),
                                         Deposits.from(config.get("ledger")),
                                         Optional.of(new DevOutbox())),
-                                new PayoutsHttpService(idempotency, new PayoutService(sql, new SimulatedChainClient())),
-                                new ProductsAdminHttpService(new ProductService(sql, keyring, Clock.systemUTC())),
-                                new ConversionsAdminHttpService(new ProductSecretResealer(sql, keyring)));
+                                new PayoutsHttpService(sql, idempotency, new PayoutService(new SimulatedChainClient())),
+                                new ProductsAdminHttpService(sql, new ProductService(keyring, Clock.systemUTC())),
+                                new ConversionsAdminHttpService(sql, new ProductSecretResealer(keyring)));
             }
 
             @Override

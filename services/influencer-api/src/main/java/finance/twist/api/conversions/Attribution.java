@@ -1,10 +1,6 @@
 package finance.twist.api.conversions;
 
-import finance.twist.api.db.Sql;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -32,6 +28,9 @@ import java.util.UUID;
  * <p>Self-referral (issue 21): when the merchant names the buyer's wallet ({@code buyerWallet})
  * and it is the wallet of the link's influencer, no click of that link qualifies, by click id or
  * by link code: an influencer buying through their own link earns nothing.
+ *
+ * <p>The queries are {@link ConversionRepository#qualifyingClick} and
+ * {@link ConversionRepository#latestCountedClick}, in the caller's transaction.
  */
 final class Attribution {
 
@@ -50,37 +49,15 @@ final class Attribution {
      */
     record Click(UUID clickId, UUID linkId, String linkCode, UUID influencerId) {}
 
-    private static final String SELECT = "SELECT k.id, l.id AS link_id, l.code, l.influencer_id FROM link_clicks k"
-            + " JOIN links l ON l.id = k.link_id"
-            + " WHERE NOT k.is_bot AND k.clicked_at > ? AND l.product_id = ?"
-            // not the influencer's own purchase (a null buyer wallet excludes nothing)
-            + " AND NOT EXISTS (SELECT 1 FROM influencers i JOIN users u ON u.id = i.user_id"
-            + " WHERE i.id = l.influencer_id AND u.wallet = ?)";
-
     static Optional<Click> find(
             Connection c, String productId, UUID clickId, String linkCode, String buyerWallet, Instant now) {
-        Timestamp since = Timestamp.from(now.minus(WINDOW));
+        Instant since = now.minus(WINDOW);
         Optional<Click> byClick = clickId == null
                 ? Optional.empty()
-                : Sql.queryOne(c, SELECT + " AND k.id = ?", Attribution::click, since, productId, buyerWallet, clickId);
+                : ConversionRepository.qualifyingClick(c, productId, since, buyerWallet, clickId);
         if (byClick.isPresent() || linkCode == null) {
             return byClick;
         }
-        return Sql.queryOne(
-                c,
-                SELECT + " AND k.counted AND NOT k.is_own AND l.code = ? ORDER BY k.clicked_at DESC LIMIT 1",
-                Attribution::click,
-                since,
-                productId,
-                buyerWallet,
-                linkCode);
-    }
-
-    private static Click click(ResultSet rs) throws SQLException {
-        return new Click(
-                rs.getObject("id", UUID.class),
-                rs.getObject("link_id", UUID.class),
-                rs.getString("code").strip(),
-                rs.getObject("influencer_id", UUID.class));
+        return ConversionRepository.latestCountedClick(c, productId, since, buyerWallet, linkCode);
     }
 }

@@ -7,13 +7,15 @@ import io.helidon.metrics.api.Metrics;
  * {@code twist_conversions_total{result}}: conversions recorded ({@code attributed},
  * {@code unattributed}), repeats answered with the first result ({@code duplicate}),
  * requests refused for their signature ({@code rejected}) and conversions refused by the product's
- * daily commission cap ({@code capped}, counted when refused). Counted after the commit.
+ * daily commission cap ({@code capped}, counted when refused). A recorded conversion is counted
+ * after the commit, by the HTTP layer that opened the transaction.
  */
-final class ConversionMetrics {
+public final class ConversionMetrics {
 
     private ConversionMetrics() {}
 
-    static void recorded(String status, boolean duplicate) {
+    /** A conversion committed ({@code status}), or a repeat answered with the first result. */
+    public static void recorded(String status, boolean duplicate) {
         counter(duplicate ? "duplicate" : status).increment();
     }
 

@@ -1,7 +1,6 @@
 package finance.twist.api.conversions;
 
 import finance.twist.api.db.DataAccessException;
-import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
@@ -9,10 +8,8 @@ import finance.twist.api.ledger.LedgerService;
 import finance.twist.api.staking.StakingService;
 import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,24 +39,28 @@ import java.util.UUID;
  * in the same transaction, whose CHECK refuses the conversion that would pass the cap (429
  * {@code commission-cap-reached}, nothing recorded, so the merchant may report it again after
  * 00:00 UTC). Refusals are {@link DomainException}s.
+ *
+ * <p>{@link #record} runs in the transaction the caller opened ({@code Sql.inTransaction}, which
+ * retries serialization failures and deadlocks); the SQL is in {@link ConversionRepository}.
  */
 public final class ConversionService {
 
-    private final Sql sql;
+    /** How every commission settles today. */
+    static final String SETTLEMENT = "simulated";
+
     private final Clock clock;
 
-    public ConversionService(Sql sql, Clock clock) {
-        this.sql = sql;
+    public ConversionService(Clock clock) {
         this.clock = clock;
     }
 
     /**
-     * A conversion as recorded (base units as decimal strings).
+     * A conversion as recorded (base units as {@code long}).
      *
      * @param id the conversion
      * @param productId the merchant's product
      * @param orderId the merchant's order id
-     * @param amount the order amount in major units
+     * @param amount the order amount in major units, scaled to the currency's minor digits
      * @param currency ISO 4217
      * @param status {@code attributed} or {@code unattributed}
      * @param linkCode the attributed link's code, or null
@@ -73,21 +74,21 @@ public final class ConversionService {
      * @param createdAt when it was recorded
      */
     public record Conversion(
-            String id,
+            UUID id,
             String productId,
             String orderId,
-            String amount,
+            BigDecimal amount,
             String currency,
             String status,
             String linkCode,
-            String clickId,
+            UUID clickId,
             int commissionBps,
-            String commission,
-            String poolShare,
-            String influencerShare,
-            String transactionId,
+            long commission,
+            long poolShare,
+            long influencerShare,
+            UUID transactionId,
             String settlement,
-            String createdAt) {}
+            Instant createdAt) {}
 
     /**
      * What a request did.
@@ -98,16 +99,10 @@ public final class ConversionService {
     public record Result(Conversion conversion, boolean duplicate) {}
 
     /**
-     * Records {@code request} for the product of {@code key}, paying at most {@code dailyCap} base
-     * units of commission per product and UTC day.
+     * Records {@code request} for the product of {@code key} in the caller's transaction {@code c},
+     * paying at most {@code dailyCap} base units of commission per product and UTC day.
      */
-    public Result record(ProductService.SigningKey key, ConversionRequest.Valid request, long dailyCap) {
-        Result result = sql.inTransaction(c -> record(c, key, request, dailyCap));
-        ConversionMetrics.recorded(result.conversion().status(), result.duplicate());
-        return result;
-    }
-
-    private Result record(Connection c, ProductService.SigningKey key, ConversionRequest.Valid request, long dailyCap) {
+    public Result record(Connection c, ProductService.SigningKey key, ConversionRequest.Valid request, long dailyCap) {
         Optional<Attribution.Click> click = Attribution.find(
                 c, key.productId(), request.click(), request.linkCode(), request.buyerWallet(), clock.instant());
         long commission = click.isEmpty()
@@ -130,30 +125,27 @@ public final class ConversionService {
             split = Commission.split(commission, pool.revenueShareBps(), pool.totalStaked() > 0);
             txId = UUID.randomUUID();
         }
-        record Inserted(UUID id, Timestamp createdAt) {}
-        Optional<Inserted> inserted = Sql.queryOne(
+        String status = click.isPresent() ? "attributed" : "unattributed";
+        Optional<ConversionRepository.Inserted> inserted = ConversionRepository.insert(
                 c,
-                "INSERT INTO conversions (product_id, order_id, amount_minor, currency, status, click_id, link_id,"
-                        + " influencer_id, commission_bps, commission, pool_share, influencer_share, transaction_id)"
-                        + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                        + " ON CONFLICT (product_id, order_id) DO NOTHING RETURNING id, created_at",
-                rs -> new Inserted(rs.getObject(1, UUID.class), rs.getTimestamp(2)),
-                key.productId(),
-                request.orderId(),
-                request.amountMinor(),
-                request.currency(),
-                click.isPresent() ? "attributed" : "unattributed",
-                click.map(Attribution.Click::clickId).orElse(null),
-                click.map(Attribution.Click::linkId).orElse(null),
-                click.map(Attribution.Click::influencerId).orElse(null),
-                key.commissionBps(),
-                commission,
-                split.poolShare(),
-                commission - split.poolShare(),
-                txId);
+                new ConversionRepository.NewConversion(
+                        key.productId(),
+                        request.orderId(),
+                        request.amountMinor(),
+                        request.currency(),
+                        status,
+                        click.orElse(null),
+                        key.commissionBps(),
+                        commission,
+                        split.poolShare(),
+                        commission - split.poolShare(),
+                        txId));
         if (inserted.isEmpty()) {
             // a repeat (also a concurrent one: it waited on the first one's index entry) moves nothing
-            return new Result(load(c, "c.product_id = ? AND c.order_id = ?", key.productId(), request.orderId()), true);
+            return new Result(
+                    ConversionRepository.byOrder(c, key.productId(), request.orderId())
+                            .orElseThrow(),
+                    true);
         }
         UUID id = inserted.get().id();
         if (commission > 0) {
@@ -165,15 +157,15 @@ public final class ConversionService {
                     key.dailyCommissionCap() == null ? dailyCap : key.dailyCommissionCap());
             pay(c, id, pool, click.get().influencerId(), split, txId, key.productId() + "/" + request.orderId());
         }
-        // The response is built from what was just written (no second read of the row).
+        // The result is built from what was just written (no second read of the row).
         return new Result(
-                body(new Row(
+                new Conversion(
                         id,
                         key.productId(),
                         request.orderId(),
-                        request.amountMinor(),
+                        BigDecimal.valueOf(request.amountMinor(), ConversionRequest.minorDigits(request.currency())),
                         request.currency(),
-                        click.isPresent() ? "attributed" : "unattributed",
+                        status,
                         click.map(Attribution.Click::linkCode).orElse(null),
                         click.map(Attribution.Click::clickId).orElse(null),
                         key.commissionBps(),
@@ -181,7 +173,8 @@ public final class ConversionService {
                         split.poolShare(),
                         commission - split.poolShare(),
                         txId,
-                        inserted.get().createdAt())),
+                        SETTLEMENT,
+                        inserted.get().createdAt()),
                 false);
     }
 
@@ -192,15 +185,7 @@ public final class ConversionService {
      */
     private void spendCap(Connection c, String productId, long commission, long cap) {
         try {
-            Sql.update(
-                    c,
-                    "INSERT INTO commission_budget AS b (product_id, day, cap, paid)"
-                            + " VALUES (?, (now() AT TIME ZONE 'UTC')::date, ?, ?)"
-                            + " ON CONFLICT (product_id, day) DO UPDATE SET paid = b.paid + EXCLUDED.paid,"
-                            + " cap = EXCLUDED.cap",
-                    productId,
-                    cap,
-                    commission);
+            ConversionRepository.spend(c, productId, commission, cap);
         } catch (DataAccessException e) {
             // 23514: the CHECK refused (over the cap); 22003: paid + commission left bigint
             if (e.isCheckViolation("commission_budget") || "22003".equals(e.sqlState())) {
@@ -248,71 +233,5 @@ public final class ConversionService {
         if (split.poolShare() > 0) {
             StakingService.accrue(c, pool, split.poolShare(), txId);
         }
-    }
-
-    private static Conversion load(Connection c, String where, Object... params) {
-        return Sql.queryOne(
-                        c,
-                        "SELECT c.*, l.code FROM conversions c LEFT JOIN links l ON l.id = c.link_id WHERE " + where,
-                        ConversionService::row,
-                        params)
-                .map(ConversionService::body)
-                .orElseThrow();
-    }
-
-    /** A stored conversion, as the response shows it. */
-    private record Row(
-            UUID id,
-            String productId,
-            String orderId,
-            long amountMinor,
-            String currency,
-            String status,
-            String linkCode,
-            UUID clickId,
-            int commissionBps,
-            long commission,
-            long poolShare,
-            long influencerShare,
-            UUID transactionId,
-            Timestamp createdAt) {}
-
-    private static Row row(ResultSet rs) throws SQLException {
-        String code = rs.getString("code");
-        return new Row(
-                rs.getObject("id", UUID.class),
-                rs.getString("product_id"),
-                rs.getString("order_id"),
-                rs.getLong("amount_minor"),
-                rs.getString("currency"),
-                rs.getString("status"),
-                code == null ? null : code.strip(),
-                rs.getObject("click_id", UUID.class),
-                rs.getInt("commission_bps"),
-                rs.getLong("commission"),
-                rs.getLong("pool_share"),
-                rs.getLong("influencer_share"),
-                rs.getObject("transaction_id", UUID.class),
-                rs.getTimestamp("created_at"));
-    }
-
-    private static Conversion body(Row row) {
-        return new Conversion(
-                row.id().toString(),
-                row.productId(),
-                row.orderId(),
-                BigDecimal.valueOf(row.amountMinor(), ConversionRequest.minorDigits(row.currency()))
-                        .toPlainString(),
-                row.currency(),
-                row.status(),
-                row.linkCode(),
-                row.clickId() == null ? null : row.clickId().toString(),
-                row.commissionBps(),
-                Amounts.format(row.commission()),
-                Amounts.format(row.poolShare()),
-                Amounts.format(row.influencerShare()),
-                row.transactionId() == null ? null : row.transactionId().toString(),
-                "simulated",
-                row.createdAt().toInstant().toString());
     }
 }

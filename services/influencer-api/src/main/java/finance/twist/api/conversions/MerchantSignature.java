@@ -1,13 +1,14 @@
 package finance.twist.api.conversions;
 
+import finance.twist.api.domain.DomainException;
+import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.common.crypto.RequestHmac;
-import finance.twist.common.http.Problem;
-import finance.twist.common.http.ProblemException;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.redis.Redis;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import redis.clients.jedis.params.SetParams;
 
 /**
@@ -18,9 +19,12 @@ import redis.clients.jedis.params.SetParams;
  * time a copy of the request could still pass the timestamp check. A merchant retrying must sign
  * again with a fresh timestamp; idempotency by order id then returns the first result.
  *
- * <p>Every failure is the same 401; the reason goes to the log only (never the secret or the
- * signature). When Redis cannot be asked, the request is refused with 503 rather than accepted
- * without replay protection.
+ * <p>The key is looked up by the caller ({@code ProductService.signingKey}, in the read the HTTP
+ * layer opens) and handed in; this class needs only Redis (the replay record) and the clock. The
+ * answer is a {@link Verdict}: {@link Verified} with the key, or {@link Rejected}, which the HTTP
+ * layer answers with the same 401 whatever the reason; the reason goes to the log only (never the
+ * secret or the signature). When Redis cannot be asked, the request is refused with a
+ * {@link Kind#UNAVAILABLE} refusal (503) rather than accepted without replay protection.
  */
 public final class MerchantSignature {
 
@@ -31,13 +35,11 @@ public final class MerchantSignature {
 
     private static final StructuredLog LOG = StructuredLog.of(MerchantSignature.class);
 
-    private final ProductService products;
     private final Redis redis;
     private final Clock clock;
     private final RequestHmac hmac = new RequestHmac(MAX_SKEW);
 
-    public MerchantSignature(ProductService products, Redis redis, Clock clock) {
-        this.products = products;
+    public MerchantSignature(Redis redis, Clock clock) {
         this.redis = redis;
         this.clock = clock;
     }
@@ -45,14 +47,28 @@ public final class MerchantSignature {
     /** The signed request as received. */
     public record Signed(String method, String path, String keyId, String timestamp, String signature, byte[] body) {}
 
-    /** The verified key, or a 401 {@link ProblemException} (503 when replays cannot be checked). */
-    public ProductService.SigningKey verify(Signed request) {
-        ProductService.SigningKey key = products.signingKey(request.keyId()).orElse(null);
-        if (key == null) {
-            throw rejected("UNKNOWN_KEY", request.keyId());
+    /** What the check found. */
+    public sealed interface Verdict permits Verified, Rejected {}
+
+    /** Signed by {@code key}, fresh and not seen before. */
+    public record Verified(ProductService.SigningKey key) implements Verdict {}
+
+    /**
+     * Not accepted; {@code reason} ({@code UNKNOWN_KEY}, {@code REPLAYED} or a
+     * {@link RequestHmac.Result}) is for the log, never for the caller.
+     */
+    public record Rejected(String reason) implements Verdict {}
+
+    /**
+     * Checks {@code request} against {@code key} (empty: no usable key of that id); a
+     * {@link Kind#UNAVAILABLE} refusal when replays cannot be checked.
+     */
+    public Verdict verify(Signed request, Optional<ProductService.SigningKey> key) {
+        if (key.isEmpty()) {
+            return rejected("UNKNOWN_KEY", request.keyId());
         }
         RequestHmac.Result result = hmac.verify(
-                key.secret(),
+                key.get().secret(),
                 request.method(),
                 request.path(),
                 request.timestamp(),
@@ -60,12 +76,12 @@ public final class MerchantSignature {
                 request.body(),
                 clock.instant());
         if (result != RequestHmac.Result.VALID) {
-            throw rejected(result.name(), request.keyId());
+            return rejected(result.name(), request.keyId());
         }
         if (!firstUse(request.signature())) {
-            throw rejected("REPLAYED", request.keyId());
+            return rejected("REPLAYED", request.keyId());
         }
-        return key;
+        return new Verified(key.get());
     }
 
     private boolean firstUse(String signature) {
@@ -81,12 +97,17 @@ public final class MerchantSignature {
                     "conversions.replay_check_unavailable",
                     "reason",
                     e.getClass().getSimpleName());
-            throw new ProblemException(Problem.serviceUnavailable("The conversion could not be checked; retry shortly.")
-                    .with("retryAfterSeconds", 1));
+            // the same problem as Problem.serviceUnavailable (503 "unavailable") with retryAfterSeconds
+            throw new DomainException(
+                            Kind.UNAVAILABLE,
+                            "unavailable",
+                            "Service unavailable",
+                            "The conversion could not be checked; retry shortly.")
+                    .with("retryAfterSeconds", 1);
         }
     }
 
-    private static ProblemException rejected(String reason, String keyId) {
+    private static Rejected rejected(String reason, String keyId) {
         LOG.warn(
                 "conversions.rejected",
                 "reason",
@@ -94,7 +115,6 @@ public final class MerchantSignature {
                 "keyId",
                 keyId == null ? "" : keyId.substring(0, Math.min(keyId.length(), 40)));
         ConversionMetrics.rejected();
-        return new ProblemException(
-                Problem.unauthorized("The merchant signature is missing, stale, replayed or wrong."));
+        return new Rejected(reason);
     }
 }

@@ -1,9 +1,9 @@
 package finance.twist.api.conversions;
 
-import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.common.logging.StructuredLog;
+import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
 
@@ -18,6 +18,12 @@ import java.util.Optional;
  * {@code FOR UPDATE}: a concurrent call waits for the batch, then reads the re-sealed rows and
  * counts them as already current, so two calls cannot both rewrite a row, and a long run holds no
  * lock for longer than one batch. Running it again reseals nothing.
+ *
+ * <p>The caller opens the transactions: {@link #start} checks that there is a previous key, then
+ * the caller runs {@link Run#batch} in one {@code Sql.inTransaction} per batch and hands each
+ * committed batch to {@link Run#add} until {@link Run#more} is false. A batch counts only once
+ * added, so a transaction {@code Sql.inTransaction} retries after a serialization failure or
+ * deadlock counts once. The SQL is in {@link ProductRepository}.
  */
 public final class ProductSecretResealer {
 
@@ -26,11 +32,9 @@ public final class ProductSecretResealer {
 
     private static final StructuredLog LOG = StructuredLog.of(ProductSecretResealer.class);
 
-    private final Sql sql;
     private final Optional<ProductSecretKeyring> keyring;
 
-    public ProductSecretResealer(Sql sql, Optional<ProductSecretKeyring> keyring) {
-        this.sql = sql;
+    public ProductSecretResealer(Optional<ProductSecretKeyring> keyring) {
         this.keyring = keyring;
     }
 
@@ -49,52 +53,50 @@ public final class ProductSecretResealer {
     }
 
     /**
-     * Re-seals every row; a 409 problem when no previous key is configured, since then there is
-     * nothing to move from.
+     * What one batch did.
+     *
+     * @param rows rows walked
+     * @param lastKeyId the last key id walked (the next batch starts after it)
+     * @param result what it did to them
      */
-    public Result reseal() {
-        ProductSecretKeyring keys =
-                keyring.filter(ProductSecretKeyring::hasPreviousKey).orElseThrow(ProductSecretResealer::noPreviousKey);
-        Result total = new Result(0, 0, 0);
-        String after = "";
-        while (true) {
-            Batch batch = resealBatch(keys, after);
-            total = total.plus(batch.result());
-            if (batch.rows() < BATCH) {
-                break;
-            }
-            after = batch.lastKeyId();
-        }
-        LOG.info(
-                "conversions.resealed",
-                "resealed",
-                total.resealed(),
-                "alreadyCurrent",
-                total.alreadyCurrent(),
-                "unreadable",
-                total.unreadable());
-        return total;
+    public record Batch(int rows, String lastKeyId, Result result) {}
+
+    /**
+     * Starts a run; a 409 refusal when no previous key is configured, since then there is nothing
+     * to move from.
+     */
+    public Run start() {
+        return new Run(
+                keyring.filter(ProductSecretKeyring::hasPreviousKey).orElseThrow(ProductSecretResealer::noPreviousKey));
     }
 
-    private record Row(String keyId, String productId, byte[] sealed) {}
+    /** One run over every row, a batch at a time; not shared between threads. */
+    public static final class Run {
 
-    private record Batch(int rows, String lastKeyId, Result result) {}
+        private final ProductSecretKeyring keys;
+        private String after = "";
+        private boolean more = true;
+        private Result total = new Result(0, 0, 0);
 
-    /** The next {@link #BATCH} rows after {@code after} (key id order), in one transaction. */
-    private Batch resealBatch(ProductSecretKeyring keys, String after) {
-        // Sql.inTransaction may run this again after a serialization failure or deadlock, so
-        // everything it counts is built inside and returned
-        return sql.inTransaction(c -> {
-            List<Row> rows = Sql.query(
-                    c,
-                    "SELECT key_id, product_id, secret_ciphertext FROM product_keys WHERE key_id > ?"
-                            + " ORDER BY key_id LIMIT " + BATCH + " FOR UPDATE",
-                    rs -> new Row(rs.getString(1), rs.getString(2), rs.getBytes(3)),
-                    after);
+        private Run(ProductSecretKeyring keys) {
+            this.keys = keys;
+        }
+
+        /** Whether another batch may hold rows. */
+        public boolean more() {
+            return more;
+        }
+
+        /**
+         * The next {@link #BATCH} rows after the last added batch (key id order), re-sealed in the
+         * caller's transaction {@code c}; changes nothing of this run (see {@link #add}).
+         */
+        public Batch batch(Connection c) {
+            List<ProductRepository.SealedKey> rows = ProductRepository.lockKeysAfter(c, after, BATCH);
             long resealed = 0;
             long alreadyCurrent = 0;
             long unreadable = 0;
-            for (Row row : rows) {
+            for (ProductRepository.SealedKey row : rows) {
                 Optional<ProductSecretKeyring.Opened> opened = keys.open(row.keyId(), row.sealed());
                 if (opened.isEmpty()) {
                     unreadable++;
@@ -108,11 +110,8 @@ public final class ProductSecretResealer {
                             "sealed under neither key: check CONVERSIONS_SECRET_KEY_PREVIOUS, else rotate the"
                                     + " product's secret");
                 } else if (opened.get().underPreviousKey()) {
-                    Sql.update(
-                            c,
-                            "UPDATE product_keys SET secret_ciphertext = ? WHERE key_id = ?",
-                            keys.seal(row.keyId(), opened.get().secret()),
-                            row.keyId());
+                    ProductRepository.reseal(
+                            c, row.keyId(), keys.seal(row.keyId(), opened.get().secret()));
                     resealed++;
                 } else {
                     alreadyCurrent++;
@@ -120,7 +119,27 @@ public final class ProductSecretResealer {
             }
             String last = rows.isEmpty() ? after : rows.getLast().keyId();
             return new Batch(rows.size(), last, new Result(resealed, alreadyCurrent, unreadable));
-        });
+        }
+
+        /** Counts a committed batch; the run is over after a batch shorter than {@link #BATCH}. */
+        public void add(Batch batch) {
+            total = total.plus(batch.result());
+            after = batch.lastKeyId();
+            more = batch.rows() >= BATCH;
+        }
+
+        /** What the run did, logged once. */
+        public Result finish() {
+            LOG.info(
+                    "conversions.resealed",
+                    "resealed",
+                    total.resealed(),
+                    "alreadyCurrent",
+                    total.alreadyCurrent(),
+                    "unreadable",
+                    total.unreadable());
+            return total;
+        }
     }
 
     /*

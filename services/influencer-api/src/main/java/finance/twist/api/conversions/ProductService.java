@@ -1,16 +1,15 @@
 package finance.twist.api.conversions;
 
 import finance.twist.api.db.DataAccessException;
-import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.common.logging.StructuredLog;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -24,6 +23,10 @@ import java.util.regex.Pattern;
  * ({@link ProductSecretKeyring}: under the current server key, opened under the previous one too
  * while that server key is rotated). Rotation issues a new key; older keys of the product keep working
  * for {@link #ROTATION_GRACE} so the merchant can redeploy without losing conversions.
+ *
+ * <p>Input is checked into records ({@link #newProduct}, {@link #change}) before the caller opens
+ * the unit of work; every other method runs in the caller's transaction or read {@code c}. The SQL
+ * is in {@link ProductRepository}.
  */
 public final class ProductService {
 
@@ -37,27 +40,37 @@ public final class ProductService {
 
     public static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
 
-    private final Sql sql;
     private final Optional<ProductSecretKeyring> keyring;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
 
-    public ProductService(Sql sql, Optional<ProductSecretKeyring> keyring, Clock clock) {
-        this.sql = sql;
+    public ProductService(Optional<ProductSecretKeyring> keyring, Clock clock) {
         this.keyring = keyring;
         this.clock = clock;
     }
 
-    /**
-     * Create body: {@code id} optional (generated {@code prod-<12 hex>} when absent);
-     * {@code dailyCommissionCap} optional (base units as a string; absent: the configured cap).
-     */
-    public record CreateRequest(String id, String name, Integer commissionBps, String dailyCommissionCap) {}
-
-    /** Update body; absent members stay as they are. */
-    public record UpdateRequest(String name, Integer commissionBps, Boolean isActive, String dailyCommissionCap) {}
-
     private static final Pattern BASE_UNITS = Pattern.compile("0|[1-9][0-9]{0,18}");
+
+    /**
+     * A product to create, checked.
+     *
+     * @param productId the product id
+     * @param name display name
+     * @param commissionBps basis points of the order amount
+     * @param dailyCommissionCap its own daily commission cap in base units, or null for the
+     *     configured one
+     */
+    public record NewProduct(String productId, String name, int commissionBps, Long dailyCommissionCap) {}
+
+    /**
+     * Changes to a product, checked; null members stay as they are.
+     *
+     * @param name display name
+     * @param commissionBps basis points of the order amount
+     * @param isActive whether conversions and new links are accepted
+     * @param dailyCommissionCap its own daily commission cap in base units
+     */
+    public record ProductChange(String name, Integer commissionBps, Boolean isActive, Long dailyCommissionCap) {}
 
     /**
      * A key that may verify a conversion now.
@@ -79,12 +92,12 @@ public final class ProductService {
      * @param createdAt when it was issued
      * @param expiresAt when it stops verifying, or null
      */
-    public record Key(String keyId, String createdAt, String expiresAt) {}
+    public record Key(String keyId, Instant createdAt, Instant expiresAt) {}
 
     /**
      * A product as an admin sees it (never a secret).
      *
-     * @param id the product id links carry as {@code productId}
+     * @param id the product id links carry as {@code productId} (chosen by the admin, not a UUID)
      * @param name display name
      * @param commissionBps basis points of the order amount
      * @param isActive whether conversions and new links are accepted
@@ -99,36 +112,19 @@ public final class ProductService {
             String name,
             int commissionBps,
             boolean isActive,
-            String createdAt,
-            String updatedAt,
+            Instant createdAt,
+            Instant updatedAt,
             List<Key> keys,
-            String dailyCommissionCap) {}
+            Long dailyCommissionCap) {}
 
     /**
      * A new product with its first key; the only time its secret is shown.
      *
-     * @param id see {@link Product}
-     * @param name see {@link Product}
-     * @param commissionBps see {@link Product}
-     * @param isActive see {@link Product}
-     * @param createdAt see {@link Product}
-     * @param updatedAt see {@link Product}
-     * @param keys see {@link Product}
-     * @param dailyCommissionCap see {@link Product}
+     * @param product the product as stored
      * @param keyId the new key's id
      * @param secret the new key's secret (64 hex)
      */
-    public record Created(
-            String id,
-            String name,
-            int commissionBps,
-            boolean isActive,
-            String createdAt,
-            String updatedAt,
-            List<Key> keys,
-            String dailyCommissionCap,
-            String keyId,
-            String secret) {}
+    public record Created(Product product, String keyId, String secret) {}
 
     /**
      * A rotated key; older keys stay valid until {@code previousKeysValidUntil}.
@@ -138,124 +134,100 @@ public final class ProductService {
      * @param secret the new key's secret (64 hex), shown once
      * @param previousKeysValidUntil when the older keys expire
      */
-    public record Rotated(String productId, String keyId, String secret, String previousKeysValidUntil) {}
-
-    /**
-     * All products.
-     *
-     * @param items every product, oldest first
-     */
-    public record Products(List<Product> items) {}
+    public record Rotated(String productId, String keyId, String secret, Instant previousKeysValidUntil) {}
 
     private record NewKey(String keyId, String secret) {}
 
-    public Created create(CreateRequest request) {
-        String id = request.id() == null ? "prod-" + hex(6) : productId(request.id());
-        String name = name(request.name(), true);
-        int bps = commissionBps(request.commissionBps(), true);
-        Long cap = dailyCommissionCap(request.dailyCommissionCap());
+    /**
+     * Checks a create request: {@code id} optional (generated {@code prod-<12 hex>} when null);
+     * {@code dailyCommissionCap} optional (base units as a string; null: the configured cap).
+     */
+    public NewProduct newProduct(String id, String name, Integer commissionBps, String dailyCommissionCap) {
+        return new NewProduct(
+                id == null ? "prod-" + hex(6) : productId(id),
+                name(name, true),
+                commissionBps(commissionBps, true),
+                dailyCommissionCap(dailyCommissionCap));
+    }
+
+    /** Checks an update request; null members stay as they are. */
+    public ProductChange change(String name, Integer commissionBps, Boolean isActive, String dailyCommissionCap) {
+        return new ProductChange(
+                name(name, false),
+                commissionBps == null ? null : commissionBps(commissionBps, false),
+                isActive,
+                dailyCommissionCap(dailyCommissionCap));
+    }
+
+    /** Creates the product and its first key in the caller's transaction {@code c}. */
+    public Created create(Connection c, NewProduct request) {
         ProductSecretKeyring sealer = sealer();
-        return sql.inTransaction(c -> {
-            int inserted = Sql.update(
-                    c,
-                    "INSERT INTO products (id, name, commission_bps, daily_commission_cap) VALUES (?, ?, ?, ?)"
-                            + " ON CONFLICT (id) DO NOTHING",
-                    id,
-                    name,
-                    bps,
-                    cap);
-            if (inserted == 0) {
-                throw new DomainException(
-                                Kind.CONFLICT,
-                                "product-exists",
-                                "Product exists",
-                                "A product with this id already exists.")
-                        .with("field", "id");
-            }
-            Product product = product(c, id);
-            NewKey key = newKey(c, sealer, id);
-            return new Created(
-                    product.id(),
-                    product.name(),
-                    product.commissionBps(),
-                    product.isActive(),
-                    product.createdAt(),
-                    product.updatedAt(),
-                    product.keys(),
-                    product.dailyCommissionCap(),
-                    key.keyId(),
-                    key.secret());
-        });
+        if (!ProductRepository.insert(
+                c, request.productId(), request.name(), request.commissionBps(), request.dailyCommissionCap())) {
+            throw new DomainException(
+                            Kind.CONFLICT, "product-exists", "Product exists", "A product with this id already exists.")
+                    .with("field", "id");
+        }
+        // read before the key is stored: the product's key list in this answer is empty, as it
+        // always was; the new key is shown by keyId and secret
+        Product product = product(c, request.productId());
+        NewKey key = newKey(c, sealer, request.productId());
+        return new Created(product, key.keyId(), key.secret());
     }
 
-    public Products list() {
-        return sql.read(c -> {
-            List<Product> items = new ArrayList<>();
-            for (String id : Sql.query(c, "SELECT id FROM products ORDER BY created_at, id", rs -> rs.getString(1))) {
-                items.add(product(c, id));
-            }
-            return new Products(items);
-        });
+    /** Every product, oldest first. */
+    public List<Product> list(Connection c) {
+        List<Product> items = new ArrayList<>();
+        for (String id : ProductRepository.ids(c)) {
+            items.add(product(c, id));
+        }
+        return items;
     }
 
-    public Product get(String id) {
-        return sql.read(c -> product(c, existing(c, id)));
+    public Product get(Connection c, String id) {
+        return product(c, id);
     }
 
-    public Product update(String id, UpdateRequest update) {
-        String name = name(update.name(), false);
-        Integer bps = update.commissionBps() == null ? null : commissionBps(update.commissionBps(), false);
-        Long cap = dailyCommissionCap(update.dailyCommissionCap());
-        return sql.inTransaction(c -> {
-            existing(c, id);
-            Sql.update(
-                    c,
-                    "UPDATE products SET name = COALESCE(?, name), commission_bps = COALESCE(?, commission_bps),"
-                            + " is_active = COALESCE(?, is_active),"
-                            + " daily_commission_cap = COALESCE(?, daily_commission_cap), updated_at = now()"
-                            + " WHERE id = ?",
-                    name,
-                    bps,
-                    update.isActive(),
-                    cap,
-                    id);
-            return product(c, id);
-        });
+    /** Applies {@code change} in the caller's transaction {@code c}. */
+    public Product update(Connection c, String id, ProductChange change) {
+        if (!ProductRepository.exists(c, id)) {
+            throw notFound();
+        }
+        ProductRepository.update(
+                c, id, change.name(), change.commissionBps(), change.isActive(), change.dailyCommissionCap());
+        return product(c, id);
     }
 
-    /** A new key for the product; its current keys expire after the grace period. */
-    public Rotated rotate(String id) {
+    /**
+     * A new key for the product, in the caller's transaction {@code c}; its current keys expire after
+     * the grace period.
+     */
+    public Rotated rotate(Connection c, String id) {
         ProductSecretKeyring sealer = sealer();
-        return sql.inTransaction(c -> {
-            Sql.queryOne(c, "SELECT id FROM products WHERE id = ? FOR UPDATE", rs -> rs.getString(1), id)
-                    .orElseThrow(ProductService::notFound);
-            Timestamp graceEnd = Timestamp.from(clock.instant().plus(ROTATION_GRACE));
-            Sql.update(
-                    c,
-                    "UPDATE product_keys SET expires_at = ? WHERE product_id = ? AND (expires_at IS NULL OR expires_at > ?)",
-                    graceEnd,
-                    id,
-                    graceEnd);
-            NewKey key = newKey(c, sealer, id);
-            return new Rotated(
-                    id, key.keyId(), key.secret(), graceEnd.toInstant().toString());
-        });
+        if (!ProductRepository.lock(c, id)) {
+            throw notFound();
+        }
+        Instant graceEnd = clock.instant().plus(ROTATION_GRACE);
+        ProductRepository.expireKeys(c, id, graceEnd);
+        NewKey key = newKey(c, sealer, id);
+        return new Rotated(id, key.keyId(), key.secret(), graceEnd);
     }
 
-    /** The key {@code keyId} if it is unexpired and its product active. */
-    public Optional<SigningKey> signingKey(String keyId) {
-        if (keyring.isEmpty() || keyId == null || !KEY_ID.matcher(keyId).matches()) {
+    /**
+     * Whether {@code keyId} could name a key this server can open: a configured keyring and a key
+     * id of the right shape. When false {@link #signingKey} finds nothing, so a caller may skip the
+     * read.
+     */
+    public boolean canVerify(String keyId) {
+        return keyring.isPresent() && keyId != null && KEY_ID.matcher(keyId).matches();
+    }
+
+    /** The key {@code keyId} if it is unexpired and its product active, read on {@code c}. */
+    public Optional<SigningKey> signingKey(Connection c, String keyId) {
+        if (!canVerify(keyId)) {
             return Optional.empty();
         }
-        record Stored(String productId, int bps, byte[] sealed, Long cap) {}
-        Optional<Stored> stored = sql.read(c -> Sql.queryOne(
-                c,
-                "SELECT k.product_id, p.commission_bps, k.secret_ciphertext, p.daily_commission_cap"
-                        + " FROM product_keys k JOIN products p ON p.id = k.product_id"
-                        + " WHERE k.key_id = ? AND p.is_active AND (k.expires_at IS NULL OR k.expires_at > ?)",
-                rs -> new Stored(rs.getString(1), rs.getInt(2), rs.getBytes(3), (Long) rs.getObject(4)),
-                keyId,
-                Timestamp.from(clock.instant())));
+        Optional<ProductRepository.Verifying> stored = ProductRepository.verifying(c, keyId, clock.instant());
         if (stored.isEmpty()) {
             return Optional.empty();
         }
@@ -271,27 +243,21 @@ public final class ProductService {
         return Optional.of(new SigningKey(
                 keyId,
                 stored.get().productId(),
-                stored.get().bps(),
+                stored.get().commissionBps(),
                 opened.get().secret().getBytes(StandardCharsets.US_ASCII),
-                stored.get().cap()));
+                stored.get().dailyCommissionCap()));
     }
 
     /** Whether {@code id} names an active product (links may only be generated for those). */
     public static boolean isActive(Connection c, String id) {
-        return Sql.queryOne(c, "SELECT is_active FROM products WHERE id = ?", rs -> rs.getBoolean(1), id)
-                .orElse(false);
+        return ProductRepository.isActive(c, id);
     }
 
     private NewKey newKey(Connection c, ProductSecretKeyring sealer, String productId) {
         String keyId = "mk_" + hex(12);
         String secret = hex(32);
         try {
-            Sql.update(
-                    c,
-                    "INSERT INTO product_keys (key_id, product_id, secret_ciphertext) VALUES (?, ?, ?)",
-                    keyId,
-                    productId,
-                    sealer.seal(keyId, secret));
+            ProductRepository.insertKey(c, keyId, productId, sealer.seal(keyId, secret));
         } catch (DataAccessException e) {
             throw new IllegalStateException("key id collision", e);
         }
@@ -299,39 +265,7 @@ public final class ProductService {
     }
 
     private static Product product(Connection c, String id) {
-        List<Key> keys = Sql.query(
-                c,
-                "SELECT key_id, created_at, expires_at FROM product_keys WHERE product_id = ?"
-                        + " ORDER BY created_at DESC, key_id",
-                rs -> {
-                    Timestamp expires = rs.getTimestamp("expires_at");
-                    return new Key(
-                            rs.getString("key_id"),
-                            rs.getTimestamp("created_at").toInstant().toString(),
-                            expires == null ? null : expires.toInstant().toString());
-                },
-                id);
-        return Sql.queryOne(
-                        c,
-                        "SELECT * FROM products WHERE id = ?",
-                        rs -> new Product(
-                                rs.getString("id"),
-                                rs.getString("name"),
-                                rs.getInt("commission_bps"),
-                                rs.getBoolean("is_active"),
-                                rs.getTimestamp("created_at").toInstant().toString(),
-                                rs.getTimestamp("updated_at").toInstant().toString(),
-                                keys,
-                                rs.getObject("daily_commission_cap") == null
-                                        ? null
-                                        : Long.toString(rs.getLong("daily_commission_cap"))),
-                        id)
-                .orElseThrow(ProductService::notFound);
-    }
-
-    private static String existing(Connection c, String id) {
-        return Sql.queryOne(c, "SELECT id FROM products WHERE id = ?", rs -> rs.getString(1), id)
-                .orElseThrow(ProductService::notFound);
+        return ProductRepository.find(c, id).orElseThrow(ProductService::notFound);
     }
 
     private ProductSecretKeyring sealer() {

@@ -1,6 +1,7 @@
 package finance.twist.api.http;
 
 import finance.twist.api.conversions.ProductSecretResealer;
+import finance.twist.api.db.Sql;
 import finance.twist.common.http.Responses;
 import finance.twist.common.http.Routes;
 import io.helidon.webserver.http.HttpRules;
@@ -12,7 +13,8 @@ import io.helidon.webserver.http.ServerResponse;
  * Operator actions on the conversions set-up, admin only (the {@code AuthFilter} requires the admin
  * role on {@code /admin/**}, as for the product routes, and the handler asserts it again through
  * {@link AdminOnly}). Re-sealing is the middle step of rotating
- * {@code CONVERSIONS_SECRET_KEY} (runbooks/rotate-conversions-secret-key.md).
+ * {@code CONVERSIONS_SECRET_KEY} (runbooks/rotate-conversions-secret-key.md): one
+ * {@link Sql#inTransaction} per batch of rows, so a long run holds no lock for longer than a batch.
  *
  * <pre>
  * curl -X POST -H "Authorization: Bearer $ADMIN_TOKEN" http://127.0.0.1:3003/admin/conversions/reseal
@@ -22,11 +24,16 @@ import io.helidon.webserver.http.ServerResponse;
  */
 public final class ConversionsAdminHttpService implements HttpService {
 
+    private final Sql sql;
     private final ProductSecretResealer resealer;
 
-    public ConversionsAdminHttpService(ProductSecretResealer resealer) {
+    public ConversionsAdminHttpService(Sql sql, ProductSecretResealer resealer) {
+        this.sql = sql;
         this.resealer = resealer;
     }
+
+    /** {@code POST /admin/conversions/reseal}: rows re-sealed, already current, and unreadable. */
+    record ResealedBody(long resealed, long alreadyCurrent, long unreadable) {}
 
     @Override
     public void routing(HttpRules rules) {
@@ -35,6 +42,12 @@ public final class ConversionsAdminHttpService implements HttpService {
 
     private void reseal(ServerRequest req, ServerResponse res) {
         AdminOnly.caller(req);
-        Responses.ok(res, resealer.reseal());
+        ProductSecretResealer.Run run = resealer.start();
+        while (run.more()) {
+            // a batch counts once committed: a batch Sql.inTransaction retries is counted once
+            run.add(sql.inTransaction(run::batch));
+        }
+        ProductSecretResealer.Result done = run.finish();
+        Responses.ok(res, new ResealedBody(done.resealed(), done.alreadyCurrent(), done.unreadable()));
     }
 }

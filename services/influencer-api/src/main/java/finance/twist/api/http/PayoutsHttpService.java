@@ -3,6 +3,7 @@ package finance.twist.api.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import finance.twist.api.auth.Caller;
 import finance.twist.api.db.Idempotency;
+import finance.twist.api.db.Sql;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.MoneyMetrics;
 import finance.twist.api.payouts.PayoutService;
@@ -16,6 +17,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -43,10 +45,16 @@ import java.util.UUID;
  */
 public final class PayoutsHttpService implements HttpService {
 
+    private final Sql sql;
     private final Idempotency idempotency;
     private final PayoutService payouts;
 
-    public PayoutsHttpService(Idempotency idempotency, PayoutService payouts) {
+    /**
+     * A request runs in {@link Idempotency#once}, a decision in one {@link Sql#inTransaction}, reads
+     * in one {@link Sql#read}.
+     */
+    public PayoutsHttpService(Sql sql, Idempotency idempotency, PayoutService payouts) {
+        this.sql = sql;
         this.idempotency = idempotency;
         this.payouts = payouts;
     }
@@ -65,6 +73,81 @@ public final class PayoutsHttpService implements HttpService {
      */
     public record RejectRequest(String reason) {}
 
+    /**
+     * A payout (ids, base units and times as strings; facts not yet known are null).
+     *
+     * @param amount gross base units
+     * @param settlement {@code simulated} or {@code chain}
+     */
+    record PayoutBody(
+            String id,
+            String influencerId,
+            String status,
+            String amount,
+            String platformFee,
+            String processingFee,
+            String netAmount,
+            String currency,
+            String reserveTransactionId,
+            String settlementTransactionId,
+            String releaseTransactionId,
+            String chainTransactionId,
+            String settlement,
+            String rejectReason,
+            String requestedAt,
+            String decidedAt) {
+
+        static PayoutBody of(PayoutService.Payout p) {
+            return new PayoutBody(
+                    p.id().toString(),
+                    p.influencerId().toString(),
+                    p.status(),
+                    Amounts.format(p.amount()),
+                    Amounts.format(p.platformFee()),
+                    Amounts.format(p.processingFee()),
+                    Amounts.format(p.netAmount()),
+                    p.currency(),
+                    text(p.reserveTransactionId()),
+                    text(p.settlementTransactionId()),
+                    text(p.releaseTransactionId()),
+                    p.chainTransactionId(),
+                    p.settlement(),
+                    p.rejectReason(),
+                    p.requestedAt().toString(),
+                    text(p.decidedAt()));
+        }
+    }
+
+    /** {@code GET /payouts/balance} (base units as strings). */
+    record BalanceBody(
+            String influencerId,
+            String available,
+            String pending,
+            String completed,
+            String minimum,
+            String currency,
+            String settlement) {
+
+        static BalanceBody of(PayoutService.Balance b) {
+            return new BalanceBody(
+                    b.influencerId().toString(),
+                    Amounts.format(b.available()),
+                    Amounts.format(b.pending()),
+                    Amounts.format(b.completed()),
+                    Amounts.format(b.minimum()),
+                    b.currency(),
+                    b.settlement());
+        }
+    }
+
+    /** {@code GET /payouts/history}: one page, newest first. */
+    record HistoryBody(List<PayoutBody> items, long total, int limit, int offset) {
+
+        static HistoryBody of(PayoutService.History h) {
+            return new HistoryBody(h.items().stream().map(PayoutBody::of).toList(), h.total(), h.limit(), h.offset());
+        }
+    }
+
     @Override
     public void routing(HttpRules rules) {
         Routes.on(rules)
@@ -77,7 +160,7 @@ public final class PayoutsHttpService implements HttpService {
 
     private void balance(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
-        Responses.ok(res, payouts.balance(caller.userId()));
+        Responses.ok(res, BalanceBody.of(sql.read(c -> payouts.balance(c, caller.userId()))));
     }
 
     private void request(ServerRequest req, ServerResponse res) {
@@ -90,7 +173,8 @@ public final class PayoutsHttpService implements HttpService {
         long amount = Amounts.positive("amount", body.amount());
         Idempotency.Outcome outcome = idempotency.once(
                 Http.idempotent(req, caller.userId(), Optional.of(key), raw),
-                c -> new Idempotency.Outcome(201, Http.json(payouts.request(c, caller.userId(), amount)), false));
+                c -> new Idempotency.Outcome(
+                        201, Http.json(PayoutBody.of(payouts.request(c, caller.userId(), amount))), false));
         Http.send(res, outcome);
         MoneyMetrics.payout("request", outcome.replayed());
     }
@@ -106,17 +190,14 @@ public final class PayoutsHttpService implements HttpService {
         }
         int limit = Http.intParam(req, "limit", 20, 1, 100);
         int offset = Http.intParam(req, "offset", 0, 0, 100_000);
-        Responses.ok(
-                res,
-                payouts.history(
-                        caller.userId(),
-                        caller.isAdmin(),
-                        new PayoutService.HistoryQuery(influencerId, status, limit, offset)));
+        PayoutService.HistoryQuery query = new PayoutService.HistoryQuery(influencerId, status, limit, offset);
+        Responses.ok(res, HistoryBody.of(sql.read(c -> payouts.history(c, caller.userId(), caller.isAdmin(), query))));
     }
 
     private void approve(ServerRequest req, ServerResponse res) {
         Caller admin = AdminOnly.caller(req);
-        Responses.ok(res, payouts.approve(id(req), admin.userId()));
+        UUID id = id(req);
+        Responses.ok(res, PayoutBody.of(sql.inTransaction(c -> payouts.approve(c, id, admin.userId()))));
         MoneyMetrics.payout("approve", false);
     }
 
@@ -129,8 +210,12 @@ public final class PayoutsHttpService implements HttpService {
             throw new ProblemException(
                     Problem.badRequest("'reason' must be 1-500 characters.").with("field", "reason"));
         }
-        Responses.ok(res, payouts.reject(id, admin.userId(), reason));
+        Responses.ok(res, PayoutBody.of(sql.inTransaction(c -> payouts.reject(c, id, admin.userId(), reason))));
         MoneyMetrics.payout("reject", false);
+    }
+
+    private static String text(Object value) {
+        return value == null ? null : value.toString();
     }
 
     private static UUID id(ServerRequest req) {

@@ -2,15 +2,11 @@ package finance.twist.api.ledger;
 
 import finance.twist.api.auth.UserDirectory;
 import finance.twist.api.db.DataAccessException;
-import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import io.helidon.config.Config;
 import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -26,7 +22,8 @@ import java.util.UUID;
  * transaction. The table's CHECKs ({@code credit_requests_four_eyes}, {@code
  * credit_requests_status_facts}) make a self-approved or half-approved credit impossible. A
  * pending request can be rejected with {@link #reject} by any admin, the one who asked included
- * (withdrawing it): nothing moves, and a rejected request can never be approved.
+ * (withdrawing it): nothing moves, and a rejected request can never be approved. The SQL of
+ * {@code credit_requests} is in {@link CreditRequestRepository}.
  *
  * <p>Configured as {@code ledger.credit.approval.threshold} ({@code
  * LEDGER_CREDIT_APPROVAL_THRESHOLD}): whole TWIST, a decimal with at most 9 decimals; default
@@ -144,17 +141,8 @@ public final class Deposits {
             return new Posted(post(c, credit));
         }
         try {
-            UUID id = Sql.queryOne(
-                            c,
-                            "INSERT INTO credit_requests (requested_by, idempotency_key, wallet, amount, reason)"
-                                    + " VALUES (?, ?, ?, ?, ?) RETURNING id",
-                            rs -> rs.getObject(1, UUID.class),
-                            credit.adminId(),
-                            credit.idempotencyKey(),
-                            credit.wallet(),
-                            credit.amount(),
-                            credit.reason())
-                    .orElseThrow();
+            UUID id = CreditRequestRepository.insert(
+                    c, credit.adminId(), credit.idempotencyKey(), credit.wallet(), credit.amount(), credit.reason());
             return new Pending(read(c, id, null).orElseThrow());
         } catch (DataAccessException e) {
             if (e.isUniqueViolation("credit_requests_key_unique")) {
@@ -176,19 +164,8 @@ public final class Deposits {
      * approved. The row lock makes concurrent approvals post once. Inside the caller's transaction.
      */
     public CreditRequest approve(Connection c, UUID requestId, UUID approverId) {
-        record Locked(UUID requestedBy, String status, String wallet, long amount, String reason) {}
-        Locked request = Sql.queryOne(
-                        c,
-                        "SELECT requested_by, status, wallet, amount, reason FROM credit_requests"
-                                + " WHERE id = ? FOR UPDATE",
-                        rs -> new Locked(
-                                rs.getObject(1, UUID.class),
-                                rs.getString(2),
-                                rs.getString(3),
-                                rs.getLong(4),
-                                rs.getString(5)),
-                        requestId)
-                .orElseThrow(Deposits::notFound);
+        CreditRequestRepository.Locked request =
+                CreditRequestRepository.lock(c, requestId).orElseThrow(Deposits::notFound);
         if (request.requestedBy().equals(approverId)) {
             throw fourEyes();
         }
@@ -198,13 +175,7 @@ public final class Deposits {
         UUID txId = transfer(
                 c, "credit-request:" + requestId, approverId, request.wallet(), request.amount(), request.reason());
         try {
-            Sql.update(
-                    c,
-                    "UPDATE credit_requests SET status = 'approved', approved_by = ?, transaction_id = ?,"
-                            + " approved_at = now() WHERE id = ? AND status = 'pending'",
-                    approverId,
-                    txId,
-                    requestId);
+            CreditRequestRepository.approve(c, requestId, approverId, txId);
         } catch (DataAccessException e) {
             if (e.isCheckViolation("credit_requests_four_eyes")) {
                 throw fourEyes();
@@ -222,21 +193,13 @@ public final class Deposits {
      * Nothing moves. Inside the caller's transaction; the row lock orders it against an approval.
      */
     public CreditRequest reject(Connection c, UUID requestId, UUID adminId) {
-        String status = Sql.queryOne(
-                        c,
-                        "SELECT status FROM credit_requests WHERE id = ? FOR UPDATE",
-                        rs -> rs.getString(1),
-                        requestId)
-                .orElseThrow(Deposits::notFound);
+        String status = CreditRequestRepository.lock(c, requestId)
+                .orElseThrow(Deposits::notFound)
+                .status();
         if (!status.equals("pending")) {
             throw notPending(status, "rejected");
         }
-        Sql.update(
-                c,
-                "UPDATE credit_requests SET status = 'rejected', rejected_by = ?, rejected_at = now()"
-                        + " WHERE id = ? AND status = 'pending'",
-                adminId,
-                requestId);
+        CreditRequestRepository.reject(c, requestId, adminId);
         return read(c, requestId, null).orElseThrow();
     }
 
@@ -272,30 +235,23 @@ public final class Deposits {
     }
 
     private java.util.Optional<CreditRequest> read(Connection c, UUID id, Long available) {
-        return Sql.queryOne(c, "SELECT * FROM credit_requests WHERE id = ?", rs -> request(rs, available), id);
-    }
-
-    private CreditRequest request(ResultSet rs, Long available) throws SQLException {
-        UUID approvedBy = rs.getObject("approved_by", UUID.class);
-        UUID txId = rs.getObject("transaction_id", UUID.class);
-        Timestamp approvedAt = rs.getTimestamp("approved_at");
-        Timestamp rejectedAt = rs.getTimestamp("rejected_at");
-        return new CreditRequest(
-                rs.getObject("id", UUID.class),
-                rs.getString("status"),
-                rs.getString("wallet"),
-                rs.getLong("amount"),
-                rs.getString("reason"),
-                rs.getObject("requested_by", UUID.class),
-                approvedBy,
-                txId,
-                available,
-                approvalThreshold,
-                "simulated",
-                rs.getTimestamp("requested_at").toInstant(),
-                approvedAt == null ? null : approvedAt.toInstant(),
-                rs.getObject("rejected_by", UUID.class),
-                rejectedAt == null ? null : rejectedAt.toInstant());
+        return CreditRequestRepository.find(c, id)
+                .map(r -> new CreditRequest(
+                        r.id(),
+                        r.status(),
+                        r.wallet(),
+                        r.amount(),
+                        r.reason(),
+                        r.requestedBy(),
+                        r.approvedBy(),
+                        r.transactionId(),
+                        available,
+                        approvalThreshold,
+                        "simulated",
+                        r.requestedAt(),
+                        r.approvedAt(),
+                        r.rejectedBy(),
+                        r.rejectedAt()));
     }
 
     private static DomainException notFound() {
