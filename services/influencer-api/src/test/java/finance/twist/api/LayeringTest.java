@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The layering rules of docs/decisions/0022-influencer-api-layers.md, checked on the sources of
  * the packages that follow them: domain services and repositories know nothing of HTTP, build no
- * {@code Map<String, Object>} bodies and open no unit of work; the records they return are typed
+ * {@code Map<String, Object>} bodies and open no unit of work (but the two named entry points that
+ * no request opens); SQL is only in repositories and reads; the records they return are typed
  * (ids as UUID, base units as long, times as Instant) rather than response bodies; the SQL helper
  * knows nothing of HTTP and does not depend on the ledger.
  */
@@ -25,11 +26,37 @@ class LayeringTest {
 
     private static final Path MAIN = Path.of("src/main/java/finance/twist/api");
 
-    /** Packages that follow the rules (others are converted by their own changes). */
-    private static final List<String> DOMAIN_PACKAGES = List.of("staking", "ledger", "links", "rewards");
+    /**
+     * Packages, or single files of a package that also holds HTTP code, that follow the rules
+     * (others are converted by their own changes).
+     */
+    private static final List<String> DOMAIN_PACKAGES = List.of(
+            "staking",
+            "ledger",
+            "links",
+            "rewards",
+            "influencers",
+            "retention",
+            "auth/UserDirectory.java",
+            "auth/UserRepository.java");
 
     /** Files of those packages that belong to another change (issue 22 is split by package). */
-    private static final Set<String> NOT_YET = Set.of("links/ClickRecorder.java");
+    private static final Set<String> NOT_YET = Set.of();
+
+    /**
+     * Units of work no request opens, each through one entry point (decision 0022): the guard's
+     * first-request user row, and the scheduled retention purge.
+     */
+    private static final Set<String> OWN_UNIT_OF_WORK =
+            Set.of("auth/UserDirectory.java", "retention/RetentionPurge.java");
+
+    /** Packages (or files) whose SQL is only in *Repository and *Reads classes. */
+    private static final List<String> SQL_IN_REPOSITORIES =
+            List.of("links", "influencers", "retention", "auth/UserDirectory.java", "auth/UserRepository.java");
+
+    /** A statement run through db/Sql, or an SQL statement's text. */
+    private static final Pattern SQL = Pattern.compile(
+            "Sql\\.(queryOne|query|queryPlannedPerCall|update)\\(|\"\\s*(SELECT|INSERT|UPDATE|DELETE|WITH)\\s|createArrayOf\\(");
 
     /** Domain classes whose nested records are results handed to the HTTP layer. */
     private static final List<String> RESULT_HOLDERS = List.of(
@@ -39,7 +66,10 @@ class LayeringTest {
             "ledger.LedgerService",
             "links.LinkService",
             "rewards.VauRewardService",
-            "ledger.Deposits");
+            "ledger.Deposits",
+            "influencers.InfluencerService",
+            "links.ClickRecorder",
+            "retention.RetentionPurge");
 
     /** Component names that are ids (UUID, not String). */
     private static final Pattern ID = Pattern.compile("id|transactionId|influencerId|userId|linkId|clickId");
@@ -70,12 +100,45 @@ class LayeringTest {
                 if (text.contains("Map<String, Object>")) {
                     violations.add(file + ": Map<String, Object> (return a record)");
                 }
-                if (text.contains(".inTransaction(") || text.contains("sql.read(") || text.contains(".once(")) {
+                boolean opens =
+                        text.contains(".inTransaction(") || text.contains("sql.read(") || text.contains(".once(");
+                if (opens && !OWN_UNIT_OF_WORK.contains(relative(file))) {
                     violations.add(file + ": opens a unit of work (the HttpService does)");
                 }
             }
         }
         assertThat(violations).isEmpty();
+    }
+
+    @Test
+    void sqlIsOnlyInRepositoriesAndReads() {
+        List<String> violations = new ArrayList<>();
+        int repositories = 0;
+        for (String pkg : SQL_IN_REPOSITORIES) {
+            for (Path file : sources(pkg)) {
+                String name = file.getFileName().toString();
+                boolean repository = name.endsWith("Repository.java") || name.endsWith("Reads.java");
+                boolean sql = SQL.matcher(read(file)).find();
+                if (repository && sql) {
+                    repositories++;
+                } else if (sql) {
+                    violations.add(file + ": SQL outside a *Repository or *Reads class");
+                }
+            }
+        }
+        assertThat(violations).isEmpty();
+        assertThat(repositories).as("repositories holding SQL").isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void unitsOfWorkOpenedOutsideAHandlerHaveOneEntryPoint() {
+        for (String file : OWN_UNIT_OF_WORK) {
+            String text = read(MAIN.resolve(file));
+            assertThat(text.split("\\.inTransaction\\(", -1))
+                    .as(file + " opens its unit of work in one place")
+                    .hasSize(2);
+            assertThat(text).as(file).doesNotContain("sql.read(");
+        }
     }
 
     @Test
@@ -139,7 +202,12 @@ class LayeringTest {
         assertThat(sources("db")).as("the db sources are found").isNotEmpty();
     }
 
+    /** The package's sources, or the one file when {@code pkg} names a file. */
     private static List<Path> sources(String pkg) {
+        if (pkg.endsWith(".java")) {
+            assertThat(MAIN.resolve(pkg)).as(pkg).isRegularFile();
+            return List.of(MAIN.resolve(pkg));
+        }
         try (Stream<Path> files = Files.list(MAIN.resolve(pkg))) {
             return files.filter(f -> f.toString().endsWith(".java"))
                     .filter(f -> !NOT_YET.contains(pkg + "/" + f.getFileName()))
@@ -148,6 +216,11 @@ class LayeringTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** {@code package/File.java} of a main source. */
+    private static String relative(Path file) {
+        return MAIN.relativize(file).toString().replace('\\', '/');
     }
 
     private static String read(Path file) {

@@ -3,11 +3,10 @@ package finance.twist.api.retention;
 import finance.twist.api.db.Sql;
 import finance.twist.common.logging.StructuredLog;
 import io.helidon.config.Config;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code retention.batch.size} [RETENTION_BATCH_SIZE], default 5000.
  * </ul>
  *
- * Redis keys need no purge: every key the services write carries a TTL (RedisKeysTtlIT).
+ * The SQL is in {@link RetentionRepository}. Redis keys need no purge: every key the services write carries a TTL (RedisKeysTtlIT).
  */
 public final class RetentionPurge implements AutoCloseable {
 
@@ -113,45 +112,50 @@ public final class RetentionPurge implements AutoCloseable {
         }
     }
 
-    /** One purge of everything older than its age, batch by batch. */
+    /** One batch delete in the transaction {@link #runOnce} opens for it. */
+    @FunctionalInterface
+    private interface Batch {
+        int delete(Connection c, Instant before, int limit);
+    }
+
+    /** Rows one table's purge deleted, in how many statements. */
+    private record Swept(long rows, int statements) {}
+
+    /**
+     * One purge of everything older than its age, batch by batch. The job's one entry point (the
+     * schedule calls it; there is no HTTP route): each batch runs in its own {@link Sql#inTransaction},
+     * opened here and nowhere else.
+     */
     public Purged runOnce() {
         Instant now = clock.instant();
-        OffsetDateTime clicksBefore = OffsetDateTime.ofInstant(now.minus(settings.clickAge()), ZoneOffset.UTC);
-        OffsetDateTime keysBefore = OffsetDateTime.ofInstant(now.minus(settings.idempotencyKeyAge()), ZoneOffset.UTC);
+        Swept clicks = sweep(RetentionRepository::deleteClicks, now.minus(settings.clickAge()));
+        Swept keys = sweep(RetentionRepository::deleteIdempotencyKeys, now.minus(settings.idempotencyKeyAge()));
+        int statements = clicks.statements() + keys.statements();
+        if (clicks.rows() > 0 || keys.rows() > 0) {
+            LOG.info(
+                    "retention.purged",
+                    "clicks",
+                    clicks.rows(),
+                    "idempotencyKeys",
+                    keys.rows(),
+                    "statements",
+                    statements);
+        }
+        return new Purged(clicks.rows(), keys.rows(), statements);
+    }
+
+    /** Runs {@code batch}, each in its own transaction, until one deletes fewer than the batch size. */
+    private Swept sweep(Batch batch, Instant before) {
+        long rows = 0;
         int statements = 0;
-        long clicks = 0;
         while (true) {
-            int deleted = sql.inTransaction(c -> Sql.update(
-                    c,
-                    "DELETE FROM link_clicks WHERE id IN (SELECT lc.id FROM link_clicks lc WHERE lc.clicked_at < ?"
-                            + " AND NOT EXISTS (SELECT 1 FROM conversions cv WHERE cv.click_id = lc.id)"
-                            + " LIMIT ? FOR UPDATE SKIP LOCKED)",
-                    clicksBefore,
-                    settings.batchSize()));
+            int deleted = sql.inTransaction(c -> batch.delete(c, before, settings.batchSize()));
             statements++;
-            clicks += deleted;
+            rows += deleted;
             if (deleted < settings.batchSize()) {
-                break;
+                return new Swept(rows, statements);
             }
         }
-        long keys = 0;
-        while (true) {
-            int deleted = sql.inTransaction(c -> Sql.update(
-                    c,
-                    "DELETE FROM idempotency_keys WHERE (user_id, key) IN (SELECT user_id, key FROM idempotency_keys"
-                            + " WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)",
-                    keysBefore,
-                    settings.batchSize()));
-            statements++;
-            keys += deleted;
-            if (deleted < settings.batchSize()) {
-                break;
-            }
-        }
-        if (clicks > 0 || keys > 0) {
-            LOG.info("retention.purged", "clicks", clicks, "idempotencyKeys", keys, "statements", statements);
-        }
-        return new Purged(clicks, keys, statements);
     }
 
     @Override
