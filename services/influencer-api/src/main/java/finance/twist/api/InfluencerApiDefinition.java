@@ -119,7 +119,6 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         Optional<DevOutbox> outbox = mode.equals("development") ? Optional.of(new DevOutbox()) : Optional.empty();
         EmailSender email = outbox.<EmailSender>map(o -> o).orElseGet(() -> smtp(config));
         InfluencerService influencerService = new InfluencerService(
-                sql,
                 email,
                 config.get("app.url").asString().orElse("http://localhost:3000"),
                 clock,
@@ -130,7 +129,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         StakingReads reads = new StakingReads();
         Idempotency idempotency = new Idempotency(sql);
         this.me = new MeHttpService(sql, new AccountReads(), influencerService, reads);
-        this.influencers = new InfluencerHttpService(influencerService, new RegistrationLimits(redis));
+        this.influencers = new InfluencerHttpService(sql, influencerService, new RegistrationLimits(redis));
         this.staking = new StakingHttpService(sql, idempotency, stakingService, reads);
         this.admin =
                 new AdminHttpService(sql, idempotency, stakingService, Deposits.from(config.get("ledger")), outbox);
@@ -160,7 +159,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 new OwnNetworks(new PepperedHash(linkSettings.ipPepper()), new OwnNetworkRepository());
         this.links = new LinksHttpService(sql, linkService, ownNetworks, clientIp, clock);
         this.redirect =
-                new RedirectHttpService(new ClickRecorder(sql, redis, linkSettings, ownNetworks), clientIp, clock);
+                new RedirectHttpService(sql, new ClickRecorder(redis, linkSettings, ownNetworks), clientIp, clock);
         this.payouts = new PayoutsHttpService(sql, idempotency, new PayoutService(chain));
         this.retention = new RetentionPurge(sql, RetentionPurge.Settings.from(config.get("retention")), clock);
         retention.start();

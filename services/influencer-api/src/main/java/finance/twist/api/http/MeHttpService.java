@@ -14,6 +14,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -36,7 +37,10 @@ public final class MeHttpService implements HttpService {
     private final InfluencerService influencers;
     private final StakingReads staking;
 
-    /** The reads run on one {@link Sql#read} per route. */
+    /**
+     * The reads run on one {@link Sql#read} per route; {@code GET /me} opens none when the caller's
+     * influencer id is cached.
+     */
     public MeHttpService(Sql sql, AccountReads accounts, InfluencerService influencers, StakingReads staking) {
         this.sql = sql;
         this.accounts = accounts;
@@ -115,15 +119,16 @@ public final class MeHttpService implements HttpService {
 
     private void me(ServerRequest req, ServerResponse res) {
         Caller caller = Caller.of(req);
+        // a cached influencer id answers without the database; only a miss opens a read
+        Optional<UUID> influencerId = influencers
+                .cachedInfluencerIdOf(caller.userId())
+                .or(() -> sql.read(c -> influencers.influencerIdOf(c, caller.userId())));
         Responses.ok(
                 res,
                 new MeBody(
                         caller.userId().toString(),
                         caller.wallet(),
-                        influencers
-                                .influencerIdOf(caller.userId())
-                                .map(UUID::toString)
-                                .orElse(null),
+                        influencerId.map(UUID::toString).orElse(null),
                         caller.roles().stream().sorted().toList()));
     }
 

@@ -1,5 +1,6 @@
 package finance.twist.api.http;
 
+import finance.twist.api.db.Sql;
 import finance.twist.api.links.ClickRecorder;
 import finance.twist.api.links.LinkService;
 import finance.twist.common.http.ClientIp;
@@ -21,7 +22,8 @@ import java.util.regex.Pattern;
  * The public referral redirect: a 302 to the link's destination with {@code ref=<code>} and
  * {@code click=<click id>} added, after recording the click. The link is read from the database
  * on every request, so a deactivation (410) takes effect at once. Unknown code 404; expired or
- * deactivated 410.
+ * deactivated 410. The click's per-IP limit is asked in Redis first ({@link ClickRecorder#click}),
+ * then one {@link Sql#read} runs the lookup and the click insert as one autocommitted statement.
  *
  * <pre>
  * curl -i http://127.0.0.1:3003/r/aB3_x9Qz   # 302 Location: https://shop.example/p/42?ref=aB3_x9Qz&amp;click=…
@@ -31,11 +33,13 @@ public final class RedirectHttpService implements HttpService {
 
     private static final Pattern CODE = Pattern.compile("[A-Za-z0-9_-]{8}");
 
+    private final Sql sql;
     private final ClickRecorder clicks;
     private final ClientIp clientIp;
     private final Clock clock;
 
-    public RedirectHttpService(ClickRecorder clicks, ClientIp clientIp, Clock clock) {
+    public RedirectHttpService(Sql sql, ClickRecorder clicks, ClientIp clientIp, Clock clock) {
+        this.sql = sql;
         this.clicks = clicks;
         this.clientIp = clientIp;
         this.clock = clock;
@@ -53,18 +57,16 @@ public final class RedirectHttpService implements HttpService {
         }
         Instant now = clock.instant();
         String ip = clientIp.of(req);
-        ClickRecorder.Followed followed = clicks.follow(
-                        code,
-                        new ClickRecorder.Visit(
-                                ip,
-                                ClientIp.bucket(ip),
-                                req.headers().first(HeaderNames.USER_AGENT).orElse(null),
-                                req.headers().first(HeaderNames.REFERER).orElse(null),
-                                req.headers()
-                                        .first(HeaderNames.create("CF-IPCountry"))
-                                        .orElse(null)),
-                        now)
-                .orElseThrow(RedirectHttpService::notFound);
+        ClickRecorder.Click click = clicks.click(
+                code,
+                new ClickRecorder.Visit(
+                        ip,
+                        ClientIp.bucket(ip),
+                        req.headers().first(HeaderNames.USER_AGENT).orElse(null),
+                        req.headers().first(HeaderNames.REFERER).orElse(null),
+                        req.headers().first(HeaderNames.create("CF-IPCountry")).orElse(null)));
+        ClickRecorder.Followed followed =
+                sql.read(c -> clicks.follow(c, click, now)).orElseThrow(RedirectHttpService::notFound);
         LinkService.Target target = followed.link();
         if (!target.active()) {
             throw gone("This link has been deactivated.");
@@ -72,9 +74,8 @@ public final class RedirectHttpService implements HttpService {
         if (target.expiresAt() != null && !target.expiresAt().isAfter(now)) {
             throw gone("This link has expired.");
         }
-        UUID click = followed.clickId();
         res.status(Status.FOUND_302);
-        res.header(HeaderNames.LOCATION, location(target.destination(), target.code(), click));
+        res.header(HeaderNames.LOCATION, location(target.destination(), target.code(), followed.clickId()));
         res.header(HeaderNames.CACHE_CONTROL, "no-store");
         res.header("Referrer-Policy", "no-referrer-when-downgrade");
         res.send();

@@ -1,27 +1,19 @@
 package finance.twist.api.influencers;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.type.TypeReference;
 import finance.twist.api.db.DataAccessException;
-import finance.twist.api.db.Sql;
 import finance.twist.api.domain.DomainException;
 import finance.twist.api.domain.DomainException.Kind;
 import finance.twist.api.ledger.Amounts;
 import finance.twist.api.ledger.LedgerService;
-import finance.twist.common.json.Json;
 import finance.twist.common.logging.StructuredLog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -29,12 +21,17 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Influencer registration, email verification and profiles. The registering user's wallet comes
- * from the token (the signed login proved it); the influencer's staking pool and its reward pot are
- * created in the same transaction as the influencer.
+ * Influencer registration, email verification and profiles: the rules; the SQL is in
+ * {@link InfluencerRepository}. The registering user's wallet comes from the token (the signed login
+ * proved it); the influencer's staking pool and its reward pot are created in the same transaction
+ * as the influencer. Methods with a {@code Connection c} run in the unit of work the caller
+ * ({@code http/InfluencerHttpService}, {@code http/MeHttpService}) opened; input is checked into
+ * records ({@link #registration}, {@link #profileChange}, {@link #checkToken}) before it opens, and
+ * e-mail goes out ({@link #sendVerification}) after it committed.
  *
  * <p>E-mail claims (issue 21): a registration only <em>claims</em> its address. Pending claims never
  * reserve it: several users may claim one address, and the first to verify owns it (a partial
@@ -57,22 +54,22 @@ public final class InfluencerService {
     static final Set<String> SOCIAL_KEYS = Set.of("twitter", "instagram", "youtube", "tiktok", "website");
     /** Default lifetime of a claim's verification token ({@code influencers.verification.ttl}). */
     public static final Duration DEFAULT_CLAIM_TTL = Duration.ofHours(24);
+    /** A new pool's stakers' share of commissions. */
+    static final int DEFAULT_REVENUE_SHARE_BPS = 2000;
 
+    private static final int MAX_CACHED = 100_000;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Sql sql;
     private final EmailSender email;
     private final String appUrl;
     private final Clock clock;
     private final Duration claimTtl;
-    private final java.util.concurrent.ConcurrentHashMap<UUID, UUID> influencerByUser =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<UUID, UUID> influencerByUser = new ConcurrentHashMap<>();
 
-    public InfluencerService(Sql sql, EmailSender email, String appUrl, Clock clock, Duration claimTtl) {
+    public InfluencerService(EmailSender email, String appUrl, Clock clock, Duration claimTtl) {
         if (claimTtl.isNegative() || claimTtl.isZero()) {
             throw new IllegalArgumentException("influencers.verification.ttl must be positive");
         }
-        this.sql = sql;
         this.email = email;
         this.appUrl = appUrl;
         this.clock = clock;
@@ -80,37 +77,48 @@ public final class InfluencerService {
     }
 
     /**
-     * A registration as answered.
+     * A checked registration ({@link #registration}).
      *
-     * @param id the influencer
-     * @param username as registered
-     * @param email the claimed address, lower-cased
-     * @param emailVerified always false at registration
-     * @param verificationEmailSent whether the verification e-mail went out
+     * @param username 3-30 of {@code [A-Za-z0-9_-]}, no restricted words
+     * @param email the claimed address, trimmed and lower-cased
+     * @param displayName 1-100 characters (the username when absent)
+     * @param bio up to 500 characters, may be null
      */
-    public record Registered(
-            String id, String username, String email, boolean emailVerified, boolean verificationEmailSent) {}
+    public record Registration(String username, String email, String displayName, String bio) {}
+
+    /**
+     * A claim of an address whose verification e-mail is to be sent once the unit of work that
+     * stored it committed ({@link #sendVerification}). The token is secret: {@link #toString} omits
+     * it.
+     *
+     * @param influencerId the claiming influencer
+     * @param username its username
+     * @param email the claimed address
+     * @param token the verification token (stored only as SHA-256)
+     */
+    public record Claim(UUID influencerId, String username, String email, String token) {
+        @Override
+        public String toString() {
+            return "Claim[influencerId=" + influencerId + ", username=" + username + "]";
+        }
+    }
 
     /**
      * A verified claim.
      *
-     * @param verified always true
      * @param username the influencer whose address it now is
      */
-    public record Verified(boolean verified, String username) {}
-
-    /** @param verificationEmailSent whether the new verification e-mail went out */
-    public record Resent(boolean verificationEmailSent) {}
+    public record Verified(String username) {}
 
     /**
-     * A pool as a public profile shows it (amounts in base units, decimal strings).
+     * A pool as a public profile shows it (base units).
      *
      * @param totalStaked sum of positions
      * @param stakerCount positions above zero
      * @param revenueShareBps the stakers' share of commissions
      * @param minStake minimum per stake
      */
-    public record PoolSummary(String totalStaked, int stakerCount, int revenueShareBps, String minStake) {}
+    public record PoolSummary(long totalStaked, int stakerCount, int revenueShareBps, long minStake) {}
 
     /**
      * A profile: never e-mail address, user or wallet. {@code pool} only on the public profile.
@@ -121,15 +129,15 @@ public final class InfluencerService {
      * @param bio may be null
      * @param avatar may be null
      * @param coverImage may be null
-     * @param socialLinks by network
+     * @param socialLinks URL by network
      * @param categories labels
      * @param tier BRONZE..PLATINUM
      * @param emailVerified whether the address is verified
-     * @param createdAt RFC 3339
-     * @param pool the influencer's pool (public profile only)
+     * @param createdAt when registered
+     * @param pool the influencer's pool (public profile only, else null)
      */
     public record Profile(
-            String id,
+            UUID id,
             String username,
             String displayName,
             String bio,
@@ -139,39 +147,11 @@ public final class InfluencerService {
             List<String> categories,
             String tier,
             boolean emailVerified,
-            String createdAt,
-            @JsonInclude(JsonInclude.Include.NON_NULL) PoolSummary pool) {
-
-        Profile withPool(PoolSummary summary) {
-            return new Profile(
-                    id,
-                    username,
-                    displayName,
-                    bio,
-                    avatar,
-                    coverImage,
-                    socialLinks,
-                    categories,
-                    tier,
-                    emailVerified,
-                    createdAt,
-                    summary);
-        }
-    }
+            Instant createdAt,
+            PoolSummary pool) {}
 
     /**
-     * {@code POST /influencers/register} body; the wallet and user are never part of it.
-     *
-     * @param username 3-30 of {@code [A-Za-z0-9_-]}, no restricted words
-     * @param email contact address (verified by email)
-     * @param displayName optional, 1-100 characters
-     * @param bio optional, up to 500 characters
-     * @param acceptTerms must be true
-     */
-    public record RegisterRequest(String username, String email, String displayName, String bio, Boolean acceptTerms) {}
-
-    /**
-     * {@code PUT /influencers/me/profile} body; absent fields stay unchanged.
+     * A checked profile change ({@link #profileChange}); null members stay unchanged.
      *
      * @param displayName 1-100 characters
      * @param bio up to 500 characters
@@ -180,7 +160,7 @@ public final class InfluencerService {
      * @param categories up to 10 labels of 1-50 characters
      * @param socialLinks keys among twitter, instagram, youtube, tiktok, website; http(s) URLs
      */
-    public record ProfileUpdate(
+    public record ProfileChange(
             String displayName,
             String bio,
             String avatar,
@@ -188,81 +168,62 @@ public final class InfluencerService {
             List<String> categories,
             Map<String, String> socialLinks) {}
 
-    /**
-     * Registers the caller's influencer and its pool; {@code admit} runs after validation and
-     * before anything is written (rate limits).
-     */
-    public Registered register(UUID userId, RegisterRequest request, Runnable admit) {
-        if (!Boolean.TRUE.equals(request.acceptTerms())) {
+    /** Checks a registration's members (400 {@code invalid-request} naming the field). */
+    public Registration registration(
+            String username, String email, String displayName, String bio, Boolean acceptTerms) {
+        if (!Boolean.TRUE.equals(acceptTerms)) {
             throw invalid("acceptTerms", "You must accept the terms and conditions.");
         }
-        String username = required("username", request.username());
-        if (!USERNAME.matcher(username).matches()) {
+        String name = required("username", username);
+        if (!USERNAME.matcher(name).matches()) {
             throw invalid("username", "Username must be 3-30 characters of letters, digits, '_' and '-'.");
         }
-        String lower = username.toLowerCase(Locale.ROOT);
+        String lower = name.toLowerCase(Locale.ROOT);
         if (RESTRICTED.stream().anyMatch(lower::contains)) {
             throw invalid("username", "Username contains restricted words.");
         }
-        String address = required("email", request.email()).trim().toLowerCase(Locale.ROOT);
+        String address = required("email", email).trim().toLowerCase(Locale.ROOT);
         if (address.length() > 254 || !EMAIL.matcher(address).matches()) {
             throw invalid("email", "Email must be a valid address.");
         }
-        String displayName = request.displayName() == null ? username : displayName(request.displayName());
-        String bio = bio(request.bio());
-        admit.run();
-        String token = newToken();
-        UUID influencerId = sql.inTransaction(c -> {
-            if (Sql.queryOne(c, "SELECT 1 FROM influencers WHERE user_id = ?", rs -> 1, userId)
-                    .isPresent()) {
-                throw alreadyRegistered();
-            }
-            if (ownedByAnother(c, address, null)) {
-                throw emailTaken();
-            }
-            UUID id;
-            try {
-                id = Sql.queryOne(
-                                c,
-                                "INSERT INTO influencers (user_id, username, email, display_name, bio)"
-                                        + " VALUES (?, ?, ?, ?, ?) RETURNING id",
-                                rs -> rs.getObject(1, UUID.class),
-                                userId,
-                                username,
-                                address,
-                                displayName,
-                                bio)
-                        .orElseThrow();
-            } catch (DataAccessException e) {
-                throw conflict(e);
-            }
-            UUID poolId = UUID.randomUUID();
-            long pot = LedgerService.poolRewardsForNewPool(c, poolId);
-            Sql.update(
-                    c,
-                    "INSERT INTO staking_pools (id, influencer_id, rewards_account_id, revenue_share_bps, min_stake)"
-                            + " VALUES (?, ?, ?, 2000, ?)",
-                    poolId,
-                    id,
-                    pot,
-                    Amounts.ONE_TWIST);
-            storeToken(c, id, token);
-            return id;
-        });
-        boolean sent = sendVerification(address, username, token);
-        return new Registered(influencerId.toString(), username, address, false, sent);
+        return new Registration(name, address, displayName == null ? name : displayName(displayName), bio(bio));
     }
 
-    /** Whether an influencer other than {@code self} has verified {@code address}. */
-    private static boolean ownedByAnother(Connection c, String address, UUID self) {
-        return Sql.queryOne(
-                        c,
-                        "SELECT 1 FROM influencers WHERE lower(email) = lower(?) AND email_verified_at IS NOT NULL"
-                                + " AND id <> ?",
-                        rs -> 1,
-                        address,
-                        self == null ? new UUID(0, 0) : self)
-                .isPresent();
+    /**
+     * Stores the caller's influencer, its pool and its claim's verification token in {@code c}.
+     * Send the e-mail with {@link #sendVerification} after {@code c} committed.
+     */
+    public Claim register(Connection c, UUID userId, Registration registration) {
+        if (InfluencerRepository.existsForUser(c, userId)) {
+            throw alreadyRegistered();
+        }
+        if (InfluencerRepository.verifiedByAnother(c, registration.email(), null)) {
+            throw emailTaken();
+        }
+        UUID id;
+        try {
+            id = InfluencerRepository.insert(
+                    c,
+                    userId,
+                    registration.username(),
+                    registration.email(),
+                    registration.displayName(),
+                    registration.bio());
+        } catch (DataAccessException e) {
+            throw conflict(e);
+        }
+        UUID poolId = UUID.randomUUID();
+        long pot = LedgerService.poolRewardsForNewPool(c, poolId);
+        InfluencerRepository.insertPool(c, poolId, id, pot, DEFAULT_REVENUE_SHARE_BPS, Amounts.ONE_TWIST);
+        return newClaim(c, id, registration.username(), registration.email());
+    }
+
+    /** Checks a verification token's shape before any unit of work opens (400 when malformed). */
+    public static String checkToken(String token) {
+        if (token == null || token.isBlank() || token.length() > 128) {
+            throw invalidToken();
+        }
+        return token;
     }
 
     /**
@@ -271,112 +232,73 @@ public final class InfluencerService {
      * deleted in the same transaction, and a claim verified after another one answers 409
      * {@code email-taken} (the partial unique index decides a race).
      */
-    public Verified verifyEmail(String token) {
-        if (token == null || token.isBlank() || token.length() > 128) {
-            throw invalidToken();
-        }
-        byte[] hash = sha256(token);
-        return sql.inTransaction(c -> {
-            UUID influencerId = Sql.queryOne(
-                            c,
-                            "UPDATE email_verifications SET used_at = now() WHERE token_hash = ? AND used_at IS NULL"
-                                    + " AND expires_at > ? RETURNING influencer_id",
-                            rs -> rs.getObject(1, UUID.class),
-                            hash,
-                            OffsetDateTime.ofInstant(clock.instant(), ZoneOffset.UTC))
-                    .orElseThrow(InfluencerService::invalidToken);
-            record Owner(String username, String email) {}
-            Owner owner;
-            try {
-                owner = Sql.queryOne(
-                                c,
-                                "UPDATE influencers SET email_verified_at = COALESCE(email_verified_at, now()),"
-                                        + " updated_at = now() WHERE id = ? RETURNING username, email",
-                                rs -> new Owner(rs.getString(1), rs.getString(2)),
-                                influencerId)
-                        .orElseThrow();
-            } catch (DataAccessException e) {
-                if (e.isUniqueViolation("influencers_email_verified_ci")) {
-                    throw emailTaken();
-                }
-                throw e;
-            }
-            int removed = Sql.update(
-                    c,
-                    "DELETE FROM email_verifications v USING influencers i WHERE v.influencer_id = i.id"
-                            + " AND lower(i.email) = lower(?) AND i.id <> ? AND v.used_at IS NULL",
-                    owner.email(),
-                    influencerId);
-            if (removed > 0) {
-                LOG.info("influencer.competing_claims_removed", "tokens", removed);
-            }
-            return new Verified(true, owner.username());
-        });
-    }
-
-    /**
-     * A new verification e-mail for the caller's influencer (409 {@code email-already-verified} when
-     * verified, 409 {@code email-taken} when another influencer verified the address first).
-     */
-    public Resent resendVerification(UUID userId) {
-        String token = newToken();
-        String[] target = sql.inTransaction(c -> {
-            record Row(UUID id, String username, String email, boolean verified) {}
-            Row row = Sql.queryOne(
-                            c,
-                            "SELECT id, username, email, email_verified_at IS NOT NULL FROM influencers WHERE user_id = ? FOR UPDATE",
-                            rs -> new Row(
-                                    rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getBoolean(4)),
-                            userId)
-                    .orElseThrow(InfluencerService::notAnInfluencer);
-            if (row.verified()) {
-                throw new DomainException(
-                        Kind.CONFLICT,
-                        "email-already-verified",
-                        "Email already verified",
-                        "The email is already verified.");
-            }
-            if (ownedByAnother(c, row.email(), row.id())) {
+    public Verified verifyEmail(Connection c, String token) {
+        UUID influencerId = InfluencerRepository.useVerification(c, sha256(checkToken(token)), clock.instant())
+                .orElseThrow(InfluencerService::invalidToken);
+        InfluencerRepository.Owner owner;
+        try {
+            owner = InfluencerRepository.markVerified(c, influencerId);
+        } catch (DataAccessException e) {
+            if (e.isUniqueViolation("influencers_email_verified_ci")) {
                 throw emailTaken();
             }
-            storeToken(c, row.id(), token);
-            return new String[] {row.email(), row.username()};
-        });
-        return new Resent(sendVerification(target[0], target[1], token));
-    }
-
-    /** Public profile: never email, user or wallet. */
-    public Optional<Profile> publicProfile(String username) {
-        if (!USERNAME.matcher(username).matches()) {
-            return Optional.empty();
+            throw e;
         }
-        return sql.read(c -> Sql.queryOne(
-                c,
-                "SELECT i.*, p.total_staked, p.staker_count, p.revenue_share_bps, p.min_stake"
-                        + " FROM influencers i JOIN staking_pools p ON p.influencer_id = i.id"
-                        + " WHERE lower(i.username) = lower(?)",
-                rs -> profile(rs)
-                        .withPool(new PoolSummary(
-                                Amounts.format(rs.getLong("total_staked")),
-                                rs.getInt("staker_count"),
-                                rs.getInt("revenue_share_bps"),
-                                Amounts.format(rs.getLong("min_stake")))),
-                username));
+        int removed = InfluencerRepository.removeCompetingClaims(c, owner.email(), influencerId);
+        if (removed > 0) {
+            LOG.info("influencer.competing_claims_removed", "tokens", removed);
+        }
+        return new Verified(owner.username());
     }
 
     /**
-     * The caller's own influencer id, if they registered one. An influencer is never deleted or
-     * moved to another user, so found ids are cached (bounded); absence is always asked again.
+     * A new claim token for the caller's influencer (409 {@code email-already-verified} when
+     * verified, 409 {@code email-taken} when another influencer verified the address first). Send
+     * it with {@link #sendVerification} after {@code c} committed.
      */
-    public Optional<UUID> influencerIdOf(UUID userId) {
-        UUID cached = influencerByUser.get(userId);
-        if (cached != null) {
-            return Optional.of(cached);
+    public Claim renewClaim(Connection c, UUID userId) {
+        InfluencerRepository.Claimant row =
+                InfluencerRepository.lockOfUser(c, userId).orElseThrow(InfluencerService::notAnInfluencer);
+        if (row.verified()) {
+            throw new DomainException(
+                    Kind.CONFLICT,
+                    "email-already-verified",
+                    "Email already verified",
+                    "The email is already verified.");
         }
-        Optional<UUID> found = sql.read(c -> Sql.queryOne(
-                c, "SELECT id FROM influencers WHERE user_id = ?", rs -> rs.getObject(1, UUID.class), userId));
+        if (InfluencerRepository.verifiedByAnother(c, row.email(), row.id())) {
+            throw emailTaken();
+        }
+        return newClaim(c, row.id(), row.username(), row.email());
+    }
+
+    /** Whether {@code username} can name an influencer at all (else 404 without a read). */
+    public static boolean isUsername(String username) {
+        return username != null && USERNAME.matcher(username).matches();
+    }
+
+    /** Public profile with its pool: never email, user or wallet. */
+    public Optional<Profile> publicProfile(Connection c, String username) {
+        if (!isUsername(username)) {
+            return Optional.empty();
+        }
+        return InfluencerRepository.publicProfile(c, username);
+    }
+
+    /**
+     * The caller's own influencer id if it is cached: an influencer is never deleted or moved to
+     * another user, so found ids are cached (bounded) by {@link #influencerIdOf}, and a hit needs no
+     * unit of work. Absence is never cached.
+     */
+    public Optional<UUID> cachedInfluencerIdOf(UUID userId) {
+        return Optional.ofNullable(influencerByUser.get(userId));
+    }
+
+    /** The caller's own influencer id, if they registered one; a found id is cached. */
+    public Optional<UUID> influencerIdOf(Connection c, UUID userId) {
+        Optional<UUID> found = InfluencerRepository.idOfUser(c, userId);
         found.ifPresent(id -> {
-            if (influencerByUser.size() >= 100_000) {
+            if (influencerByUser.size() >= MAX_CACHED) {
                 influencerByUser.clear();
             }
             influencerByUser.put(userId, id);
@@ -384,90 +306,61 @@ public final class InfluencerService {
         return found;
     }
 
-    public Profile updateProfile(UUID userId, ProfileUpdate update) {
-        String displayName = update.displayName() == null ? null : displayName(update.displayName());
-        String bio = bio(update.bio());
-        String avatar = url("avatar", update.avatar());
-        String cover = url("coverImage", update.coverImage());
-        String[] categories = categories(update.categories());
-        String social = socialLinks(update.socialLinks());
-        return sql.inTransaction(c -> {
-            record Row(UUID id, boolean verified) {}
-            Row row = Sql.queryOne(
-                            c,
-                            "SELECT id, email_verified_at IS NOT NULL FROM influencers WHERE user_id = ? FOR UPDATE",
-                            rs -> new Row(rs.getObject(1, UUID.class), rs.getBoolean(2)),
-                            userId)
-                    .orElseThrow(InfluencerService::notAnInfluencer);
-            if (!row.verified()) {
-                throw new DomainException(
-                        Kind.FORBIDDEN,
-                        "email-not-verified",
-                        "Email not verified",
-                        "Verify your email before updating your profile.");
-            }
-            Sql.update(
-                    c,
-                    "UPDATE influencers SET display_name = COALESCE(?, display_name), bio = COALESCE(?, bio),"
-                            + " avatar = COALESCE(?, avatar), cover_image = COALESCE(?, cover_image),"
-                            + " categories = COALESCE(?, categories), social_links = COALESCE(?::jsonb, social_links),"
-                            + " updated_at = now() WHERE id = ?",
-                    displayName,
-                    bio,
-                    avatar,
-                    cover,
-                    categories == null ? null : c.createArrayOf("text", categories),
-                    social,
-                    row.id());
-            return Sql.queryOne(c, "SELECT * FROM influencers WHERE id = ?", InfluencerService::profile, row.id())
-                    .orElseThrow();
-        });
+    /** Checks a profile change's members (400 {@code invalid-request} naming the field). */
+    public ProfileChange profileChange(
+            String displayName,
+            String bio,
+            String avatar,
+            String coverImage,
+            List<String> categories,
+            Map<String, String> socialLinks) {
+        return new ProfileChange(
+                displayName == null ? null : displayName(displayName),
+                bio(bio),
+                url("avatar", avatar),
+                url("coverImage", coverImage),
+                categories(categories),
+                socialLinks(socialLinks));
     }
 
-    private static Profile profile(ResultSet rs) throws SQLException {
-        Map<String, String> socialLinks;
-        try {
-            socialLinks =
-                    Json.mapper().readValue(rs.getString("social_links"), new TypeReference<Map<String, String>>() {});
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException("social_links is not a JSON object", e);
+    /** Applies {@code change} to the caller's influencer (403 until its e-mail is verified). */
+    public Profile updateProfile(Connection c, UUID userId, ProfileChange change) {
+        InfluencerRepository.Claimant row =
+                InfluencerRepository.lockOfUser(c, userId).orElseThrow(InfluencerService::notAnInfluencer);
+        if (!row.verified()) {
+            throw new DomainException(
+                    Kind.FORBIDDEN,
+                    "email-not-verified",
+                    "Email not verified",
+                    "Verify your email before updating your profile.");
         }
-        return new Profile(
-                rs.getObject("id", UUID.class).toString(),
-                rs.getString("username"),
-                rs.getString("display_name"),
-                rs.getString("bio"),
-                rs.getString("avatar"),
-                rs.getString("cover_image"),
-                socialLinks,
-                List.of((String[]) rs.getArray("categories").getArray()),
-                rs.getString("tier"),
-                rs.getObject("email_verified_at") != null,
-                rs.getObject("created_at", OffsetDateTime.class).toInstant().toString(),
-                null);
+        InfluencerRepository.updateProfile(c, row.id(), change);
+        return InfluencerRepository.profile(c, row.id());
     }
 
-    private void storeToken(Connection c, UUID influencerId, String token) {
-        Sql.update(
-                c,
-                "INSERT INTO email_verifications (token_hash, influencer_id, expires_at) VALUES (?, ?, ?)",
-                sha256(token),
-                influencerId,
-                OffsetDateTime.ofInstant(clock.instant().plus(claimTtl), ZoneOffset.UTC));
+    private Claim newClaim(Connection c, UUID influencerId, String username, String address) {
+        String token = newToken();
+        InfluencerRepository.insertVerification(
+                c, sha256(token), influencerId, clock.instant().plus(claimTtl));
+        return new Claim(influencerId, username, address, token);
     }
 
-    private boolean sendVerification(String address, String username, String token) {
-        String link = appUrl + "/verify-email?token=" + token;
+    /**
+     * Sends the claim's verification e-mail; false (logged) when it could not be sent. Call it after
+     * the unit of work that stored the claim committed, so a retried transaction sends nothing twice.
+     */
+    public boolean sendVerification(Claim claim) {
+        String link = appUrl + "/verify-email?token=" + claim.token();
         try {
             email.send(new EmailMessage(
-                    address,
+                    claim.email(),
                     "Verify your TWIST influencer email",
-                    "Hello " + username + ",\n\nConfirm your email within " + hours(claimTtl) + ":\n" + link
-                            + "\n\nOr send this token to POST /influencers/verify-email: " + token + "\n",
+                    "Hello " + claim.username() + ",\n\nConfirm your email within " + hours(claimTtl) + ":\n" + link
+                            + "\n\nOr send this token to POST /influencers/verify-email: " + claim.token() + "\n",
                     Instant.now(clock)));
             return true;
         } catch (RuntimeException e) {
-            LOG.error("email.verification_not_sent", e, "username", username);
+            LOG.error("email.verification_not_sent", e, "username", claim.username());
             return false;
         }
     }
@@ -517,7 +410,7 @@ public final class InfluencerService {
         return value;
     }
 
-    private static String[] categories(List<String> values) {
+    private static List<String> categories(List<String> values) {
         if (values == null) {
             return null;
         }
@@ -529,10 +422,10 @@ public final class InfluencerService {
                 throw invalid("categories", "Each category must be 1-50 characters.");
             }
         }
-        return values.toArray(String[]::new);
+        return List.copyOf(values);
     }
 
-    private static String socialLinks(Map<String, String> links) {
+    private static Map<String, String> socialLinks(Map<String, String> links) {
         if (links == null) {
             return null;
         }
@@ -548,7 +441,7 @@ public final class InfluencerService {
                 throw invalid("socialLinks", "socialLinks." + link.getKey() + " must be an http(s) URL.");
             }
         }
-        return new String(Json.write(links), StandardCharsets.UTF_8);
+        return links;
     }
 
     private static String required(String field, String value) {

@@ -1,11 +1,10 @@
 package finance.twist.api.links;
 
-import finance.twist.api.db.Sql;
 import finance.twist.common.logging.StructuredLog;
 import finance.twist.common.ratelimit.RedisRateLimiter;
 import finance.twist.common.ratelimit.RedisRateLimiter.Limit;
 import finance.twist.common.redis.Redis;
-import java.sql.Timestamp;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -17,7 +16,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * Records followed redirects. The client IP and user agent are stored only as SHA-256 of the
+ * Records followed redirects: the rules (bot detection, the per-IP limit, hashing); the SQL is in
+ * {@link ClickRepository}. The client IP and user agent are stored only as SHA-256 of the
  * configured pepper and the value. Every click is recorded; {@code counted} is false when the
  * per-link, per-IP rate limit in Redis is exceeded. When Redis cannot be asked the click counts
  * (attribution must not depend on Redis being up; the redirect happens regardless). Clicks flagged as bots draw
@@ -78,15 +78,13 @@ public final class ClickRecorder {
 
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
 
-    private final Sql sql;
     private final Redis redis;
     private final RedisRateLimiter limiter;
     private final LinkSettings settings;
     private final PepperedHash hash;
     private final OwnNetworks own;
 
-    public ClickRecorder(Sql sql, Redis redis, LinkSettings settings, OwnNetworks own) {
-        this.sql = sql;
+    public ClickRecorder(Redis redis, LinkSettings settings, OwnNetworks own) {
         this.redis = redis;
         this.limiter = new RedisRateLimiter(redis);
         this.settings = settings;
@@ -106,19 +104,42 @@ public final class ClickRecorder {
     public record Visit(String ip, String network, String userAgent, String referrer, String country) {}
 
     /**
+     * A click ready to record ({@link #click}): hashes instead of the client IP and user agent, the
+     * referrer cut to 512 characters, the country when it is a two-letter code.
+     *
+     * @param code the followed link's code
+     * @param ipHash SHA-256 of the pepper and the client IP
+     * @param userAgentHash SHA-256 of the pepper and the user agent, null without one
+     * @param referrer may be null
+     * @param country ISO 3166 alpha-2, or null
+     * @param bot whether the user agent names a crawler or a script ({@link #isBot})
+     * @param counted false when the per-link, per-IP limit is exceeded
+     * @param networkHash SHA-256 of the pepper and the client's network, compared with the networks
+     *     of the link's influencer ({@link OwnNetworks}) to store {@code is_own}
+     */
+    public record Click(
+            String code,
+            byte[] ipHash,
+            byte[] userAgentHash,
+            String referrer,
+            String country,
+            boolean bot,
+            boolean counted,
+            byte[] networkHash) {}
+
+    /**
      * A followed link and the recorded click's id (null when the link is deactivated or expired:
      * nothing is recorded then). {@link #follow} is empty when no link has the code.
      */
     public record Followed(LinkService.Target link, UUID clickId) {}
 
     /**
-     * Looks the link up and records the click in one statement (one round trip on the hottest public
-     * route), after the per-link, per-IP limit decided whether the click counts. The limit is keyed
-     * by the code, which names exactly one link for good.
+     * Classifies a visit of {@code code} and asks the per-link, per-IP limit in Redis whether it
+     * counts; no database. The limit is keyed by the code, which names exactly one link for good.
+     * Called before the redirect's read opens, so a slow Redis never holds a pooled connection.
      */
-    public Optional<Followed> follow(String code, Visit visit, Instant now) {
+    public Click click(String code, Visit visit) {
         byte[] ipHash = hash.of(visit.ip() == null ? "" : visit.ip());
-        byte[] networkHash = own.networkOf(visit.network());
         String ua = visit.userAgent();
         boolean bot = isBot(ua);
         boolean counted = withinLimit(code, ipHash, bot);
@@ -130,27 +151,7 @@ public final class ClickRecorder {
                         && !visit.country().equals("XX")
                 ? visit.country()
                 : null;
-        return sql.read(c -> Sql.queryOne(
-                c,
-                "WITH link AS (SELECT id, code, destination_url, is_active, expires_at, influencer_id FROM links"
-                        + " WHERE code = ?),"
-                        + " click AS (INSERT INTO link_clicks (link_id, ip_hash, ua_hash, referrer, country, is_bot,"
-                        + " counted, is_own) SELECT id, ?, ?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM influencers i"
-                        + " JOIN user_networks n ON n.user_id = i.user_id WHERE i.id = link.influencer_id"
-                        + " AND n.network_hash = ? AND n.last_seen > ?) FROM link"
-                        + " WHERE is_active AND (expires_at IS NULL OR expires_at > ?) RETURNING id)"
-                        + " SELECT link.*, (SELECT id FROM click) AS click_id FROM link",
-                rs -> {
-                    Timestamp expires = rs.getTimestamp("expires_at");
-                    return new Followed(
-                            new LinkService.Target(
-                                    rs.getObject("id", UUID.class),
-                                    rs.getString("code"),
-                                    rs.getString("destination_url"),
-                                    rs.getBoolean("is_active"),
-                                    expires == null ? null : expires.toInstant()),
-                            rs.getObject("click_id", UUID.class));
-                },
+        return new Click(
                 code,
                 ipHash,
                 ua == null ? null : hash.of(ua),
@@ -158,9 +159,15 @@ public final class ClickRecorder {
                 country,
                 bot,
                 counted,
-                networkHash,
-                Timestamp.from(now.minus(OwnNetworks.WINDOW)),
-                Timestamp.from(now)));
+                own.networkOf(visit.network()));
+    }
+
+    /**
+     * Looks the link up and records {@code click} in the caller's read {@code c}, in one statement
+     * ({@link ClickRepository}); empty when no link has the code.
+     */
+    public Optional<Followed> follow(Connection c, Click click, Instant now) {
+        return ClickRepository.followAndRecord(c, click, now);
     }
 
     /**

@@ -5,11 +5,10 @@ import finance.twist.api.links.OwnNetworkRepository;
 import finance.twist.api.links.OwnNetworks;
 import finance.twist.common.logging.StructuredLog;
 import io.helidon.config.Config;
+import java.sql.Connection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code retention.batch.size} [RETENTION_BATCH_SIZE], default 5000.
  * </ul>
  *
- * Redis keys need no purge: every key the services write carries a TTL (RedisKeysTtlIT).
+ * The SQL is in {@link RetentionRepository}. Redis keys need no purge: every key the services write carries a TTL (RedisKeysTtlIT).
  */
 public final class RetentionPurge implements AutoCloseable {
 
@@ -118,64 +117,53 @@ public final class RetentionPurge implements AutoCloseable {
         }
     }
 
-    /** One purge of everything older than its age, batch by batch. */
+    /** One batch delete in the transaction {@link #runOnce} opens for it. */
+    @FunctionalInterface
+    private interface Batch {
+        int delete(Connection c, Instant before, int limit);
+    }
+
+    /** Rows one table's purge deleted, in how many statements. */
+    private record Swept(long rows, int statements) {}
+
+    /**
+     * One purge of everything older than its age, batch by batch. The job's one entry point (the
+     * schedule calls it; there is no HTTP route): each batch runs in its own {@link Sql#inTransaction},
+     * opened here and nowhere else.
+     */
     public Purged runOnce() {
         Instant now = clock.instant();
-        OffsetDateTime clicksBefore = OffsetDateTime.ofInstant(now.minus(settings.clickAge()), ZoneOffset.UTC);
-        OffsetDateTime keysBefore = OffsetDateTime.ofInstant(now.minus(settings.idempotencyKeyAge()), ZoneOffset.UTC);
-        int statements = 0;
-        long clicks = 0;
-        while (true) {
-            int deleted = sql.inTransaction(c -> Sql.update(
-                    c,
-                    "DELETE FROM link_clicks WHERE id IN (SELECT lc.id FROM link_clicks lc WHERE lc.clicked_at < ?"
-                            + " AND NOT EXISTS (SELECT 1 FROM conversions cv WHERE cv.click_id = lc.id)"
-                            + " LIMIT ? FOR UPDATE SKIP LOCKED)",
-                    clicksBefore,
-                    settings.batchSize()));
-            statements++;
-            clicks += deleted;
-            if (deleted < settings.batchSize()) {
-                break;
-            }
-        }
-        long keys = 0;
-        while (true) {
-            int deleted = sql.inTransaction(c -> Sql.update(
-                    c,
-                    "DELETE FROM idempotency_keys WHERE (user_id, key) IN (SELECT user_id, key FROM idempotency_keys"
-                            + " WHERE created_at < ? LIMIT ? FOR UPDATE SKIP LOCKED)",
-                    keysBefore,
-                    settings.batchSize()));
-            statements++;
-            keys += deleted;
-            if (deleted < settings.batchSize()) {
-                break;
-            }
-        }
-        long networks = 0;
-        Instant networksBefore = now.minus(OwnNetworks.WINDOW);
-        while (true) {
-            int deleted = sql.inTransaction(c -> ownNetworks.purge(c, networksBefore, settings.batchSize()));
-            statements++;
-            networks += deleted;
-            if (deleted < settings.batchSize()) {
-                break;
-            }
-        }
-        if (clicks > 0 || keys > 0 || networks > 0) {
+        Swept clicks = sweep(RetentionRepository::deleteClicks, now.minus(settings.clickAge()));
+        Swept keys = sweep(RetentionRepository::deleteIdempotencyKeys, now.minus(settings.idempotencyKeyAge()));
+        Swept networks = sweep(ownNetworks::purge, now.minus(OwnNetworks.WINDOW));
+        int statements = clicks.statements() + keys.statements() + networks.statements();
+        if (clicks.rows() > 0 || keys.rows() > 0 || networks.rows() > 0) {
             LOG.info(
                     "retention.purged",
                     "clicks",
-                    clicks,
+                    clicks.rows(),
                     "idempotencyKeys",
-                    keys,
+                    keys.rows(),
                     "networks",
-                    networks,
+                    networks.rows(),
                     "statements",
                     statements);
         }
-        return new Purged(clicks, keys, networks, statements);
+        return new Purged(clicks.rows(), keys.rows(), networks.rows(), statements);
+    }
+
+    /** Runs {@code batch}, each in its own transaction, until one deletes fewer than the batch size. */
+    private Swept sweep(Batch batch, Instant before) {
+        long rows = 0;
+        int statements = 0;
+        while (true) {
+            int deleted = sql.inTransaction(c -> batch.delete(c, before, settings.batchSize()));
+            statements++;
+            rows += deleted;
+            if (deleted < settings.batchSize()) {
+                return new Swept(rows, statements);
+            }
+        }
     }
 
     @Override
