@@ -14,6 +14,7 @@ import finance.twist.api.conversions.MerchantSignature;
 import finance.twist.api.conversions.ProductSecretKeyring;
 import finance.twist.api.conversions.ProductSecretResealer;
 import finance.twist.api.conversions.ProductService;
+import finance.twist.api.db.DatabaseCircuit;
 import finance.twist.api.db.Idempotency;
 import finance.twist.api.db.Sql;
 import finance.twist.api.http.AdminHttpService;
@@ -25,6 +26,7 @@ import finance.twist.api.http.LinksHttpService;
 import finance.twist.api.http.MeHttpService;
 import finance.twist.api.http.PayoutsHttpService;
 import finance.twist.api.http.ProductsAdminHttpService;
+import finance.twist.api.http.PublicRateLimitFilter;
 import finance.twist.api.http.RedirectHttpService;
 import finance.twist.api.http.StakingHttpService;
 import finance.twist.api.http.VauRewardsHttpService;
@@ -80,8 +82,9 @@ import java.util.Optional;
  * how long an unverified e-mail claim's token works (ISO-8601 duration, default PT24H);
  * {@code edge.service.key} [EDGE_SERVICE_KEY], the key the edge
  * signs reward deliveries with; {@code links.*} (see {@link LinkSettings}); {@code conversions.*}
- * (see {@link ConversionSettings}); {@code retention.*} (see {@link RetentionPurge}); {@code db.*} and
- * {@code redis.*}.
+ * (see {@link ConversionSettings}); {@code retention.*} (see {@link RetentionPurge}); {@code ratelimit.*}
+ * (see {@link PublicRateLimitFilter}); {@code db.circuit.*} (see {@link DatabaseCircuit}); {@code db.*}
+ * and {@code redis.*}.
  */
 public final class InfluencerApiDefinition implements ServiceDefinition {
 
@@ -102,6 +105,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     private final ConversionsHttpService conversions;
     private final ConversionsAdminHttpService conversionsAdmin;
     private final RetentionPurge retention;
+    private final DatabaseCircuit circuit;
+    private final PublicRateLimitFilter publicLimits;
 
     InfluencerApiDefinition(Config config, DbClient db, Redis redis, Clock clock, ChainClient chain) {
         this.db = db;
@@ -110,7 +115,12 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         if (!mode.equals("production") && !mode.equals("development")) {
             throw new IllegalArgumentException("twist.mode must be production or development, not " + mode);
         }
-        Sql sql = new Sql(db, MoneyMetrics.TRANSACTIONS);
+        // issue 21: while PostgreSQL is known unreachable, work is refused at once (503)
+        this.circuit = DatabaseCircuit.probing(
+                        DatabaseSettings.from(config.get("db")),
+                        DatabaseCircuit.Settings.from(config.get("db.circuit")))
+                .start();
+        Sql sql = new Sql(db, MoneyMetrics.TRANSACTIONS, circuit);
         AccessTokenSettings auth = AccessTokenSettings.from(config.get("auth"));
         AccessTokenVerifier verifier =
                 new AccessTokenVerifier(JwksSource.create(auth, clock), auth.issuer(), auth.audience(), clock);
@@ -139,6 +149,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 new VauRewardService(EmissionBudget.from(config.get("rewards"), clock)),
                 clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
+        this.publicLimits =
+                PublicRateLimitFilter.from(config.get("ratelimit"), ClientIp.trusting(linkSettings.trustedProxies()));
         LinkService linkService = new LinkService(linkSettings, clock);
         ConversionSettings conversionSettings =
                 ConversionSettings.from(config.get("conversions"), mode.equals("development"));
@@ -214,7 +226,9 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
     @Override
     public void routing(HttpRouting.Builder routing) {
         DomainProblems.register(routing);
-        routing.addFilter(authFilter)
+        // the per-client limits of public routes run first: a refusal costs no token check and no query
+        routing.addFilter(publicLimits)
+                .addFilter(authFilter)
                 .register(
                         me,
                         influencers,
@@ -232,12 +246,13 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
 
     @Override
     public List<ReadinessCheck> readinessChecks() {
-        return List.of(new PostgresReadinessCheck(db), new RedisReadinessCheck(redis));
+        return List.of(circuit.readiness(new PostgresReadinessCheck(db)), new RedisReadinessCheck(redis));
     }
 
     @Override
     public void close() {
         retention.close();
+        circuit.close();
         redis.close();
         db.close();
     }

@@ -38,14 +38,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * </pre>
  *
  * <p>influencer-api on its own embedded PostgreSQL (fsync off) and the test Redis, production
- * database timeouts (application.yaml defaults), pool 16. Phase 1: 64 threads send abusive public
- * requests back to back for 30 s (search with random text and large offsets, redirects inserting
- * click rows, {@code /ready}, unsigned conversions, profile lookups) while one user stakes and reads
- * its balance serially; the stake latencies (p50/p95/p99) and the 503s of the authenticated
- * requests are recorded. Phase 2: the same load, and PostgreSQL is frozen (SIGSTOP on the
- * postmaster and its backends, as PostgresOutageIT) for 60 s: {@code /ready}, the stakes and the
- * balance reads are sampled (status, time to answer); then PostgreSQL resumes and the time to the
- * first 200 is recorded. Results: standard output and {@code target/abuse-bench.txt};
+ * database timeouts, public rate limits and database circuit (application.yaml defaults), pool 16;
+ * loopback is the trusted proxy and each abusive request names its client in
+ * {@code CF-Connecting-IP}, as the tunnel does. Phase 1: 64 threads send abusive public requests
+ * back to back for 30 s (search with random text and large offsets, redirects inserting click rows,
+ * {@code /ready}, unsigned conversions, profile lookups), all from one client address, while one
+ * user stakes and reads its balance serially; the stake latencies (p50/p95/p99) and the 503s of the
+ * authenticated requests are recorded. Phase 1b: the same, each thread its own address (64
+ * clients, so the per-client limits admit 64 times as much). Phase 2: the 64-address load, and
+ * PostgreSQL is frozen (SIGSTOP on the postmaster and its backends, as PostgresOutageIT) for 60 s:
+ * {@code /ready}, the stakes and the balance reads are sampled (status, time to answer); then
+ * PostgreSQL resumes and the time to the first 200 is recorded. Results: standard output and {@code target/abuse-bench.txt};
  * docs/performance-abuse.md records a run.
  */
 @ExtendWith(TwistInfraExtension.class)
@@ -70,7 +73,10 @@ class AbuseLoadBench {
         EmbeddedPostgres pg = OwnPostgres.start(data, port);
         TestDatabase db =
                 new TestDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "", "postgres");
-        ApiHarness api = new ApiHarness(db, redis, Map.of("db.pool-size", "16"));
+        ApiHarness api = new ApiHarness(
+                db,
+                redis,
+                Map.of("db.pool-size", "16", "ratelimit.enabled", "true", "links.trusted.proxies", "127.0.0.1/32"));
         HttpClient client = HttpClient.newBuilder()
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .connectTimeout(Duration.ofSeconds(5))
@@ -89,28 +95,36 @@ class AbuseLoadBench {
                 stake(client, api, user, influencer);
             }
             line("machine: %d cores, %s, Java %s", Runtime.getRuntime().availableProcessors(), os(), Runtime.version());
+            line("load average at the start (1, 5, 15 min): %s", loadAverage());
             line(
                     "load: %d abusive threads back to back (search with random text and offsets up to 10000,"
                             + " /r/{code}, /ready, unsigned POST /conversions, profile lookups), one user staking serially",
                     ABUSERS);
 
-            // phase 1: abuse
-            Abuse abuse = new Abuse(client, api, code);
-            abuse.start();
-            Thread.sleep(3000);
-            Sample stakes = new Sample();
-            Sample balances = new Sample();
-            long until = System.nanoTime() + ABUSE.toNanos();
-            while (System.nanoTime() < until) {
-                stakes.add(stake(client, api, user, influencer));
-                balances.add(timed(client, get(api.base + "/me/balance", user)));
+            // phase 1: abuse from one client address, then from 64
+            Abuse abuse = null;
+            for (boolean distinct : new boolean[] {false, true}) {
+                String phase = distinct ? "phase 1b (64 client addresses)" : "phase 1 (one client address)";
+                abuse = new Abuse(client, api, code, distinct);
+                abuse.start();
+                Thread.sleep(3000);
+                Sample stakes = new Sample();
+                Sample balances = new Sample();
+                long until = System.nanoTime() + ABUSE.toNanos();
+                while (System.nanoTime() < until) {
+                    stakes.add(stake(client, api, user, influencer));
+                    balances.add(timed(client, get(api.base + "/me/balance", user)));
+                }
+                Map<String, Long> abusive = abuse.counts();
+                line(
+                        "%s, %d s: abusive requests answered %s (%.0f/s)",
+                        phase, ABUSE.toSeconds(), abusive, abuse.total() / (ABUSE.toSeconds() + 3.0));
+                line("%s: stakes %s", phase, stakes.summary());
+                line("%s: authenticated GET /me/balance %s", phase, balances.summary());
+                if (!distinct) {
+                    abuse.stop();
+                }
             }
-            Map<String, Long> abusive = abuse.counts();
-            line(
-                    "phase 1 (%d s): abusive requests answered %s (%.0f/s)",
-                    ABUSE.toSeconds(), abusive, abuse.total() / (ABUSE.toSeconds() + 3.0));
-            line("phase 1: stakes %s", stakes.summary());
-            line("phase 1: authenticated GET /me/balance %s", balances.summary());
 
             // phase 2: black hole under the same load
             List<Long> frozen = OwnPostgres.freeze(data);
@@ -168,7 +182,8 @@ class AbuseLoadBench {
             }
             line("  the 200 stakes after recovery, still under load: %s", after.summary());
             abuse.stop();
-            line("abusive requests over the whole run: %s", abuse.counts());
+            line("abusive requests of the 64-address load (phases 1b, 2 and after): %s", abuse.counts());
+            line("load average at the end (1, 5, 15 min): %s", loadAverage());
             api.assertLedgerConsistent();
             line("ledger consistent after the run");
         } finally {
@@ -184,19 +199,23 @@ class AbuseLoadBench {
         private final HttpClient client;
         private final ApiHarness api;
         private final String code;
+        private final boolean distinctAddresses;
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
         private final ExecutorService threads = Executors.newFixedThreadPool(ABUSERS);
 
-        Abuse(HttpClient client, ApiHarness api, String code) {
+        /** {@code distinctAddresses}: each thread its own client address, else all threads one. */
+        Abuse(HttpClient client, ApiHarness api, String code, boolean distinctAddresses) {
             this.client = client;
             this.api = api;
             this.code = code;
+            this.distinctAddresses = distinctAddresses;
         }
 
         void start() {
             for (int t = 0; t < ABUSERS; t++) {
                 Random random = new Random(t);
+                String address = "198.51.100." + (distinctAddresses ? t + 1 : 200);
                 threads.submit(() -> {
                     int i = random.nextInt(5);
                     while (running.get()) {
@@ -235,6 +254,9 @@ class AbuseLoadBench {
                                         .GET()
                                         .build();
                         };
+                        request = HttpRequest.newBuilder(request, (name, value) -> true)
+                                .header("CF-Connecting-IP", address)
+                                .build();
                         String route = request.uri()
                                 .getPath()
                                 .replaceAll("/r/.*", "/r/{code}")
@@ -357,6 +379,16 @@ class AbuseLoadBench {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The first three fields of /proc/loadavg (Linux), or "unknown". */
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
         }
     }
 

@@ -112,6 +112,9 @@ final class ApiHarness implements AutoCloseable {
         values.put("db.pool-size", "16");
         values.put("twist.mode", "development");
         values.put("auth.jwks.url", "http://127.0.0.1:" + jwks.getAddress().getPort() + "/.well-known/jwks.json");
+        // every test calls from 127.0.0.1: the public rate limits are off unless a test turns them
+        // on (PublicRateLimitIT, AbuseLoadBench)
+        values.put("ratelimit.enabled", "false");
         values.putAll(overrides);
         var config = TestConfigs.serviceConfig(values);
         server = TwistServer.start(config, InfluencerApiDefinition.create(config, chain));

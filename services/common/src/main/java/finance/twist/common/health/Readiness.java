@@ -13,10 +13,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs every readiness check in parallel with a deadline, and holds the draining flag that shutdown
  * raises first so load balancers stop sending traffic before the listener closes.
+ *
+ * <p>With a cache time ({@code server.readiness-cache}, issue 21), one evaluation serves every
+ * {@code /ready} asked within that time, and concurrent askers wait for the one evaluation running
+ * instead of starting their own: a flood of {@code /ready} on the public port costs at most one
+ * round of checks (one database and one Redis call) per cache time. Draining is never cached.
  */
 public final class Readiness {
 
@@ -32,11 +38,25 @@ public final class Readiness {
     private final Duration timeout;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, AtomicInteger> gauges = new ConcurrentHashMap<>();
+    private final long cacheNanos;
+    private final ReentrantLock evaluating = new ReentrantLock();
     private volatile boolean draining;
+    private volatile Cached cached;
 
+    private record Cached(Report report, long at) {}
+
+    /** Evaluates on every call. */
     public Readiness(List<ReadinessCheck> checks, Duration timeout) {
+        this(checks, timeout, Duration.ZERO);
+    }
+
+    /**
+     * @param cache how long one evaluation answers {@code /ready} (zero: every call evaluates)
+     */
+    public Readiness(List<ReadinessCheck> checks, Duration timeout, Duration cache) {
         this.checks = List.copyOf(checks);
         this.timeout = timeout;
+        this.cacheNanos = Math.max(0, cache.toNanos());
     }
 
     /** Marks the service as shutting down; {@code /ready} answers 503 from now on. */
@@ -48,7 +68,30 @@ public final class Readiness {
         return draining;
     }
 
+    /** The current report: a fresh evaluation, or one at most the cache time old. */
     public Report evaluate() {
+        if (cacheNanos == 0 || draining) {
+            return evaluateNow();
+        }
+        Cached last = cached;
+        if (last != null && System.nanoTime() - last.at() < cacheNanos) {
+            return last.report();
+        }
+        evaluating.lock();
+        try {
+            last = cached;
+            if (last != null && System.nanoTime() - last.at() < cacheNanos) {
+                return last.report();
+            }
+            Report report = evaluateNow();
+            cached = new Cached(report, System.nanoTime());
+            return report;
+        } finally {
+            evaluating.unlock();
+        }
+    }
+
+    private Report evaluateNow() {
         Map<String, Future<?>> running = new LinkedHashMap<>();
         for (ReadinessCheck check : checks) {
             running.put(check.name(), executor.submit(() -> {

@@ -55,7 +55,7 @@ public final class CorsFilter implements Filter {
         this.origins = Set.copyOf(normalized);
         this.methods = methods;
         this.headers = headers;
-        this.exposed = "X-Request-ID, Retry-After, RateLimit-Remaining";
+        this.exposed = "X-Request-ID, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset";
         this.maxAge = Long.toString(maxAge.toSeconds());
     }
 

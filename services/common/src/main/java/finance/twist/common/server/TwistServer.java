@@ -99,7 +99,9 @@ public final class TwistServer {
         Config serverConfig = config.get("server");
         Readiness readiness = new Readiness(
                 service.readinessChecks(),
-                serverConfig.get("readiness-timeout").as(Duration.class).orElse(Duration.ofSeconds(2)));
+                serverConfig.get("readiness-timeout").as(Duration.class).orElse(Duration.ofSeconds(2)),
+                // issue 21: a /ready flood costs one round of checks per this time
+                serverConfig.get("readiness-cache").as(Duration.class).orElse(Duration.ofSeconds(1)));
         Config management = config.get("management");
         String managementHost = management
                 .get("host")

@@ -33,6 +33,7 @@ public final class Sql {
 
     private final DbClient db;
     private final TransactionListener listener;
+    private final DatabaseCircuit circuit;
 
     public Sql(DbClient db) {
         this(db, TransactionListener.NONE);
@@ -40,8 +41,17 @@ public final class Sql {
 
     /** With a listener told of every commit and rollback (the ledger counts its postings on commit). */
     public Sql(DbClient db, TransactionListener listener) {
+        this(db, listener, DatabaseCircuit.closedForever());
+    }
+
+    /**
+     * With a circuit that refuses work at once while PostgreSQL is known unreachable, and that this
+     * tells when a connection could not be had or broke (issue 21).
+     */
+    public Sql(DbClient db, TransactionListener listener, DatabaseCircuit circuit) {
         this.db = db;
         this.listener = listener;
+        this.circuit = circuit;
     }
 
     /** Told when a transaction of {@link #inTransaction} commits or rolls back, on its thread. */
@@ -97,12 +107,12 @@ public final class Sql {
                 if (isRetryable(e) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
-                throw unavailableOr(new DataAccessException(e));
+                throw noticed(unavailableOr(new DataAccessException(e)));
             } catch (DataAccessException e) {
                 if (isRetryable(e.sqlException()) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
-                throw unavailableOr(e);
+                throw noticed(unavailableOr(e));
             }
         }
     }
@@ -151,10 +161,18 @@ public final class Sql {
         try (Connection c = connection()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw unavailableOr(new DataAccessException(e));
+            throw noticed(unavailableOr(new DataAccessException(e)));
         } catch (DataAccessException e) {
-            throw unavailableOr(e);
+            throw noticed(unavailableOr(e));
         }
+    }
+
+    /** An outage or a timeout makes the circuit probe now. */
+    private RuntimeException noticed(RuntimeException e) {
+        if (e instanceof DatabaseUnavailableException) {
+            circuit.suspect();
+        }
+        return e;
     }
 
     /**
@@ -189,13 +207,18 @@ public final class Sql {
     /**
      * A pooled connection; when the pool cannot hand one out in time (database down or every
      * connection busy) a {@link DatabaseUnavailableException} (the client gets a 503 with
-     * Retry-After) instead of a 500.
+     * Retry-After) instead of a 500. While the {@link DatabaseCircuit} is open (PostgreSQL known
+     * unreachable) the same exception at once, without waiting for the pool.
      */
     private Connection connection() {
+        if (circuit.isOpen()) {
+            throw DatabaseUnavailableException.outage();
+        }
         try {
             return db.unwrap(Connection.class);
         } catch (DbClientException e) {
             LOG.warn("db.connection_unavailable", "reason", String.valueOf(e.getMessage()));
+            circuit.suspect();
             throw DatabaseUnavailableException.busy();
         }
     }
