@@ -11,7 +11,8 @@
 // setup: the operator (an admin wallet) signs in, an influencer registers (its staking pool), the
 //        operator creates a product, the influencer makes a referral link, 4 stakers are credited.
 // run:   workers loop until the stop file exists: Sign-In-With-Solana of a fresh wallet (one a
-//        second in all: auth-service's per-IP limit), GET /me, POST /staking/stake of 1 TWIST (unique Idempotency-Key), GET /r/<code> (302).
+//        second in all: auth-service's per-IP limit), GET /me, POST /staking/stake of 1 TWIST (unique
+//        Idempotency-Key), GET /r/<code> (302; four a second in all: influencer-api's per-IP limit).
 //        Every acknowledged stake (200 + transaction id) is recorded. Prints a JSON summary.
 // verify: each staker's staked balance equals the sum of its acknowledged stakes (none lost, none
 //        doubled) and available = credited - staked.
@@ -156,6 +157,10 @@ async function runLoad() {
   // AUTH_RATE_LIMIT_IP_PER_MINUTE) and every worker shares this host's address: one sign-in a
   // second in all, the other requests as fast as they come back.
   let nextSignIn = 0;
+  // influencer-api allows each client address 5 redirects a second with a burst of 20
+  // (RATELIMIT_REDIRECTS_RATE/_BURST, chart influencerApi.publicRateLimits.redirects, the production
+  // values): four a second in all, as many real visitors would send from their own addresses.
+  let nextRedirect = 0;
   // each run its own keys: a key sent again is (rightly) the same stake, not a new one
   const runId = crypto.randomBytes(4).toString("hex");
   async function worker(w) {
@@ -176,7 +181,10 @@ async function runLoad() {
         auth(staker.session.token, { "Idempotency-Key": key }),
       );
       if (record("POST /staking/stake", r, 200)) acked.push({ wallet: staker.wallet, key, tx: r.body?.transactionId ?? r.body?.txId ?? null });
-      record("GET /r/<code>", await request("GET", `${API}/r/${state.code}`), 302);
+      if (Date.now() >= nextRedirect) {
+        nextRedirect = Date.now() + 250;
+        record("GET /r/<code>", await request("GET", `${API}/r/${state.code}`), 302);
+      }
     }
   }
   await Promise.all(Array.from({ length: workers }, (_, w) => worker(w)));
