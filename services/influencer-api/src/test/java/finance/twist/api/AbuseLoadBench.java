@@ -5,11 +5,16 @@ import finance.twist.testing.TestDatabase;
 import finance.twist.testing.TestRedis;
 import finance.twist.testing.TwistInfraExtension;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -40,16 +44,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>influencer-api on its own embedded PostgreSQL (fsync off) and the test Redis, production
  * database timeouts, public rate limits and database circuit (application.yaml defaults), pool 16;
  * loopback is the trusted proxy and each abusive request names its client in
- * {@code CF-Connecting-IP}, as the tunnel does. Phase 1: 64 threads send abusive public requests
- * back to back for 30 s (search with random text and large offsets, redirects inserting click rows,
- * {@code /ready}, unsigned conversions, profile lookups), all from one client address, while one
- * user stakes and reads its balance serially; the stake latencies (p50/p95/p99) and the 503s of the
- * authenticated requests are recorded. Phase 1b: the same, each thread its own address (64
- * clients, so the per-client limits admit 64 times as much). Phase 2: the 64-address load, and
- * PostgreSQL is frozen (SIGSTOP on the postmaster and its backends, as PostgresOutageIT) for 60 s:
- * {@code /ready}, the stakes and the balance reads are sampled (status, time to answer); then
- * PostgreSQL resumes and the time to the first 200 is recorded. Results: standard output and {@code target/abuse-bench.txt};
- * docs/performance-abuse.md records a run.
+ * {@code CF-Connecting-IP}, as the tunnel does. The abusive traffic ({@link AbuseLoadGenerator})
+ * runs in a JVM process of its own, pinned with {@code taskset -c 1}, while this JVM (the service
+ * and the measured stake client), its PostgreSQL and the test Redis are pinned to CPU 0 with
+ * {@code taskset -a -p -c 0}: the attacker's CPU is not the service's, but every abusive request
+ * is still accepted, parsed and answered on the service's CPU. Without {@code taskset} or a second
+ * CPU the generator still runs as its own process, unpinned; {@code -Dabuse.generator=in-jvm}
+ * runs it on this JVM's threads instead (the runs before 2026-12-04 16:00).
+ *
+ * <p>Phase 0: the user stakes for 10 s with no abuse. Phase 1: 64 threads send abusive public
+ * requests back to back for 30 s (search with random text and large offsets, redirects inserting
+ * click rows, {@code /ready}, unsigned conversions, profile lookups), all from one client address,
+ * while one user stakes and reads its balance serially; the stake latencies (p50/p95/p99), the 503s
+ * of the authenticated requests and the CPU time of both processes are recorded. Phase 1b: the
+ * same, each thread its own address (64 clients, so the per-client limits admit 64 times as much).
+ * Phase 2: the 64-address load, and PostgreSQL is frozen (SIGSTOP on the postmaster and its
+ * backends, as PostgresOutageIT) for 60 s: {@code /ready}, the stakes and the balance reads are
+ * sampled (status, time to answer); then PostgreSQL resumes and the time to the first 200 is
+ * recorded. Results: standard output and {@code target/abuse-bench.txt}; docs/performance-abuse.md
+ * records runs.
  */
 @ExtendWith(TwistInfraExtension.class)
 class AbuseLoadBench {
@@ -77,6 +90,7 @@ class AbuseLoadBench {
                 db,
                 redis,
                 Map.of("db.pool-size", "16", "ratelimit.enabled", "true", "links.trusted.proxies", "127.0.0.1/32"));
+        // the measured client: stakes and balance reads, in this JVM
         HttpClient client = HttpClient.newBuilder()
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .connectTimeout(Duration.ofSeconds(5))
@@ -94,19 +108,65 @@ class AbuseLoadBench {
             for (int i = 0; i < 50; i++) { // warm-up
                 stake(client, api, user, influencer);
             }
+            String mode = System.getProperty("abuse.generator", "process");
+            boolean separate = !mode.equals("in-jvm");
+            String attackerCpu = null;
             line("machine: %d cores, %s, Java %s", Runtime.getRuntime().availableProcessors(), os(), Runtime.version());
             line("load average at the start (1, 5, 15 min): %s", loadAverage());
+            if (separate && Runtime.getRuntime().availableProcessors() >= 2 && hasTaskset()) {
+                // the service's CPU: this JVM (service + the measured stake client), its PostgreSQL and
+                // the test Redis; the attacker gets the other one
+                attackerCpu = "1";
+                java.util.Set<Long> serviceSide = new java.util.LinkedHashSet<>();
+                serviceSide.add(ProcessHandle.current().pid());
+                ProcessHandle.current().descendants().forEach(p -> serviceSide.add(p.pid()));
+                long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid"))
+                        .get(0)
+                        .trim());
+                serviceSide.add(postmaster);
+                ProcessHandle.of(postmaster)
+                        .map(ProcessHandle::descendants)
+                        .orElse(java.util.stream.Stream.empty())
+                        .forEach(p -> serviceSide.add(p.pid()));
+                List<Long> pinned = new ArrayList<>();
+                for (long pid : serviceSide) {
+                    if (pin(pid, "0")) {
+                        pinned.add(pid);
+                    } else if (pid == ProcessHandle.current().pid()) {
+                        throw new IOException("taskset could not pin this JVM");
+                    }
+                }
+                line(
+                        "pinning: service side on CPU 0 (%s), the abusive generator on CPU %s (taskset -c %s)",
+                        describe(pinned), attackerCpu, attackerCpu);
+            } else {
+                line(
+                        "pinning: none (generator %s)",
+                        separate ? "in its own process, taskset or a second CPU missing" : "in this JVM");
+            }
             line(
                     "load: %d abusive threads back to back (search with random text and offsets up to 10000,"
-                            + " /r/{code}, /ready, unsigned POST /conversions, profile lookups), one user staking serially",
-                    ABUSERS);
+                            + " /r/{code}, /ready, unsigned POST /conversions, profile lookups), %s;"
+                            + " one user staking serially from this JVM",
+                    ABUSERS, separate ? "in a separate JVM process" : "in this JVM");
+
+            // phase 0: the same user and service without abuse, for comparison (pinned as below)
+            Sample quiet = new Sample();
+            long quietUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < quietUntil) {
+                quiet.add(stake(client, api, user, influencer));
+                timed(client, get(api.base + "/me/balance", user));
+            }
+            line("phase 0 (no abuse, 10 s): stakes %s", quiet.summary());
 
             // phase 1: abuse from one client address, then from 64
             Abuse abuse = null;
             for (boolean distinct : new boolean[] {false, true}) {
                 String phase = distinct ? "phase 1b (64 client addresses)" : "phase 1 (one client address)";
-                abuse = new Abuse(client, api, code, distinct);
-                abuse.start();
+                abuse = separate ? process(api.base, code, distinct, attackerCpu) : inJvm(api.base, code, distinct);
+                long started = System.nanoTime();
+                long ownCpuAtStart = ownCpuMillis();
+                long attackerCpuAtStart = abuse.cpuMillis();
                 Thread.sleep(3000);
                 Sample stakes = new Sample();
                 Sample balances = new Sample();
@@ -116,9 +176,23 @@ class AbuseLoadBench {
                     balances.add(timed(client, get(api.base + "/me/balance", user)));
                 }
                 Map<String, Long> abusive = abuse.counts();
+                double seconds = (System.nanoTime() - started) / 1e9;
+                long total =
+                        abusive.values().stream().mapToLong(Long::longValue).sum();
+                long refused = abusive.entrySet().stream()
+                        .filter(e -> e.getKey().endsWith(" 429"))
+                        .mapToLong(Map.Entry::getValue)
+                        .sum();
                 line(
-                        "%s, %d s: abusive requests answered %s (%.0f/s)",
-                        phase, ABUSE.toSeconds(), abusive, abuse.total() / (ABUSE.toSeconds() + 3.0));
+                        "%s, %.0f s: abusive requests answered %s (%.0f/s, %.1f %% refused with 429)",
+                        phase, seconds, abusive, total / seconds, 100.0 * refused / Math.max(1, total));
+                line(
+                        "%s: CPU used: benchmark JVM (service + stake client) %.1f s, abusive generator %s",
+                        phase,
+                        (ownCpuMillis() - ownCpuAtStart) / 1000.0,
+                        attackerCpuAtStart < 0
+                                ? "in the JVM"
+                                : String.format("%.1f s", (abuse.cpuMillis() - attackerCpuAtStart) / 1000.0));
                 line("%s: stakes %s", phase, stakes.summary());
                 line("%s: authenticated GET /me/balance %s", phase, balances.summary());
                 if (!distinct) {
@@ -181,8 +255,7 @@ class AbuseLoadBench {
                 after.add(stake(client, api, user, influencer));
             }
             line("  the 200 stakes after recovery, still under load: %s", after.summary());
-            abuse.stop();
-            line("abusive requests of the 64-address load (phases 1b, 2 and after): %s", abuse.counts());
+            line("abusive requests of the 64-address load (phases 1b, 2 and after): %s", abuse.stop());
             line("load average at the end (1, 5, 15 min): %s", loadAverage());
             api.assertLedgerConsistent();
             line("ledger consistent after the run");
@@ -194,103 +267,103 @@ class AbuseLoadBench {
         }
     }
 
-    /** The abusive public traffic: {@link #ABUSERS} threads, back to back. */
-    private static final class Abuse {
-        private final HttpClient client;
-        private final ApiHarness api;
-        private final String code;
-        private final boolean distinctAddresses;
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
-        private final ExecutorService threads = Executors.newFixedThreadPool(ABUSERS);
+    /** The abusive public traffic, in this JVM or in a process of its own. */
+    private interface Abuse {
+        Map<String, Long> counts() throws IOException;
 
-        /** {@code distinctAddresses}: each thread its own client address, else all threads one. */
-        Abuse(HttpClient client, ApiHarness api, String code, boolean distinctAddresses) {
-            this.client = client;
-            this.api = api;
-            this.code = code;
-            this.distinctAddresses = distinctAddresses;
-        }
+        /** Stops the traffic; the final counts. */
+        Map<String, Long> stop() throws IOException, InterruptedException;
 
-        void start() {
-            for (int t = 0; t < ABUSERS; t++) {
-                Random random = new Random(t);
-                String address = "198.51.100." + (distinctAddresses ? t + 1 : 200);
-                threads.submit(() -> {
-                    int i = random.nextInt(5);
-                    while (running.get()) {
-                        HttpRequest request = switch (i++ % 5) {
-                            case 0 ->
-                                HttpRequest.newBuilder(URI.create(api.base + "/staking/search?query="
-                                                + Long.toHexString(random.nextLong()) + "&offset="
-                                                + random.nextInt(10_000) + "&sortBy=apy"))
-                                        .timeout(Duration.ofSeconds(30))
-                                        .GET()
-                                        .build();
-                            case 1 ->
-                                HttpRequest.newBuilder(URI.create(api.base + "/r/" + code))
-                                        .timeout(Duration.ofSeconds(30))
-                                        .header("User-Agent", "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0")
-                                        .GET()
-                                        .build();
-                            case 2 ->
-                                HttpRequest.newBuilder(URI.create(api.base + "/ready"))
-                                        .timeout(Duration.ofSeconds(30))
-                                        .GET()
-                                        .build();
-                            case 3 ->
-                                HttpRequest.newBuilder(URI.create(api.base + "/conversions"))
-                                        .timeout(Duration.ofSeconds(30))
-                                        .header("Content-Type", "application/json")
-                                        .header("X-Twist-Key-Id", "mk_" + "0".repeat(24))
-                                        .header("X-Twist-Timestamp", Long.toString(System.currentTimeMillis()))
-                                        .header("X-Twist-Signature", "0".repeat(64))
-                                        .POST(HttpRequest.BodyPublishers.ofString(
-                                                "{\"orderId\":\"x\",\"amount\":\"1\",\"currency\":\"USD\"}"))
-                                        .build();
-                            default ->
-                                HttpRequest.newBuilder(URI.create(api.base + "/influencers/bench_target"))
-                                        .timeout(Duration.ofSeconds(30))
-                                        .GET()
-                                        .build();
-                        };
-                        request = HttpRequest.newBuilder(request, (name, value) -> true)
-                                .header("CF-Connecting-IP", address)
-                                .build();
-                        String route = request.uri()
-                                .getPath()
-                                .replaceAll("/r/.*", "/r/{code}")
-                                .replaceAll("/influencers/.*", "/influencers/{username}");
-                        String status;
-                        try {
-                            status = Integer.toString(client.send(request, HttpResponse.BodyHandlers.discarding())
-                                    .statusCode());
-                        } catch (IOException e) {
-                            status = "io-error";
-                        }
-                        counts.computeIfAbsent(route + " " + status, k -> new LongAdder())
-                                .increment();
-                    }
-                    return null;
-                });
+        /** CPU time the generator's process has used so far, or -1 when it is this JVM. */
+        long cpuMillis();
+    }
+
+    /** {@link AbuseLoadGenerator} on this JVM's threads (the mode of the runs before 2026-12-04 16:00). */
+    private static Abuse inJvm(String base, String code, boolean distinct) {
+        AbuseLoadGenerator generator = new AbuseLoadGenerator(base, code, ABUSERS, distinct);
+        generator.start();
+        return new Abuse() {
+            @Override
+            public Map<String, Long> counts() {
+                return generator.counts();
             }
-        }
 
-        long total() {
-            return counts.values().stream().mapToLong(LongAdder::sum).sum();
-        }
+            @Override
+            public Map<String, Long> stop() throws InterruptedException {
+                generator.stop();
+                return generator.counts();
+            }
 
-        Map<String, Long> counts() {
-            Map<String, Long> copy = new TreeMap<>();
-            counts.forEach((k, v) -> copy.put(k, v.sum()));
-            return copy;
-        }
+            @Override
+            public long cpuMillis() {
+                return -1;
+            }
+        };
+    }
 
-        void stop() throws InterruptedException {
-            running.set(false);
-            threads.shutdown();
-            threads.awaitTermination(60, TimeUnit.SECONDS);
+    /**
+     * {@link AbuseLoadGenerator#main} as a process of its own (this JVM's java binary, the test
+     * classes; it needs only the JDK), under {@code taskset -c <cpu>} when {@code cpu} is not null.
+     */
+    private static Abuse process(String base, String code, boolean distinct, String cpu) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (cpu != null) {
+            command.addAll(List.of("taskset", "-c", cpu));
         }
+        command.addAll(List.of(
+                ProcessHandle.current().info().command().orElseThrow(),
+                "-cp",
+                Path.of("target", "test-classes").toAbsolutePath().toString(),
+                AbuseLoadGenerator.class.getName(),
+                base,
+                code,
+                Integer.toString(ABUSERS),
+                distinct ? "distinct" : "one"));
+        Process process = new ProcessBuilder(command)
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Writer in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        String started = out.readLine();
+        if (started == null || !started.startsWith("started")) {
+            process.destroyForcibly();
+            throw new IOException("the abusive load generator did not start: " + started);
+        }
+        return new Abuse() {
+            private long cpu = -1;
+
+            @Override
+            public Map<String, Long> counts() throws IOException {
+                in.write("counts\n");
+                in.flush();
+                return AbuseLoadGenerator.parseCounts(out.readLine());
+            }
+
+            @Override
+            public Map<String, Long> stop() throws IOException, InterruptedException {
+                cpu = cpuMillis();
+                in.write("stop\n");
+                in.flush();
+                Map<String, Long> counts = AbuseLoadGenerator.parseCounts(out.readLine());
+                if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+                return counts;
+            }
+
+            @Override
+            public long cpuMillis() {
+                if (!process.isAlive()) {
+                    return cpu;
+                }
+                return process.toHandle()
+                        .info()
+                        .totalCpuDuration()
+                        .map(Duration::toMillis)
+                        .orElse(-1L);
+            }
+        };
     }
 
     private record Result(int status, long micros) {}
@@ -380,6 +453,62 @@ class AbuseLoadBench {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static boolean hasTaskset() {
+        try {
+            return new ProcessBuilder("taskset", "-V")
+                            .redirectErrorStream(true)
+                            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                            .start()
+                            .waitFor()
+                    == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** {@code taskset -a -p -c cpu pid}: every thread of the process (the ones it starts later inherit it). */
+    private static boolean pin(long pid, String cpu) throws IOException, InterruptedException {
+        Process taskset = new ProcessBuilder("taskset", "-a", "-p", "-c", cpu, Long.toString(pid))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return taskset.waitFor() == 0;
+    }
+
+    /** "pid command (Cpus_allowed_list)" of each process, from /proc. */
+    private static String describe(List<Long> pids) {
+        List<String> parts = new ArrayList<>();
+        for (long pid : pids) {
+            String name = ProcessHandle.of(pid)
+                    .flatMap(p -> p.info().command())
+                    .map(c -> Path.of(c).getFileName().toString())
+                    .orElse("?");
+            String cpus = "?";
+            try {
+                cpus = Files.readAllLines(Path.of("/proc", Long.toString(pid), "status")).stream()
+                        .filter(l -> l.startsWith("Cpus_allowed_list:"))
+                        .map(l -> l.substring("Cpus_allowed_list:".length()).trim())
+                        .findFirst()
+                        .orElse("?");
+            } catch (IOException e) {
+                // gone already (a short-lived backend)
+            }
+            parts.add(pid + " " + name + " cpus " + cpus);
+        }
+        return String.join(", ", parts);
+    }
+
+    private static long ownCpuMillis() {
+        return ProcessHandle.current()
+                .info()
+                .totalCpuDuration()
+                .map(Duration::toMillis)
+                .orElse(-1L);
     }
 
     /** The first three fields of /proc/loadavg (Linux), or "unknown". */
