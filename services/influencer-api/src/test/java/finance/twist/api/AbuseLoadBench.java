@@ -1,14 +1,18 @@
 package finance.twist.api;
 
+import finance.twist.common.logging.StructuredLog;
+import finance.twist.common.server.JsonLogging;
 import finance.twist.testing.EmbeddedServers;
 import finance.twist.testing.TestDatabase;
 import finance.twist.testing.TestRedis;
 import finance.twist.testing.TwistInfraExtension;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.Writer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.LogManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -50,7 +55,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code taskset -a -p -c 0}: the attacker's CPU is not the service's, but every abusive request
  * is still accepted, parsed and answered on the service's CPU. Without {@code taskset} or a second
  * CPU the generator still runs as its own process, unpinned; {@code -Dabuse.generator=in-jvm}
- * runs it on this JVM's threads instead (the runs before 2026-12-04 16:00).
+ * runs it on this JVM's threads instead (the runs before 2026-12-04 15:30). The service logs as in
+ * production ({@code JsonLogging}: a JSON line per request, flushed) into
+ * {@code target/abuse-bench-service.log} instead of surefire's console capture.
  *
  * <p>Phase 0: the user stakes for 10 s with no abuse. Phase 1: 64 threads send abusive public
  * requests back to back for 30 s (search with random text and large offsets, redirects inserting
@@ -81,6 +88,19 @@ class AbuseLoadBench {
 
     @Test
     void abuseAndABlackHoledDatabaseUnderLoad() throws Exception {
+        // As in production (and BenchServer): one JSON access-log line per request, flushed, written
+        // by JsonLogging's stdout handler; here its stdout is a file, not surefire's console
+        // capture, which costs far more per line than a pipe to the container runtime.
+        PrintStream console = System.out;
+        Files.createDirectories(Path.of("target"));
+        PrintStream serviceLog = new PrintStream(
+                new FileOutputStream(
+                        Path.of("target", "abuse-bench-service.log").toFile()),
+                false,
+                StandardCharsets.UTF_8);
+        System.setOut(serviceLog);
+        JsonLogging.install("influencer-api", "INFO");
+        System.setOut(console);
         Path data = Files.createTempDirectory("twist-abuse-bench");
         int port = EmbeddedServers.freePort();
         EmbeddedPostgres pg = OwnPostgres.start(data, port);
@@ -264,6 +284,9 @@ class AbuseLoadBench {
             Files.writeString(Path.of("target", "abuse-bench.txt"), report.toString());
             api.close();
             pg.close();
+            StructuredLog.publishDirectlyTo(null);
+            LogManager.getLogManager().readConfiguration();
+            serviceLog.close();
         }
     }
 
