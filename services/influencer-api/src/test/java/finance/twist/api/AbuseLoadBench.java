@@ -187,6 +187,8 @@ class AbuseLoadBench {
                 long started = System.nanoTime();
                 long ownCpuAtStart = ownCpuMillis();
                 long attackerCpuAtStart = abuse.cpuMillis();
+                long postgresCpuAtStart = postgresCpuMillis(data);
+                long[][] cpusAtStart = cpuTicks();
                 Thread.sleep(3000);
                 Sample stakes = new Sample();
                 Sample balances = new Sample();
@@ -213,6 +215,12 @@ class AbuseLoadBench {
                         attackerCpuAtStart < 0
                                 ? "in the JVM"
                                 : String.format("%.1f s", (abuse.cpuMillis() - attackerCpuAtStart) / 1000.0));
+                line(
+                        "%s: PostgreSQL (postmaster and backends) %.1f s CPU; busy share of each CPU (all processes"
+                                + " on the machine, /proc/stat): %s",
+                        phase,
+                        (postgresCpuMillis(data) - postgresCpuAtStart) / 1000.0,
+                        busyShares(cpusAtStart, cpuTicks()));
                 line("%s: stakes %s", phase, stakes.summary());
                 line("%s: authenticated GET /me/balance %s", phase, balances.summary());
                 if (!distinct) {
@@ -524,6 +532,54 @@ class AbuseLoadBench {
             parts.add(pid + " " + name + " cpus " + cpus);
         }
         return String.join(", ", parts);
+    }
+
+    /** CPU time of the postmaster and its current children (backends that exited are not counted). */
+    private static long postgresCpuMillis(Path data) {
+        try {
+            long postmaster = Long.parseLong(
+                    Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+            return ProcessHandle.of(postmaster)
+                    .map(p -> java.util.stream.Stream.concat(java.util.stream.Stream.of(p), p.descendants())
+                            .mapToLong(h -> h.info()
+                                    .totalCpuDuration()
+                                    .map(Duration::toMillis)
+                                    .orElse(0L))
+                            .sum())
+                    .orElse(-1L);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** Per CPU (cpu0, cpu1, ...): {busy, total} jiffies from /proc/stat; empty if unreadable. */
+    private static long[][] cpuTicks() {
+        try {
+            return Files.readAllLines(Path.of("/proc/stat")).stream()
+                    .filter(l -> l.matches("cpu\\d+ .*"))
+                    .map(l -> {
+                        String[] f = l.trim().split("\\s+");
+                        long total = 0;
+                        for (int i = 1; i < f.length; i++) {
+                            total += Long.parseLong(f[i]);
+                        }
+                        long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]); // idle + iowait
+                        return new long[] {total - idle, total};
+                    })
+                    .toArray(long[][]::new);
+        } catch (IOException | RuntimeException e) {
+            return new long[0][];
+        }
+    }
+
+    private static String busyShares(long[][] before, long[][] after) {
+        List<String> shares = new ArrayList<>();
+        for (int cpu = 0; cpu < Math.min(before.length, after.length); cpu++) {
+            long busy = after[cpu][0] - before[cpu][0];
+            long total = after[cpu][1] - before[cpu][1];
+            shares.add(String.format("CPU %d %.0f %%", cpu, 100.0 * busy / Math.max(1, total)));
+        }
+        return shares.isEmpty() ? "unknown" : String.join(", ", shares);
     }
 
     private static long ownCpuMillis() {
