@@ -10,10 +10,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -40,15 +45,18 @@ class PublicRateLimitIT {
         api = new ApiHarness(
                 db,
                 redis,
-                Map.of(
-                        "ratelimit.enabled", "true",
-                        "ratelimit.reads.rate", "0.2",
-                        "ratelimit.reads.burst", Integer.toString(BURST),
-                        "ratelimit.redirects.rate", "0.2",
-                        "ratelimit.redirects.burst", Integer.toString(BURST),
-                        "ratelimit.conversions.rate", "0.2",
-                        "ratelimit.conversions.burst", Integer.toString(BURST),
-                        "links.trusted.proxies", "127.0.0.1/32"));
+                Map.ofEntries(
+                        Map.entry("ratelimit.enabled", "true"),
+                        Map.entry("ratelimit.reads.rate", "0.2"),
+                        Map.entry("ratelimit.reads.burst", Integer.toString(BURST)),
+                        Map.entry("ratelimit.redirects.rate", "0.2"),
+                        Map.entry("ratelimit.redirects.burst", Integer.toString(BURST)),
+                        Map.entry("ratelimit.conversions.rate", "0.2"),
+                        Map.entry("ratelimit.conversions.burst", Integer.toString(BURST)),
+                        Map.entry("links.trusted.proxies", "127.0.0.1/32"),
+                        Map.entry("ratelimit.refusal.hold", "PT0.4S"),
+                        Map.entry("ratelimit.work.concurrency", "1"),
+                        Map.entry("ratelimit.work.wait", "PT0.3S")));
     }
 
     @AfterAll
@@ -75,8 +83,11 @@ class PublicRateLimitIT {
         }
         assertThat(statuses).containsOnly(200);
 
+        long refusedAt = System.nanoTime();
         HttpResponse<String> refused = search(flooder);
         assertThat(refused.statusCode()).isEqualTo(429);
+        // held before it was sent (ratelimit.refusal.hold): a client that retries at once is slowed
+        assertThat((System.nanoTime() - refusedAt) / 1_000_000).isGreaterThanOrEqualTo(400);
         assertThat(refused.headers().firstValue("Content-Type")).contains("application/problem+json");
         assertThat(refused.body()).contains("\"type\":\"https://twist.finance/problems/rate-limited\"");
         long retryAfter =
@@ -145,6 +156,86 @@ class PublicRateLimitIT {
         // reads of the same address were not touched by these
         assertThat(search(flooder).statusCode()).isEqualTo(200);
         assertThat(HttpProbe.get(api.management + "/ready").statusCode()).isEqualTo(200);
+    }
+
+    /**
+     * The bulkhead of public work (ratelimit.work.concurrency 1 here): while one allowed public
+     * request is stuck in its work (a click insert waiting on a lock taken by this test), another
+     * client's allowed search waits ratelimit.work.wait and is answered 503 with Retry-After,
+     * while an authenticated stake is not held up by it; once the stuck request is done, public
+     * requests are served again.
+     */
+    @Test
+    void publicWorkBeyondTheBulkheadIsShedWhileAStakeIsServed() throws Exception {
+        String influencerToken = api.token(ApiHarness.newWallet());
+        String influencer = api.registerInfluencer(influencerToken, "bulkhead_linker");
+        api.createProduct("bulkhead-shop", 1000);
+        String code = ApiHarness.field(
+                api.post("/links/generate", influencerToken, "{\"productId\":\"bulkhead-shop\"}"), "code");
+        String wallet = ApiHarness.newWallet();
+        api.credit(wallet, 100 * TWIST);
+        String user = api.token(wallet);
+
+        try (Connection lock = api.db.connect()) {
+            lock.setAutoCommit(false);
+            try (Statement statement = lock.createStatement()) {
+                statement.execute("LOCK TABLE link_clicks IN ACCESS EXCLUSIVE MODE");
+            }
+            CompletableFuture<HttpResponse<String>> stuck = CompletableFuture.supplyAsync(
+                    () -> unchecked(() -> send("198.51.100.31", "/r/" + code, "GET", null)));
+            awaitAQueryWaitingForALock(lock);
+
+            long start = System.nanoTime();
+            HttpResponse<String> shed = search("198.51.100.32");
+            assertThat(shed.statusCode()).as(shed.body()).isEqualTo(503);
+            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(300);
+            assertThat(shed.headers().firstValue("Content-Type")).contains("application/problem+json");
+            assertThat(shed.body()).contains("\"type\":\"https://twist.finance/problems/unavailable\"");
+            assertThat(shed.headers().firstValue("Retry-After")).contains("1");
+
+            HttpResponse<String> stake = send(
+                    "198.51.100.32",
+                    "/staking/stake",
+                    "POST",
+                    "{\"influencerId\":\"" + influencer + "\",\"amount\":\"" + TWIST + "\"}",
+                    "Authorization",
+                    "Bearer " + user);
+            assertThat(stake.statusCode()).as(stake.body()).isEqualTo(200);
+
+            lock.rollback();
+            assertThat(stuck.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(302);
+        }
+        assertThat(search("198.51.100.32").statusCode()).isEqualTo(200);
+        assertThat(api.metrics()).containsPattern("twist_public_work_shed_total(\\{[^}]*})? [1-9]");
+    }
+
+    /** Waits until a backend other than {@code lock}'s waits for a lock (the stuck click insert). */
+    private static void awaitAQueryWaitingForALock(Connection lock) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            try (Statement statement = lock.createStatement();
+                    ResultSet rows = statement.executeQuery(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()")) {
+                rows.next();
+                if (rows.getInt(1) > 0) {
+                    return;
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no request waited for the lock within 2 s");
+    }
+
+    private interface Call<T> {
+        T call() throws Exception;
+    }
+
+    private static <T> T unchecked(Call<T> call) {
+        try {
+            return call.call();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private HttpResponse<String> unsignedConversion(String ip, String body) throws Exception {

@@ -45,6 +45,10 @@ import java.util.Map;
  * get up to {@code n} times these rates. {@code /ready} is not limited (probes); its result is
  * cached instead ({@code server.readiness-cache}). Authenticated routes are not limited here.
  * Metric {@code twist_public_rate_limited_total{group}}.
+ *
+ * <p>What a flood may still take from the rest of the service is bounded by
+ * {@link PublicLoadShedding}: a refusal is held {@code ratelimit.refusal.hold} before it is sent,
+ * and allowed public requests do their work in a bulkhead of {@code ratelimit.work.concurrency}.
  */
 public final class PublicRateLimitFilter implements Filter {
 
@@ -72,9 +76,12 @@ public final class PublicRateLimitFilter implements Filter {
     private final ClientIp clientIp;
     private final Map<Group, Rate> rates = new EnumMap<>(Group.class);
     private final Map<Group, Counter> refused = new EnumMap<>(Group.class);
+    private final PublicLoadShedding shedding;
 
-    PublicRateLimitFilter(boolean enabled, int clients, Map<Group, Rate> rates, ClientIp clientIp) {
+    PublicRateLimitFilter(
+            boolean enabled, int clients, Map<Group, Rate> rates, ClientIp clientIp, PublicLoadShedding shedding) {
         this.enabled = enabled;
+        this.shedding = shedding;
         this.limiter = new LocalRateLimiter(clients);
         this.clientIp = clientIp;
         this.rates.putAll(rates);
@@ -104,7 +111,8 @@ public final class PublicRateLimitFilter implements Filter {
                 config.get("enabled").asBoolean().orElse(true),
                 config.get("clients").asInt().orElse(100_000),
                 rates,
-                clientIp);
+                clientIp,
+                PublicLoadShedding.from(config));
     }
 
     @Override
@@ -120,10 +128,30 @@ public final class PublicRateLimitFilter implements Filter {
         res.header(RESET, Long.toString(decision.resetSeconds()));
         if (!decision.allowed()) {
             refused.get(group).increment();
+            shedding.holdRefusal();
             Responses.problem(req, res, Problem.tooManyRequests(decision.retryAfterSeconds()));
             return;
         }
-        chain.proceed();
+        // only requests without a body: a POST's body is read inside the handler, so a client
+        // sending it slowly would hold a place in the bulkhead (POST /conversions and
+        // /influencers/verify-email keep their per-client bucket and the refusal hold)
+        if (!Method.GET.equals(req.prologue().method())) {
+            chain.proceed();
+            return;
+        }
+        if (!shedding.acquireWork()) {
+            Responses.problem(
+                    req,
+                    res,
+                    Problem.serviceUnavailable("Too many public requests in progress; retry later.")
+                            .with("retryAfterSeconds", 1));
+            return;
+        }
+        try {
+            chain.proceed();
+        } finally {
+            shedding.release();
+        }
     }
 
     /** The group of a public route, null for any other request. */

@@ -1,0 +1,120 @@
+package finance.twist.api.http;
+
+import io.helidon.config.Config;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Metrics;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What a flood of public requests may take from the rest of the service, beyond the per-client
+ * buckets of {@link PublicRateLimitFilter} (issue 21). Two bounds, both per replica:
+ *
+ * <ul>
+ *   <li><b>A refusal is held before it is sent</b> ({@code ratelimit.refusal.hold}, default 1 s):
+ *       a client that ignores {@code Retry-After} and sends again as soon as it is answered can
+ *       send only about {@code connections / hold} requests a second, so a closed-loop flood of 64
+ *       connections costs the service about 64 refusals a second instead of thousands. Holding is
+ *       a parked virtual thread and an open connection; at most {@code ratelimit.refusal.held}
+ *       (default 1,000) refusals are held at once, beyond which the 429 is sent at once (an
+ *       attacker with more connections than that meets the cost of refusing again, which only a
+ *       limit in front of the service removes: docs/threat-model.md).
+ *   <li><b>Public reads run in a bulkhead</b> ({@code ratelimit.work.concurrency}, default 8): at
+ *       most that many allowed public {@code GET}s (search, pool and profile reads, {@code
+ *       /r/{code}}) do their work at once; the
+ *       others wait in arrival order up to {@code ratelimit.work.wait} (default 1 s) and are then
+ *       answered 503 {@code unavailable} with {@code Retry-After: 1}. So 64 clients, each within
+ *       its own bucket, cannot fill the database pool or PostgreSQL's CPU ahead of an
+ *       authenticated stake. At most {@code ratelimit.work.queue} (default 1,000) wait; beyond it
+ *       the 503 is sent at once. Requests with a body ({@code POST /conversions},
+ *       {@code POST /influencers/verify-email}) stay outside it: their body is read inside the
+ *       handler, so a client sending it slowly would hold a place.
+ * </ul>
+ *
+ * <p>Metrics: {@code twist_public_refusals_held_total}, {@code twist_public_work_shed_total}.
+ */
+final class PublicLoadShedding {
+
+    private final Duration hold;
+    private final int maxHeld;
+    private final AtomicInteger held = new AtomicInteger();
+    private final Semaphore work;
+    private final Duration workWait;
+    private final int maxWaiting;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final Counter heldTotal;
+    private final Counter shedTotal;
+
+    PublicLoadShedding(Duration hold, int maxHeld, int concurrency, Duration workWait, int maxWaiting) {
+        if (hold.isNegative() || workWait.isNegative() || maxHeld < 0 || concurrency < 1 || maxWaiting < 0) {
+            throw new IllegalArgumentException(
+                    "ratelimit.refusal.hold and ratelimit.work.wait must not be negative, ratelimit.work.concurrency at least 1");
+        }
+        this.hold = hold;
+        this.maxHeld = maxHeld;
+        this.work = new Semaphore(concurrency, true);
+        this.workWait = workWait;
+        this.maxWaiting = maxWaiting;
+        this.heldTotal = Metrics.globalRegistry()
+                .getOrCreate(Counter.builder("twist_public_refusals_held")
+                        .description("Public 429 answers held for ratelimit.refusal.hold before they were sent"));
+        this.shedTotal = Metrics.globalRegistry()
+                .getOrCreate(Counter.builder("twist_public_work_shed")
+                        .description(
+                                "Allowed public requests answered 503 because the public work bulkhead stayed full"));
+    }
+
+    /** From {@code ratelimit.*}. */
+    static PublicLoadShedding from(Config config) {
+        return new PublicLoadShedding(
+                config.get("refusal.hold").as(Duration.class).orElse(Duration.ofSeconds(1)),
+                config.get("refusal.held").asInt().orElse(1_000),
+                config.get("work.concurrency").asInt().orElse(8),
+                config.get("work.wait").as(Duration.class).orElse(Duration.ofSeconds(1)),
+                config.get("work.queue").asInt().orElse(1_000));
+    }
+
+    /** Waits {@code ratelimit.refusal.hold} before a 429 is sent, unless too many are held already. */
+    void holdRefusal() {
+        if (hold.isZero()) {
+            return;
+        }
+        try {
+            if (held.incrementAndGet() <= maxHeld) {
+                heldTotal.increment();
+                Thread.sleep(hold);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            held.decrementAndGet();
+        }
+    }
+
+    /**
+     * Takes a place in the bulkhead, waiting up to {@code ratelimit.work.wait}; false when none
+     * came free (the caller answers 503). A true answer must be followed by {@link #release()}.
+     */
+    boolean acquireWork() {
+        if (work.tryAcquire()) {
+            return true;
+        }
+        try {
+            if (waiting.incrementAndGet() <= maxWaiting && work.tryAcquire(workWait.toNanos(), TimeUnit.NANOSECONDS)) {
+                return true;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waiting.decrementAndGet();
+        }
+        shedTotal.increment();
+        return false;
+    }
+
+    void release() {
+        work.release();
+    }
+}
