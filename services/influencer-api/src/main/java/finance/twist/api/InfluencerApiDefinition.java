@@ -26,6 +26,7 @@ import finance.twist.api.http.LinksHttpService;
 import finance.twist.api.http.MeHttpService;
 import finance.twist.api.http.PayoutsHttpService;
 import finance.twist.api.http.ProductsAdminHttpService;
+import finance.twist.api.http.PublicLoadShedding;
 import finance.twist.api.http.PublicRateLimitFilter;
 import finance.twist.api.http.RedirectHttpService;
 import finance.twist.api.http.StakingHttpService;
@@ -139,7 +140,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         StakingReads reads = new StakingReads();
         Idempotency idempotency = new Idempotency(sql);
         this.me = new MeHttpService(sql, new AccountReads(), influencerService, reads);
-        this.influencers = new InfluencerHttpService(sql, influencerService, new RegistrationLimits(redis));
+        PublicLoadShedding publicWork = PublicLoadShedding.from(config.get("ratelimit"));
+        this.influencers = new InfluencerHttpService(publicWork, sql, influencerService, new RegistrationLimits(redis));
         this.staking = new StakingHttpService(sql, idempotency, stakingService, reads);
         this.admin =
                 new AdminHttpService(sql, idempotency, stakingService, Deposits.from(config.get("ledger")), outbox);
@@ -149,8 +151,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 new VauRewardService(EmissionBudget.from(config.get("rewards"), clock)),
                 clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
-        this.publicLimits =
-                PublicRateLimitFilter.from(config.get("ratelimit"), ClientIp.trusting(linkSettings.trustedProxies()));
+        this.publicLimits = PublicRateLimitFilter.from(
+                config.get("ratelimit"), ClientIp.trusting(linkSettings.trustedProxies()), publicWork);
         LinkService linkService = new LinkService(linkSettings, clock);
         ConversionSettings conversionSettings =
                 ConversionSettings.from(config.get("conversions"), mode.equals("development"));
@@ -161,6 +163,7 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
         this.products = new ProductsAdminHttpService(sql, productService);
         this.conversionsAdmin = new ConversionsAdminHttpService(sql, new ProductSecretResealer(keyring));
         this.conversions = new ConversionsHttpService(
+                publicWork,
                 sql,
                 new MerchantSignature(redis, clock),
                 productService,

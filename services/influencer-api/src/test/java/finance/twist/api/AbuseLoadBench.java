@@ -192,11 +192,23 @@ class AbuseLoadBench {
                 Thread.sleep(3000);
                 Sample stakes = new Sample();
                 Sample balances = new Sample();
+                // the management port's /ready once a second, as the kubelet's readiness probe asks it
+                Sample readiness = new Sample();
+                Map<String, LongAdder> notReady = new ConcurrentHashMap<>();
+                AtomicBoolean probing = new AtomicBoolean(true);
+                Thread prober = Thread.ofVirtual().start(() -> {
+                    while (probing.get()) {
+                        readiness.add(readiness(client, api.management, notReady));
+                        sleep(1000);
+                    }
+                });
                 long until = System.nanoTime() + ABUSE.toNanos();
                 while (System.nanoTime() < until) {
                     stakes.add(stake(client, api, user, influencer));
                     balances.add(timed(client, get(api.base + "/me/balance", user)));
                 }
+                probing.set(false);
+                prober.join();
                 Map<String, Long> abusive = abuse.counts();
                 double seconds = (System.nanoTime() - started) / 1e9;
                 long total =
@@ -223,6 +235,9 @@ class AbuseLoadBench {
                         busyShares(cpusAtStart, cpuTicks()));
                 line("%s: stakes %s", phase, stakes.summary());
                 line("%s: authenticated GET /me/balance %s", phase, balances.summary());
+                line(
+                        "%s: GET /ready (management port, once a second) %s; bodies of the answers that were not 200: %s",
+                        phase, readiness.summary(), notReady.isEmpty() ? "none" : counted(notReady));
                 if (!distinct) {
                     abuse.stop();
                 }
@@ -470,6 +485,38 @@ class AbuseLoadBench {
             status = -1;
         }
         return new Result(status, (System.nanoTime() - started) / 1000);
+    }
+
+    /** One {@code GET /ready}; the body of an answer other than 200 is counted in {@code notReady}. */
+    private static Result readiness(HttpClient client, String management, Map<String, LongAdder> notReady) {
+        long started = System.nanoTime();
+        int status;
+        try {
+            HttpResponse<String> response = client.send(
+                    HttpRequest.newBuilder(URI.create(management + "/ready"))
+                            .timeout(Duration.ofSeconds(30))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            status = response.statusCode();
+            if (status != 200) {
+                notReady.computeIfAbsent(status + " " + response.body(), k -> new LongAdder())
+                        .increment();
+            }
+        } catch (IOException e) {
+            status = -1;
+            notReady.computeIfAbsent("io-error " + e, k -> new LongAdder()).increment();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            status = -1;
+        }
+        return new Result(status, (System.nanoTime() - started) / 1000);
+    }
+
+    private static Map<String, Long> counted(Map<String, LongAdder> adders) {
+        Map<String, Long> counts = new TreeMap<>();
+        adders.forEach((k, v) -> counts.put(k, v.sum()));
+        return counts;
     }
 
     private void line(String format, Object... args) {

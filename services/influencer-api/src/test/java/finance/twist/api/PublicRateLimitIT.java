@@ -161,8 +161,8 @@ class PublicRateLimitIT {
     /**
      * The bulkhead of public work (ratelimit.work.concurrency 1 here): while one allowed public
      * request is stuck in its work (a click insert waiting on a lock taken by this test), another
-     * client's allowed search waits ratelimit.work.wait and is answered 503 with Retry-After,
-     * while an authenticated stake is not held up by it; once the stuck request is done, public
+     * client's allowed search, and an unsigned conversion once its body is read, wait
+     * ratelimit.work.wait and are answered 503 with Retry-After, while an authenticated stake is not held up by it; once the stuck request is done, public
      * requests are served again.
      */
     @Test
@@ -192,6 +192,12 @@ class PublicRateLimitIT {
             assertThat(shed.headers().firstValue("Content-Type")).contains("application/problem+json");
             assertThat(shed.body()).contains("\"type\":\"https://twist.finance/problems/unavailable\"");
             assertThat(shed.headers().firstValue("Retry-After")).contains("1");
+            // a route with a body enters the bulkhead once its body is read: an unsigned conversion
+            // is shed the same way instead of looking its key up
+            HttpResponse<String> shedConversion =
+                    unsignedConversion("198.51.100.33", "{\"orderId\":\"x\",\"amount\":\"1\",\"currency\":\"USD\"}");
+            assertThat(shedConversion.statusCode()).as(shedConversion.body()).isEqualTo(503);
+            assertThat(shedConversion.headers().firstValue("Retry-After")).contains("1");
 
             HttpResponse<String> stake = send(
                     "198.51.100.32",

@@ -48,8 +48,10 @@ public final class ConversionsHttpService implements HttpService {
     private final ProductService products;
     private final ConversionService conversions;
     private final ConversionSettings settings;
+    private final PublicLoadShedding publicWork;
 
     public ConversionsHttpService(
+            PublicLoadShedding publicWork,
             Sql sql,
             MerchantSignature signature,
             ProductService products,
@@ -60,6 +62,7 @@ public final class ConversionsHttpService implements HttpService {
         this.products = products;
         this.conversions = conversions;
         this.settings = settings;
+        this.publicWork = publicWork;
     }
 
     /**
@@ -112,6 +115,11 @@ public final class ConversionsHttpService implements HttpService {
 
     private void record(ServerRequest req, ServerResponse res) {
         byte[] body = Requests.rawJson(req);
+        // the body is in: the key lookup and the rest count in the public bulkhead
+        publicWork.work(() -> record(req, res, body));
+    }
+
+    private void record(ServerRequest req, ServerResponse res, byte[] body) {
         String keyId = header(req, MerchantSignature.KEY_ID);
         // a key id that cannot name a key never reaches the database
         Optional<ProductService.SigningKey> found =

@@ -1,5 +1,7 @@
 package finance.twist.api.http;
 
+import finance.twist.common.http.Problem;
+import finance.twist.common.http.ProblemException;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
@@ -21,22 +23,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       (default 1,000) refusals are held at once, beyond which the 429 is sent at once (an
  *       attacker with more connections than that meets the cost of refusing again, which only a
  *       limit in front of the service removes: docs/threat-model.md).
- *   <li><b>Public reads run in a bulkhead</b> ({@code ratelimit.work.concurrency}, default 8): at
- *       most that many allowed public {@code GET}s (search, pool and profile reads, {@code
- *       /r/{code}}) do their work at once; the
+ *   <li><b>Public reads run in a bulkhead</b> ({@code ratelimit.work.concurrency}, default 4): at
+ *       most that many allowed public requests do their work (database, decryption) at once; the
  *       others wait in arrival order up to {@code ratelimit.work.wait} (default 1 s) and are then
  *       answered 503 {@code unavailable} with {@code Retry-After: 1}. So 64 clients, each within
  *       its own bucket, cannot fill the database pool or PostgreSQL's CPU ahead of an
  *       authenticated stake. At most {@code ratelimit.work.queue} (default 1,000) wait; beyond it
- *       the 503 is sent at once. Requests with a body ({@code POST /conversions},
- *       {@code POST /influencers/verify-email}) stay outside it: their body is read inside the
- *       handler, so a client sending it slowly would hold a place.
+ *       the 503 is sent at once. Routes with a body ({@code POST /conversions},
+ *       {@code POST /influencers/verify-email}) enter it in their handler once the body is read
+ *       ({@link #work}), so a client sending a body slowly holds no place.
  * </ul>
+ *
+ * <p>{@code ratelimit.enabled} false switches both off (tests that call from one address).
  *
  * <p>Metrics: {@code twist_public_refusals_held_total}, {@code twist_public_work_shed_total}.
  */
-final class PublicLoadShedding {
+public final class PublicLoadShedding {
 
+    private final boolean enabled;
     private final Duration hold;
     private final int maxHeld;
     private final AtomicInteger held = new AtomicInteger();
@@ -48,10 +52,16 @@ final class PublicLoadShedding {
     private final Counter shedTotal;
 
     PublicLoadShedding(Duration hold, int maxHeld, int concurrency, Duration workWait, int maxWaiting) {
+        this(true, hold, maxHeld, concurrency, workWait, maxWaiting);
+    }
+
+    private PublicLoadShedding(
+            boolean enabled, Duration hold, int maxHeld, int concurrency, Duration workWait, int maxWaiting) {
         if (hold.isNegative() || workWait.isNegative() || maxHeld < 0 || concurrency < 1 || maxWaiting < 0) {
             throw new IllegalArgumentException(
                     "ratelimit.refusal.hold and ratelimit.work.wait must not be negative, ratelimit.work.concurrency at least 1");
         }
+        this.enabled = enabled;
         this.hold = hold;
         this.maxHeld = maxHeld;
         this.work = new Semaphore(concurrency, true);
@@ -66,19 +76,20 @@ final class PublicLoadShedding {
                                 "Allowed public requests answered 503 because the public work bulkhead stayed full"));
     }
 
-    /** From {@code ratelimit.*}. */
-    static PublicLoadShedding from(Config config) {
+    /** From {@code ratelimit.*}; with {@code ratelimit.enabled} false nothing is held or shed. */
+    public static PublicLoadShedding from(Config config) {
         return new PublicLoadShedding(
+                config.get("enabled").asBoolean().orElse(true),
                 config.get("refusal.hold").as(Duration.class).orElse(Duration.ofSeconds(1)),
                 config.get("refusal.held").asInt().orElse(1_000),
-                config.get("work.concurrency").asInt().orElse(8),
+                config.get("work.concurrency").asInt().orElse(4),
                 config.get("work.wait").as(Duration.class).orElse(Duration.ofSeconds(1)),
                 config.get("work.queue").asInt().orElse(1_000));
     }
 
     /** Waits {@code ratelimit.refusal.hold} before a 429 is sent, unless too many are held already. */
     void holdRefusal() {
-        if (hold.isZero()) {
+        if (!enabled || hold.isZero()) {
             return;
         }
         try {
@@ -98,7 +109,7 @@ final class PublicLoadShedding {
      * came free (the caller answers 503). A true answer must be followed by {@link #release()}.
      */
     boolean acquireWork() {
-        if (work.tryAcquire()) {
+        if (!enabled || work.tryAcquire()) {
             return true;
         }
         try {
@@ -115,6 +126,32 @@ final class PublicLoadShedding {
     }
 
     void release() {
-        work.release();
+        if (enabled) {
+            work.release();
+        }
+    }
+
+    /**
+     * Runs a public request's work holding a place in the bulkhead. For routes with a body, called
+     * once the body is read, so a client sending it slowly holds no place.
+     *
+     * @throws ProblemException 503 {@code unavailable} with {@code Retry-After: 1} when no place came
+     *     free in {@code ratelimit.work.wait}
+     */
+    void work(Runnable work) {
+        if (!acquireWork()) {
+            throw new ProblemException(overloaded());
+        }
+        try {
+            work.run();
+        } finally {
+            release();
+        }
+    }
+
+    /** The answer to a public request the bulkhead could not admit. */
+    static Problem overloaded() {
+        return Problem.serviceUnavailable("Too many public requests in progress; retry later.")
+                .with("retryAfterSeconds", 1);
     }
 }

@@ -96,8 +96,8 @@ public final class PublicRateLimitFilter implements Filter {
         }
     }
 
-    /** From {@code ratelimit.*}. */
-    public static PublicRateLimitFilter from(Config config, ClientIp clientIp) {
+    /** From {@code ratelimit.*}; {@code shedding} is shared with the handlers of routes with a body. */
+    public static PublicRateLimitFilter from(Config config, ClientIp clientIp, PublicLoadShedding shedding) {
         Map<Group, Rate> rates = new EnumMap<>(Group.class);
         for (Group group : Group.values()) {
             Config node = config.get(group.key);
@@ -112,7 +112,7 @@ public final class PublicRateLimitFilter implements Filter {
                 config.get("clients").asInt().orElse(100_000),
                 rates,
                 clientIp,
-                PublicLoadShedding.from(config));
+                shedding);
     }
 
     @Override
@@ -132,19 +132,14 @@ public final class PublicRateLimitFilter implements Filter {
             Responses.problem(req, res, Problem.tooManyRequests(decision.retryAfterSeconds()));
             return;
         }
-        // only requests without a body: a POST's body is read inside the handler, so a client
-        // sending it slowly would hold a place in the bulkhead (POST /conversions and
-        // /influencers/verify-email keep their per-client bucket and the refusal hold)
+        // a route with a body enters the bulkhead in its handler once the body is read
+        // (PublicLoadShedding.work), so a client sending it slowly holds no place
         if (!Method.GET.equals(req.prologue().method())) {
             chain.proceed();
             return;
         }
         if (!shedding.acquireWork()) {
-            Responses.problem(
-                    req,
-                    res,
-                    Problem.serviceUnavailable("Too many public requests in progress; retry later.")
-                            .with("retryAfterSeconds", 1));
+            Responses.problem(req, res, PublicLoadShedding.overloaded());
             return;
         }
         try {
