@@ -21,6 +21,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -101,7 +105,9 @@ class AbuseLoadBench {
         System.setOut(serviceLog);
         JsonLogging.install("influencer-api", "INFO");
         System.setOut(console);
-        Path data = Files.createTempDirectory("twist-abuse-bench");
+        // -Dabuse.pgdata=/dev/shm puts PostgreSQL's files on tmpfs (no disk under the WAL); default: java.io.tmpdir
+        String pgParent = System.getProperty("abuse.pgdata", System.getProperty("java.io.tmpdir"));
+        Path data = Files.createTempDirectory(Path.of(pgParent), "twist-abuse-bench");
         int port = EmbeddedServers.freePort();
         EmbeddedPostgres pg = OwnPostgres.start(data, port);
         TestDatabase db =
@@ -133,6 +139,7 @@ class AbuseLoadBench {
             String attackerCpu = null;
             line("machine: %d cores, %s, Java %s", Runtime.getRuntime().availableProcessors(), os(), Runtime.version());
             line("load average at the start (1, 5, 15 min): %s", loadAverage());
+            line("PostgreSQL's data directory: %s (%s)", data, fileSystemOf(data));
             if (separate && Runtime.getRuntime().availableProcessors() >= 2 && hasTaskset()) {
                 // the service's CPU: this JVM (service + the measured stake client), its PostgreSQL and
                 // the test Redis; the attacker gets the other one
@@ -202,6 +209,10 @@ class AbuseLoadBench {
                         sleep(1000);
                     }
                 });
+                // what PostgreSQL's backends wait for when a statement runs longer than a second
+                // (pg_stat_activity every 200 ms, on a connection of its own, a platform thread)
+                Map<String, LongAdder> slowBackends = new ConcurrentHashMap<>();
+                Thread watcher = Thread.ofPlatform().daemon().start(() -> watchBackends(db, probing, slowBackends));
                 long until = System.nanoTime() + ABUSE.toNanos();
                 while (System.nanoTime() < until) {
                     stakes.add(stake(client, api, user, influencer));
@@ -209,6 +220,7 @@ class AbuseLoadBench {
                 }
                 probing.set(false);
                 prober.join();
+                watcher.join();
                 Map<String, Long> abusive = abuse.counts();
                 double seconds = (System.nanoTime() - started) / 1e9;
                 long total =
@@ -238,6 +250,9 @@ class AbuseLoadBench {
                 line(
                         "%s: GET /ready (management port, once a second) %s; bodies of the answers that were not 200: %s",
                         phase, readiness.summary(), notReady.isEmpty() ? "none" : counted(notReady));
+                line(
+                        "%s: statements active over 1 s (samples of pg_stat_activity every 200 ms, by state, wait event and query): %s",
+                        phase, slowBackends.isEmpty() ? "none" : counted(slowBackends));
                 if (!distinct) {
                     abuse.stop();
                 }
@@ -511,6 +526,56 @@ class AbuseLoadBench {
             status = -1;
         }
         return new Result(status, (System.nanoTime() - started) / 1000);
+    }
+
+    private static void watchBackends(TestDatabase db, AtomicBoolean running, Map<String, LongAdder> slow) {
+        try (Connection c = db.connect();
+                PreparedStatement select = c.prepareStatement(
+                        "SELECT state, coalesce(wait_event_type, '-') || ':' || coalesce(wait_event, '-'),"
+                                + " left(regexp_replace(query, '\\s+', ' ', 'g'), 60)"
+                                + " FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                                + " AND state <> 'idle' AND now() - coalesce(query_start, now()) > interval '1 second'")) {
+            while (running.get()) {
+                long started = System.nanoTime();
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        slow.computeIfAbsent(
+                                        rows.getString(1) + " " + rows.getString(2) + " " + rows.getString(3),
+                                        k -> new LongAdder())
+                                .increment();
+                    }
+                }
+                long tookMillis = (System.nanoTime() - started) / 1_000_000;
+                if (tookMillis > 1000) {
+                    slow.computeIfAbsent("(the watcher's own query took over 1 s)", k -> new LongAdder())
+                            .increment();
+                }
+                sleep(200);
+            }
+        } catch (SQLException e) {
+            slow.computeIfAbsent("(watcher failed: " + e.getMessage() + ")", k -> new LongAdder())
+                    .increment();
+        }
+    }
+
+    /** The file system type of {@code path} from /proc/mounts (the longest mount point that contains it). */
+    private static String fileSystemOf(Path path) {
+        try {
+            String best = "";
+            String type = "unknown";
+            for (String mount : Files.readAllLines(Path.of("/proc/mounts"))) {
+                String[] fields = mount.split(" ");
+                if (fields.length > 2
+                        && path.toAbsolutePath().startsWith(fields[1])
+                        && fields[1].length() > best.length()) {
+                    best = fields[1];
+                    type = fields[2] + " on " + fields[1];
+                }
+            }
+            return type;
+        } catch (IOException e) {
+            return "unknown";
+        }
     }
 
     private static Map<String, Long> counted(Map<String, LongAdder> adders) {
