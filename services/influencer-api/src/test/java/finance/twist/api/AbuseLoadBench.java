@@ -80,6 +80,9 @@ class AbuseLoadBench {
 
     private static final int ABUSERS = 64;
     private static final Duration ABUSE = Duration.ofSeconds(30);
+    /** Stakes a second of the measured user ({@code -Dabuse.stakeRate}, 0: back to back). */
+    private static final int STAKE_RATE = Integer.getInteger("abuse.stakeRate", 50);
+
     private static final Duration BLACK_HOLE = Duration.ofSeconds(60);
     private static final long TWIST = 1_000_000_000L;
 
@@ -123,14 +126,10 @@ class AbuseLoadBench {
                 .build();
         try {
             // a user with a balance, an influencer with a pool and a link
-            String influencerToken = api.token(ApiHarness.newWallet());
-            String influencer = api.registerInfluencer(influencerToken, "bench_target");
-            api.createProduct("bench-shop", 1000);
-            String code = ApiHarness.field(
-                    api.post("/links/generate", influencerToken, "{\"productId\":\"bench-shop\"}"), "code");
-            String wallet = ApiHarness.newWallet();
-            api.credit(wallet, 1_000_000 * TWIST);
-            String user = api.token(wallet);
+            ApiHarness.LinkedInfluencer target = api.linkedInfluencer("bench_target", "bench-shop");
+            String influencer = target.influencerId();
+            String code = target.code();
+            String user = api.fundedUser(1_000_000 * TWIST);
             for (int i = 0; i < 50; i++) { // warm-up
                 stake(client, api, user, influencer);
             }
@@ -174,15 +173,22 @@ class AbuseLoadBench {
             line(
                     "load: %d abusive threads back to back (search with random text and offsets up to 10000,"
                             + " /r/{code}, /ready, unsigned POST /conversions, profile lookups), %s;"
-                            + " one user staking serially from this JVM",
-                    ABUSERS, separate ? "in a separate JVM process" : "in this JVM");
+                            + " one user staking serially from this JVM, %s",
+                    ABUSERS,
+                    separate ? "in a separate JVM process" : "in this JVM",
+                    STAKE_RATE > 0
+                            ? "at most " + STAKE_RATE
+                                    + " stakes (each with a balance read) a second (-Dabuse.stakeRate)"
+                            : "back to back (-Dabuse.stakeRate=0)");
 
             // phase 0: the same user and service without abuse, for comparison (pinned as below)
             Sample quiet = new Sample();
             long quietUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            Pace quietPace = new Pace(STAKE_RATE);
             while (System.nanoTime() < quietUntil) {
                 quiet.add(stake(client, api, user, influencer));
                 timed(client, get(api.base + "/me/balance", user));
+                quietPace.next();
             }
             line("phase 0 (no abuse, 10 s): stakes %s", quiet.summary());
 
@@ -214,9 +220,11 @@ class AbuseLoadBench {
                 Map<String, LongAdder> slowBackends = new ConcurrentHashMap<>();
                 Thread watcher = Thread.ofPlatform().daemon().start(() -> watchBackends(db, probing, slowBackends));
                 long until = System.nanoTime() + ABUSE.toNanos();
+                Pace pace = new Pace(STAKE_RATE);
                 while (System.nanoTime() < until) {
                     stakes.add(stake(client, api, user, influencer));
                     balances.add(timed(client, get(api.base + "/me/balance", user)));
+                    pace.next();
                 }
                 probing.set(false);
                 prober.join();
@@ -428,6 +436,34 @@ class AbuseLoadBench {
     }
 
     private record Result(int status, long micros) {}
+
+    /**
+     * The measured user's pace: at most {@code rate} stakes a second, each started on its slot (a
+     * late one starts at once, the slots do not pile up); 0 is back to back. Back to back, the
+     * serial client itself keeps the service's CPU busy once the flood is cheap to refuse, so it
+     * measures the saturation it causes; a paced client measures what a stake meets.
+     */
+    private static final class Pace {
+        private final long intervalNanos;
+        private long next = System.nanoTime();
+
+        Pace(int rate) {
+            this.intervalNanos = rate > 0 ? 1_000_000_000L / rate : 0;
+        }
+
+        void next() {
+            if (intervalNanos == 0) {
+                return;
+            }
+            next += intervalNanos;
+            long now = System.nanoTime();
+            if (next <= now) {
+                next = now;
+            } else {
+                sleep((next - now) / 1_000_000);
+            }
+        }
+    }
 
     /** Latencies and statuses of one kind of request. */
     private static final class Sample {

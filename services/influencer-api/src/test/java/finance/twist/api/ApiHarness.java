@@ -251,6 +251,31 @@ final class ApiHarness implements AutoCloseable {
         return field(response, "id");
     }
 
+    /**
+     * An influencer with a pool, a product it promotes and a referral link to it.
+     *
+     * @param token the influencer's access token
+     * @param influencerId the influencer's (and its pool's) id
+     * @param code the link's code, for {@code /r/{code}}
+     */
+    record LinkedInfluencer(String token, String influencerId, String code) {}
+
+    /** Registers {@code username} with a new wallet, creates {@code productId} and a link to it. */
+    LinkedInfluencer linkedInfluencer(String username, String productId) {
+        String token = token(newWallet());
+        String influencerId = registerInfluencer(token, username);
+        createProduct(productId, 1000);
+        String code = field(post("/links/generate", token, "{\"productId\":\"" + productId + "\"}"), "code");
+        return new LinkedInfluencer(token, influencerId, code);
+    }
+
+    /** A new wallet's access token, with {@code amount} base units credited to it. */
+    String fundedUser(long amount) {
+        String wallet = newWallet();
+        credit(wallet, amount);
+        return token(wallet);
+    }
+
     /** Credits {@code amount} base units to {@code wallet} as an admin. */
     void credit(String wallet, long amount) {
         HttpResponse<String> response = post(

@@ -112,13 +112,7 @@ class PublicRateLimitIT {
         assertThat(search("2001:db8:7:8::1").statusCode()).isEqualTo(200);
 
         // the flooding address itself can still stake and read: authenticated routes are not limited here
-        HttpResponse<String> stake = send(
-                flooder,
-                "/staking/stake",
-                "POST",
-                "{\"influencerId\":\"" + influencer + "\",\"amount\":\"" + TWIST + "\"}",
-                "Authorization",
-                "Bearer " + user);
+        HttpResponse<String> stake = stake(flooder, influencer, user);
         assertThat(stake.statusCode()).as(stake.body()).isEqualTo(200);
         assertThat(send(flooder, "/me/balance", "GET", null, "Authorization", "Bearer " + user)
                         .statusCode())
@@ -162,19 +156,15 @@ class PublicRateLimitIT {
      * The bulkhead of public work (ratelimit.work.concurrency 1 here): while one allowed public
      * request is stuck in its work (a click insert waiting on a lock taken by this test), another
      * client's allowed search, and an unsigned conversion once its body is read, wait
-     * ratelimit.work.wait and are answered 503 with Retry-After, while an authenticated stake is not held up by it; once the stuck request is done, public
-     * requests are served again.
+     * ratelimit.work.wait and are answered 503 with Retry-After, while an authenticated stake is
+     * not held up by it; once the stuck request is done, public requests are served again.
      */
     @Test
     void publicWorkBeyondTheBulkheadIsShedWhileAStakeIsServed() throws Exception {
-        String influencerToken = api.token(ApiHarness.newWallet());
-        String influencer = api.registerInfluencer(influencerToken, "bulkhead_linker");
-        api.createProduct("bulkhead-shop", 1000);
-        String code = ApiHarness.field(
-                api.post("/links/generate", influencerToken, "{\"productId\":\"bulkhead-shop\"}"), "code");
-        String wallet = ApiHarness.newWallet();
-        api.credit(wallet, 100 * TWIST);
-        String user = api.token(wallet);
+        ApiHarness.LinkedInfluencer target = api.linkedInfluencer("bulkhead_linker", "bulkhead-shop");
+        String influencer = target.influencerId();
+        String code = target.code();
+        String user = api.fundedUser(100 * TWIST);
 
         try (Connection lock = api.db.connect()) {
             lock.setAutoCommit(false);
@@ -199,13 +189,7 @@ class PublicRateLimitIT {
             assertThat(shedConversion.statusCode()).as(shedConversion.body()).isEqualTo(503);
             assertThat(shedConversion.headers().firstValue("Retry-After")).contains("1");
 
-            HttpResponse<String> stake = send(
-                    "198.51.100.32",
-                    "/staking/stake",
-                    "POST",
-                    "{\"influencerId\":\"" + influencer + "\",\"amount\":\"" + TWIST + "\"}",
-                    "Authorization",
-                    "Bearer " + user);
+            HttpResponse<String> stake = stake("198.51.100.32", influencer, user);
             assertThat(stake.statusCode()).as(stake.body()).isEqualTo(200);
 
             lock.rollback();
@@ -256,6 +240,17 @@ class PublicRateLimitIT {
                 Long.toString(System.currentTimeMillis()),
                 "X-Twist-Signature",
                 "0".repeat(64));
+    }
+
+    /** One TWIST staked on {@code influencer}'s pool by {@code user}, from {@code ip}. */
+    private HttpResponse<String> stake(String ip, String influencer, String user) throws Exception {
+        return send(
+                ip,
+                "/staking/stake",
+                "POST",
+                "{\"influencerId\":\"" + influencer + "\",\"amount\":\"" + TWIST + "\"}",
+                "Authorization",
+                "Bearer " + user);
     }
 
     private HttpResponse<String> search(String ip) throws Exception {
