@@ -2,6 +2,7 @@ package finance.twist.api.http;
 
 import finance.twist.common.http.Problem;
 import finance.twist.common.http.ProblemException;
+import finance.twist.common.ratelimit.LocalRateLimiter.Rate;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Metrics;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * What a flood of public requests may take from the rest of the service, beyond the per-client
@@ -28,7 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       others wait in arrival order up to {@code ratelimit.work.wait} (default 1 s) and are then
  *       answered 503 {@code unavailable} with {@code Retry-After: 1}. So 64 clients, each within
  *       its own bucket, cannot fill the database pool or PostgreSQL's CPU ahead of an
- *       authenticated stake. At most {@code ratelimit.work.queue} (default 1,000) wait; beyond it
+ *       authenticated stake. The work also starts at most {@code ratelimit.work.rate} times a
+ *       second (default 200, {@code ratelimit.work.burst} 200 at once after a quiet spell), for
+ *       the whole replica: a flood from many addresses, each within its own bucket, and public
+ *       requests cheap enough that four places serve thousands a second would otherwise still
+ *       take the CPU; requests past the rate wait for their slot within the same
+ *       {@code ratelimit.work.wait}. At most {@code ratelimit.work.queue} (default 1,000) wait; beyond it
  *       the 503 is sent at once. Routes with a body ({@code POST /conversions},
  *       {@code POST /influencers/verify-email}) enter it in their handler once the body is read
  *       ({@link #work}), so a client sending a body slowly holds no place.
@@ -45,22 +52,30 @@ public final class PublicLoadShedding {
     private final int maxHeld;
     private final AtomicInteger held = new AtomicInteger();
     private final Semaphore work;
+    private final Pacer pacer;
     private final Duration workWait;
     private final int maxWaiting;
     private final AtomicInteger waiting = new AtomicInteger();
     private final Counter heldTotal;
     private final Counter shedTotal;
 
-    PublicLoadShedding(Duration hold, int maxHeld, int concurrency, Duration workWait, int maxWaiting) {
-        this(true, hold, maxHeld, concurrency, workWait, maxWaiting);
+    PublicLoadShedding(Duration hold, int maxHeld, int concurrency, Rate rate, Duration workWait, int maxWaiting) {
+        this(true, hold, maxHeld, concurrency, rate, workWait, maxWaiting);
     }
 
     private PublicLoadShedding(
-            boolean enabled, Duration hold, int maxHeld, int concurrency, Duration workWait, int maxWaiting) {
+            boolean enabled,
+            Duration hold,
+            int maxHeld,
+            int concurrency,
+            Rate rate,
+            Duration workWait,
+            int maxWaiting) {
         if (hold.isNegative() || workWait.isNegative() || maxHeld < 0 || concurrency < 1 || maxWaiting < 0) {
             throw new IllegalArgumentException(
                     "ratelimit.refusal.hold and ratelimit.work.wait must not be negative, ratelimit.work.concurrency at least 1");
         }
+        this.pacer = new Pacer(rate, System::nanoTime);
         this.enabled = enabled;
         this.hold = hold;
         this.maxHeld = maxHeld;
@@ -83,6 +98,9 @@ public final class PublicLoadShedding {
                 config.get("refusal.hold").as(Duration.class).orElse(Duration.ofSeconds(1)),
                 config.get("refusal.held").asInt().orElse(1_000),
                 config.get("work.concurrency").asInt().orElse(4),
+                new Rate(
+                        config.get("work.rate").asDouble().orElse(200.0),
+                        config.get("work.burst").asInt().orElse(200)),
                 config.get("work.wait").as(Duration.class).orElse(Duration.ofSeconds(1)),
                 config.get("work.queue").asInt().orElse(1_000));
     }
@@ -109,19 +127,39 @@ public final class PublicLoadShedding {
      * came free (the caller answers 503). A true answer must be followed by {@link #release()}.
      */
     boolean acquireWork() {
-        if (!enabled || work.tryAcquire()) {
+        if (!enabled) {
             return true;
         }
-        try {
-            if (waiting.incrementAndGet() <= maxWaiting && work.tryAcquire(workWait.toNanos(), TimeUnit.NANOSECONDS)) {
-                return true;
+        long started = System.nanoTime();
+        // a start slot within the rate first, then a place among those working
+        long slotWait = pacer.reserve(workWait.toNanos());
+        if (slotWait == 0 && work.tryAcquire()) {
+            return true;
+        }
+        if (slotWait >= 0) {
+            try {
+                if (waiting.incrementAndGet() <= maxWaiting) {
+                    if (slotWait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(slotWait);
+                    }
+                    long left = started + workWait.toNanos() - System.nanoTime();
+                    if (work.tryAcquire(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } finally {
+                waiting.decrementAndGet();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            waiting.decrementAndGet();
         }
         shedTotal.increment();
+        // refused without waiting (no slot within the wait, or the queue full): held like a 429,
+        // so a client that retries at once is slowed the same way
+        if (System.nanoTime() - started < hold.toNanos()) {
+            holdRefusal();
+        }
         return false;
     }
 
@@ -153,5 +191,44 @@ public final class PublicLoadShedding {
     static Problem overloaded() {
         return Problem.serviceUnavailable("Too many public requests in progress; retry later.")
                 .with("retryAfterSeconds", 1);
+    }
+
+    /**
+     * Start slots at {@code rate.perSecond()} a second for the whole replica, {@code rate.burst()}
+     * of them at once after a quiet spell (the generic cell rate algorithm: a theoretical arrival
+     * time moved on by one interval per request). A caller is given the wait until its slot, so
+     * requests beyond the rate are spread out rather than refused, as long as the slot comes within
+     * the caller's wait.
+     */
+    static final class Pacer {
+        private final long intervalNanos;
+        private final long toleranceNanos;
+        private final LongSupplier nanoTime;
+        private long theoreticalArrival;
+
+        Pacer(Rate rate, LongSupplier nanoTime) {
+            this.intervalNanos = Math.max(1, Math.round(1e9 / rate.perSecond()));
+            this.toleranceNanos = (rate.burst() - 1) * intervalNanos;
+            this.nanoTime = nanoTime;
+            this.theoreticalArrival = nanoTime.getAsLong();
+        }
+
+        /**
+         * Reserves the next slot if it comes within {@code maxWaitNanos}.
+         *
+         * @return nanoseconds until the slot (0: now), or -1 when it would come later (nothing
+         *     reserved)
+         */
+        synchronized long reserve(long maxWaitNanos) {
+            long now = nanoTime.getAsLong();
+            long arrival = Math.max(theoreticalArrival, now);
+            long start = Math.max(now, arrival - toleranceNanos);
+            long wait = start - now;
+            if (wait > maxWaitNanos) {
+                return -1;
+            }
+            theoreticalArrival = arrival + intervalNanos;
+            return wait;
+        }
     }
 }
