@@ -25,18 +25,16 @@ import java.util.function.LongSupplier;
  *       (default 1,000) refusals are held at once, beyond which the 429 is sent at once (an
  *       attacker with more connections than that meets the cost of refusing again, which only a
  *       limit in front of the service removes: docs/threat-model.md).
- *   <li><b>Public reads run in a bulkhead</b> ({@code ratelimit.work.concurrency}, default 4): at
- *       most that many allowed public requests do their work (database, decryption) at once; the
- *       others wait in arrival order up to {@code ratelimit.work.wait} (default 1 s) and are then
- *       answered 503 {@code unavailable} with {@code Retry-After: 1}. So 64 clients, each within
- *       its own bucket, cannot fill the database pool or PostgreSQL's CPU ahead of an
- *       authenticated stake. The work also starts at most {@code ratelimit.work.rate} times a
- *       second (default 200, {@code ratelimit.work.burst} 200 at once after a quiet spell), for
- *       the whole replica: a flood from many addresses, each within its own bucket, and public
- *       requests cheap enough that four places serve thousands a second would otherwise still
- *       take the CPU; requests past the rate wait for their slot within the same
- *       {@code ratelimit.work.wait}. At most {@code ratelimit.work.queue} (default 1,000) wait; beyond it
- *       the 503 is sent at once. Routes with a body ({@code POST /conversions},
+ *   <li><b>Public work runs in a bulkhead</b> ({@code ratelimit.work.concurrency}, default 4): at
+ *       most that many allowed public requests do their work (database, decryption) at once, and
+ *       their work starts at most {@code ratelimit.work.rate} times a second (default 200,
+ *       {@code ratelimit.work.burst} 200 at once after a quiet spell). The others wait, in arrival
+ *       order, for a place and their start slot up to {@code ratelimit.work.wait} (default 1 s)
+ *       and are then answered 503 {@code unavailable} with {@code Retry-After: 1}; at most
+ *       {@code ratelimit.work.queue} (default 1,000) wait, and a 503 sent without waiting is held
+ *       like a 429. So 64 clients, each within its own bucket, can neither fill the database pool
+ *       nor, with requests cheap enough that four places serve thousands a second, take the CPU
+ *       ahead of an authenticated stake. Routes with a body ({@code POST /conversions},
  *       {@code POST /influencers/verify-email}) enter it in their handler once the body is read
  *       ({@link #work}), so a client sending a body slowly holds no place.
  * </ul>
