@@ -28,6 +28,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -330,6 +331,7 @@ class AbuseLoadBench {
             Files.writeString(Path.of("target", "abuse-bench.txt"), report.toString());
             api.close();
             pg.close();
+            deleteTree(data); // the embedded server leaves its data directory (~50 MB; RAM on tmpfs)
             StructuredLog.publishDirectlyTo(null);
             LogManager.getLogManager().readConfiguration();
             serviceLog.close();
@@ -591,6 +593,14 @@ class AbuseLoadBench {
         } catch (SQLException e) {
             slow.computeIfAbsent("(watcher failed: " + e.getMessage() + ")", k -> new LongAdder())
                     .increment();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (var paths = Files.walk(root)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
         }
     }
 
