@@ -151,8 +151,8 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 new VauRewardService(EmissionBudget.from(config.get("rewards"), clock)),
                 clock);
         LinkSettings linkSettings = LinkSettings.from(config.get("links"));
-        this.publicLimits = PublicRateLimitFilter.from(
-                config.get("ratelimit"), ClientIp.trusting(linkSettings.trustedProxies()), publicWork);
+        ClientIp clientIp = ClientIp.trusting(linkSettings.trustedProxies());
+        this.publicLimits = PublicRateLimitFilter.from(config.get("ratelimit"), clientIp, publicWork);
         LinkService linkService = new LinkService(linkSettings, clock);
         ConversionSettings conversionSettings =
                 ConversionSettings.from(config.get("conversions"), mode.equals("development"));
@@ -169,7 +169,6 @@ public final class InfluencerApiDefinition implements ServiceDefinition {
                 productService,
                 new ConversionService(clock),
                 conversionSettings);
-        ClientIp clientIp = ClientIp.trusting(linkSettings.trustedProxies());
         OwnNetworks ownNetworks =
                 new OwnNetworks(new PepperedHash(linkSettings.ipPepper()), new OwnNetworkRepository());
         this.links = new LinksHttpService(sql, linkService, ownNetworks, clientIp, clock);

@@ -28,7 +28,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -114,8 +113,7 @@ class AbuseLoadBench {
         Path data = Files.createTempDirectory(Path.of(pgParent), "twist-abuse-bench");
         int port = EmbeddedServers.freePort();
         EmbeddedPostgres pg = OwnPostgres.start(data, port);
-        TestDatabase db =
-                new TestDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "", "postgres");
+        TestDatabase db = OwnPostgres.database(port);
         ApiHarness api = new ApiHarness(
                 db,
                 redis,
@@ -212,7 +210,7 @@ class AbuseLoadBench {
                 AtomicBoolean probing = new AtomicBoolean(true);
                 Thread prober = Thread.ofVirtual().start(() -> {
                     while (probing.get()) {
-                        readiness.add(readiness(client, api.management, notReady));
+                        readiness.add(timed(client, ready(api.management), notReady));
                         sleep(1000);
                     }
                 });
@@ -277,12 +275,7 @@ class AbuseLoadBench {
             AtomicBoolean frozenNow = new AtomicBoolean(true);
             probes.submit(() -> {
                 while (frozenNow.get()) {
-                    ready.add(timed(
-                            client,
-                            HttpRequest.newBuilder(URI.create(api.management + "/ready"))
-                                    .timeout(Duration.ofSeconds(30))
-                                    .GET()
-                                    .build()));
+                    ready.add(timed(client, ready(api.management)));
                     sleep(1000);
                 }
                 return null;
@@ -331,7 +324,7 @@ class AbuseLoadBench {
             Files.writeString(Path.of("target", "abuse-bench.txt"), report.toString());
             api.close();
             pg.close();
-            deleteTree(data); // the embedded server leaves its data directory (~50 MB; RAM on tmpfs)
+            OwnPostgres.delete(data);
             StructuredLog.publishDirectlyTo(null);
             LogManager.getLogManager().readConfiguration();
             serviceLog.close();
@@ -525,40 +518,42 @@ class AbuseLoadBench {
                 .build();
     }
 
-    private static Result timed(HttpClient client, HttpRequest request) {
-        long started = System.nanoTime();
-        int status;
-        try {
-            status =
-                    client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            status = -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            status = -1;
-        }
-        return new Result(status, (System.nanoTime() - started) / 1000);
+    /** The management port's {@code GET /ready}. */
+    private static HttpRequest ready(String management) {
+        return HttpRequest.newBuilder(URI.create(management + "/ready"))
+                .timeout(Duration.ofSeconds(30))
+                .GET()
+                .build();
     }
 
-    /** One {@code GET /ready}; the body of an answer other than 200 is counted in {@code notReady}. */
-    private static Result readiness(HttpClient client, String management, Map<String, LongAdder> notReady) {
+    private static Result timed(HttpClient client, HttpRequest request) {
+        return timed(client, request, null);
+    }
+
+    /**
+     * Sends {@code request} and times it; with {@code notOk}, the body of every answer other than
+     * 200 (and every I/O error) is counted there.
+     */
+    private static Result timed(HttpClient client, HttpRequest request, Map<String, LongAdder> notOk) {
         long started = System.nanoTime();
         int status;
         try {
-            HttpResponse<String> response = client.send(
-                    HttpRequest.newBuilder(URI.create(management + "/ready"))
-                            .timeout(Duration.ofSeconds(30))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            status = response.statusCode();
-            if (status != 200) {
-                notReady.computeIfAbsent(status + " " + response.body(), k -> new LongAdder())
-                        .increment();
+            if (notOk == null) {
+                status = client.send(request, HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
+            } else {
+                HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                status = response.statusCode();
+                if (status != 200) {
+                    notOk.computeIfAbsent(status + " " + response.body(), k -> new LongAdder())
+                            .increment();
+                }
             }
         } catch (IOException e) {
             status = -1;
-            notReady.computeIfAbsent("io-error " + e, k -> new LongAdder()).increment();
+            if (notOk != null) {
+                notOk.computeIfAbsent("io-error " + e, k -> new LongAdder()).increment();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             status = -1;
@@ -593,14 +588,6 @@ class AbuseLoadBench {
         } catch (SQLException e) {
             slow.computeIfAbsent("(watcher failed: " + e.getMessage() + ")", k -> new LongAdder())
                     .increment();
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        try (var paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

@@ -2,18 +2,21 @@ package finance.twist.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import finance.twist.testing.TestDatabase;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * A PostgreSQL server of one test's own (not the shared one), on a data directory that survives
- * a stop, so a test can stop, restart or freeze it: PostgresOutageIT and AbuseLoadBench.
+ * a stop, so a test can stop, restart or freeze it: PostgresOutageIT, PostgresBlackHoleIT and
+ * AbuseLoadBench.
  */
 final class OwnPostgres {
 
@@ -28,6 +31,20 @@ final class OwnPostgres {
                 .setPGStartupWait(Duration.ofSeconds(60))
                 .setServerConfig("fsync", "off")
                 .start();
+    }
+
+    /** The server's {@code postgres} database, as the shared infrastructure hands its own out. */
+    static TestDatabase database(int port) {
+        return new TestDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "", "postgres");
+    }
+
+    /** Removes a stopped server's data directory (about 50 MB; memory when it is on tmpfs). */
+    static void delete(Path data) throws IOException {
+        try (Stream<Path> paths = Files.walk(data)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 
     /**

@@ -3,13 +3,11 @@ package finance.twist.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import finance.twist.testing.EmbeddedServers;
+import finance.twist.testing.HttpProbe;
 import finance.twist.testing.TestDatabase;
 import finance.twist.testing.TestRedis;
 import finance.twist.testing.TwistInfraExtension;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -39,7 +38,6 @@ class PostgresBlackHoleIT {
     private static final Duration RECOVERED = Duration.ofSeconds(10);
 
     private final TestRedis redis;
-    private final HttpClient client = HttpClient.newHttpClient();
 
     PostgresBlackHoleIT(TestRedis redis) {
         this.redis = redis;
@@ -50,8 +48,7 @@ class PostgresBlackHoleIT {
         Path data = Files.createTempDirectory("twist-pg-black-hole");
         int port = EmbeddedServers.freePort();
         EmbeddedPostgres pg = OwnPostgres.start(data, port);
-        TestDatabase db =
-                new TestDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "", "postgres");
+        TestDatabase db = OwnPostgres.database(port);
         ApiHarness api = new ApiHarness(db, redis, Map.of());
         List<Long> frozen = List.of();
         try {
@@ -59,25 +56,25 @@ class PostgresBlackHoleIT {
             api.credit(wallet, 1_000_000_000L);
             String token = api.token(wallet);
             assertThat(api.get("/me/balance", token).statusCode()).isEqualTo(200);
-            assertThat(get(api.management + "/ready").statusCode()).isEqualTo(200);
+            assertThat(HttpProbe.get(api.management + "/ready").statusCode()).isEqualTo(200);
 
             frozen = OwnPostgres.freeze(data);
             long frozenAt = System.nanoTime();
-            while (get(api.management + "/ready").statusCode() != 503) {
-                assertThat(System.nanoTime() - frozenAt)
-                        .as("/ready reports the frozen database within %s", DETECTED)
-                        .isLessThan(DETECTED.toNanos());
-                Thread.sleep(200);
-            }
+            awaitWithin(
+                    frozenAt,
+                    DETECTED,
+                    "/ready reports the frozen database",
+                    200,
+                    () -> HttpProbe.get(api.management + "/ready").statusCode() == 503);
             System.out.println(
                     "postgres-black-hole: /ready 503 after " + (System.nanoTime() - frozenAt) / 1_000_000 + " ms");
             // /ready may see the pool time out first; the circuit opens after its own probes failed
-            while (!api.metrics().matches("(?s).*\\btwist_db_circuit_open(\\{[^}]*})? 1\\.0.*")) {
-                assertThat(System.nanoTime() - frozenAt)
-                        .as("the circuit opens within %s", DETECTED)
-                        .isLessThan(DETECTED.toNanos());
-                Thread.sleep(200);
-            }
+            awaitWithin(
+                    frozenAt,
+                    DETECTED,
+                    "the circuit opens",
+                    200,
+                    () -> api.metrics().matches("(?s).*\\btwist_db_circuit_open(\\{[^}]*})? 1\\.0.*"));
             System.out.println(
                     "postgres-black-hole: circuit open after " + (System.nanoTime() - frozenAt) / 1_000_000 + " ms");
 
@@ -91,7 +88,7 @@ class PostgresBlackHoleIT {
                         "{\"wallet\":\"" + wallet + "\",\"amount\":\"1\",\"reason\":\"black hole\"}",
                         "Idempotency-Key",
                         UUID.randomUUID().toString());
-                HttpResponse<String> ready = get(api.management + "/ready");
+                HttpResponse<String> ready = HttpProbe.get(api.management + "/ready");
                 long took = (System.nanoTime() - started) / 1_000_000;
                 slowest = Math.max(slowest, took);
                 for (HttpResponse<String> response : List.of(read, write)) {
@@ -110,21 +107,22 @@ class PostgresBlackHoleIT {
             OwnPostgres.thaw(frozen);
             frozen = List.of();
             long thawedAt = System.nanoTime();
-            while (api.get("/me/balance", token).statusCode() != 200) {
-                assertThat(System.nanoTime() - thawedAt)
-                        .as("recovers within %s, no restart", RECOVERED)
-                        .isLessThan(RECOVERED.toNanos());
-                Thread.sleep(100);
-            }
+            awaitWithin(
+                    thawedAt,
+                    RECOVERED,
+                    "recovers, no restart",
+                    100,
+                    () -> api.get("/me/balance", token).statusCode() == 200);
             System.out.println("postgres-black-hole: thaw -> first 200 after "
                     + (System.nanoTime() - thawedAt) / 1_000_000 + " ms");
             assertThat(ApiHarness.field(api.get("/me/balance", token), "available"))
                     .isEqualTo("1000000000");
-            long readyBy = System.nanoTime() + RECOVERED.toNanos();
-            while (get(api.management + "/ready").statusCode() != 200) {
-                assertThat(System.nanoTime()).isLessThan(readyBy);
-                Thread.sleep(200);
-            }
+            awaitWithin(
+                    System.nanoTime(),
+                    RECOVERED,
+                    "/ready reports ready again",
+                    200,
+                    () -> HttpProbe.get(api.management + "/ready").statusCode() == 200);
             api.credit(wallet, 1_000_000_000L);
             api.assertLedgerConsistent();
         } finally {
@@ -133,15 +131,18 @@ class PostgresBlackHoleIT {
             }
             api.close();
             pg.close();
+            OwnPostgres.delete(data);
         }
     }
 
-    private HttpResponse<String> get(String url) throws Exception {
-        return client.send(
-                HttpRequest.newBuilder(URI.create(url))
-                        .timeout(Duration.ofSeconds(30))
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    /** Polls {@code done} every {@code pollMillis} until it holds, failing once {@code limit} has passed since {@code since}. */
+    private static void awaitWithin(long since, Duration limit, String what, long pollMillis, BooleanSupplier done)
+            throws InterruptedException {
+        while (!done.getAsBoolean()) {
+            assertThat(System.nanoTime() - since)
+                    .as("%s within %s", what, limit)
+                    .isLessThan(limit.toNanos());
+            Thread.sleep(pollMillis);
+        }
     }
 }

@@ -40,8 +40,7 @@ class PostgresOutageIT {
         Path data = Files.createTempDirectory("twist-pg-outage");
         int port = EmbeddedServers.freePort();
         EmbeddedPostgres pg = OwnPostgres.start(data, port);
-        TestDatabase db =
-                new TestDatabase("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "", "postgres");
+        TestDatabase db = OwnPostgres.database(port);
         // shorter than the defaults so the test stays short; the mechanism is the same
         ApiHarness api = new ApiHarness(
                 db,
@@ -78,6 +77,7 @@ class PostgresOutageIT {
         } finally {
             api.close();
             pg.close();
+            OwnPostgres.delete(data);
         }
     }
 

@@ -107,12 +107,12 @@ public final class Sql {
                 if (isRetryable(e) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
-                throw noticed(unavailableOr(new DataAccessException(e)));
+                throw failure(new DataAccessException(e));
             } catch (DataAccessException e) {
                 if (isRetryable(e.sqlException()) && attempt < MAX_ATTEMPTS && pauseBeforeRetry(attempt)) {
                     continue;
                 }
-                throw noticed(unavailableOr(e));
+                throw failure(e);
             }
         }
     }
@@ -161,18 +161,19 @@ public final class Sql {
         try (Connection c = connection()) {
             return work.run(c);
         } catch (SQLException e) {
-            throw noticed(unavailableOr(new DataAccessException(e)));
+            throw failure(new DataAccessException(e));
         } catch (DataAccessException e) {
-            throw noticed(unavailableOr(e));
+            throw failure(e);
         }
     }
 
-    /** An outage or a timeout makes the circuit probe now. */
-    private RuntimeException noticed(RuntimeException e) {
-        if (e instanceof DatabaseUnavailableException) {
+    /** {@link #unavailableOr}, and an outage or a timeout makes the circuit probe now. */
+    private RuntimeException failure(DataAccessException e) {
+        RuntimeException mapped = unavailableOr(e);
+        if (mapped instanceof DatabaseUnavailableException) {
             circuit.suspect();
         }
-        return e;
+        return mapped;
     }
 
     /**
